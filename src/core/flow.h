@@ -1,0 +1,48 @@
+// FlowObservation: one observed connection as a decoder reads it, before it is resolved against
+// the cluster. Decoders (src/io) fill it from canonical JSON Lines or Hubble flows and hand it to a
+// FlowAggregator (core/flow_aggregator.h), which resolves both ends and adds it to the graph.
+//
+// All string_views point into the decoder's buffer and are valid only during the call that
+// receives the observation: consumers copy or intern what they keep.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+#include "core/protocol.h"
+
+namespace netpolgen::core {
+
+// Unix seconds; kUndated when the flow carries no time.
+using Timestamp = int64_t;
+inline constexpr Timestamp kUndated = std::numeric_limits<int64_t>::min();
+
+struct FlowEndpoint {
+    enum class Kind : uint8_t {
+        kUnknown,   // nothing usable was given
+        kWorkload,  // ns + name (+ optional workload_kind); ip/pod may also be set (Hubble)
+        kIp,        // an address, resolved against pod and Service IPs
+        kCidr,      // an external range: always an external source
+        kInternet,  // outside the cluster
+        kInternal,  // in the cluster but no workload: node, host network, another cluster
+    };
+    Kind kind = Kind::kUnknown;
+    std::string_view ns;
+    std::string_view name;
+    std::string_view workload_kind;  // "Deployment", … or empty when not known
+    std::string_view pod;            // pod name when known (Hubble pod_name)
+    std::string_view ip;             // the endpoint's address when known
+    std::string_view cidr;           // kCidr only
+};
+
+struct FlowObservation {
+    FlowEndpoint src;
+    FlowEndpoint dst;
+    uint32_t port = 0;  // destination (container) port; 0 = unknown
+    Protocol protocol = Protocol::kTcp;
+    Timestamp time = kUndated;
+    uint64_t count = 1;
+};
+
+}  // namespace netpolgen::core
