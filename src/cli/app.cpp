@@ -1,0 +1,89 @@
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <sstream>
+
+#include "cli/generate_command.h"
+
+namespace netpolgen::cli {
+namespace {
+
+const std::map<std::string, core::DeleteExisting> kDeleteModes{
+    {"none", core::DeleteExisting::kNone},
+    {"generated", core::DeleteExisting::kGenerated},
+    {"all", core::DeleteExisting::kAll},
+};
+
+const std::map<std::string, io::FlowFormat> kFlowFormats{
+    {"auto", io::FlowFormat::kAuto},
+    {"canonical", io::FlowFormat::kCanonical},
+    {"hubble", io::FlowFormat::kHubble},
+};
+
+// Options shared by generate and demo: what to generate and how to print it.
+void addGenerationOptions(CLI::App& cmd, GenerateCommandOptions& o, bool with_scope) {
+    if (with_scope) {
+        cmd.add_option("--namespace,-n", o.generate.namespaces, "Only workloads of this namespace (repeatable)");
+        cmd.add_option("--deployment,--workload", o.generate.workloads, "Only this workload, NAME or NS/NAME (repeatable)");
+        cmd.add_option("--delete-existing", o.generate.delete_existing, "Existing policies to delete: none, generated, all")
+            ->transform(CLI::CheckedTransformer(kDeleteModes, CLI::ignore_case))
+            ->default_str("none");
+        cmd.add_option("--namespace-label-key", o.generate.namespace_label_key,
+                       "Namespace label that cross-namespace peers select on")
+            ->default_str(std::string(core::kNamespaceNameLabel));
+        cmd.add_option("--since", o.since, "Only flows seen since (RFC 3339, or a duration back from now: 24h, 7d)");
+        cmd.add_option("--until", o.until, "Only flows seen until (RFC 3339 or a duration back from now)");
+        cmd.add_option("--now", o.now, "The time durations count back from (RFC 3339; default: now)");
+        cmd.add_flag("--skip-invalid", o.inputs.skip_invalid, "Count and skip invalid objects and flow lines instead of failing");
+    }
+    cmd.add_flag("--exclude-ports", [&o](int64_t) { o.generate.include_ports = false; },
+                 "One rule per peer set without ports and protocols");
+    cmd.add_option("--format", o.format, "Output format: yaml or json")
+        ->check(CLI::IsMember({"yaml", "json"}))
+        ->default_str("yaml");
+    cmd.add_option("--output,-o", o.output, "Write to FILE (atomically) instead of stdout");
+    cmd.add_flag("--quiet,-q", o.quiet, "No summary on stderr");
+}
+
+}  // namespace
+
+int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    CLI::App app{"netpolgen: Kubernetes NetworkPolicies from observed traffic", "netpolgen"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", NETPOLGEN_VERSION);
+
+    GenerateCommandOptions generate;
+    CLI::App* gen = app.add_subcommand("generate", "Generate one ingress NetworkPolicy per workload from observed flows");
+    gen->add_option("--cluster,-c", generate.inputs.cluster_paths, "Manifests: YAML/JSON file or directory (repeatable)")
+        ->required();
+    gen->add_option("--flows,-f", generate.inputs.flow_paths, "Flow file: canonical JSONL or Hubble JSON, .gz/.zst, - for stdin (repeatable)");
+    gen->add_option("--flow-format", generate.inputs.flow_format, "auto, canonical or hubble")
+        ->transform(CLI::CheckedTransformer(kFlowFormats, CLI::ignore_case))
+        ->default_str("auto");
+    addGenerationOptions(*gen, generate, true);
+
+    GenerateCommandOptions demo;
+    CLI::App* demo_cmd = app.add_subcommand("demo", "Generate policies for the bundled Online Boutique demo");
+    addGenerationOptions(*demo_cmd, demo, false);
+
+    std::ostringstream cli_out;
+    std::ostringstream cli_err;
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e, cli_out, cli_err);
+        out << cli_out.str();
+        err << cli_err.str();
+        return code == 0 ? kExitOk : kExitBadInput;
+    }
+    if (gen->parsed()) {
+        return runGenerate(std::move(generate), out, err);
+    }
+    if (demo_cmd->parsed()) {
+        return runDemo(std::move(demo), out, err);
+    }
+    return kExitFailure;
+}
+
+}  // namespace netpolgen::cli

@@ -1,0 +1,121 @@
+#include "cli/generate_command.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
+
+#include "cli/app.h"
+#include "cli/output_file.h"
+#include "cli/summary.h"
+#include "io/flow_reader.h"
+#include "io/policy_encoder.h"
+#include "io/time_text.h"
+
+namespace netpolgen::cli {
+namespace {
+
+core::Result<core::Timestamp> currentTime(const std::string& now) {
+    if (!now.empty()) {
+        return io::parseRfc3339(now);
+    }
+    return static_cast<core::Timestamp>(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+}
+
+core::Status resolveWindow(GenerateCommandOptions& o) {
+    auto now = currentTime(o.now);
+    if (!now) {
+        return core::Error{"--now: " + now.error()};
+    }
+    if (!o.since.empty()) {
+        auto t = io::parseInstantOrAgo(o.since, *now);
+        if (!t) {
+            return core::Error{"--since: " + t.error()};
+        }
+        o.inputs.window.since = *t;
+    }
+    if (!o.until.empty()) {
+        auto t = io::parseInstantOrAgo(o.until, *now);
+        if (!t) {
+            return core::Error{"--until: " + t.error()};
+        }
+        o.inputs.window.until = *t;
+    }
+    if (o.inputs.window.since && o.inputs.window.until && *o.inputs.window.since > *o.inputs.window.until) {
+        return core::Error{"--since is after --until"};
+    }
+    return {};
+}
+
+std::string findDemoDir() {
+    namespace fs = std::filesystem;
+    if (const char* env = std::getenv("NETPOLGEN_DEMO_DIR")) {
+        return env;
+    }
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (const fs::path& candidate :
+             {exe.parent_path().parent_path() / "share/netpolgen/demo", exe.parent_path().parent_path() / "demo"}) {
+            if (fs::exists(candidate / "online-boutique", ec)) {
+                return candidate.string();
+            }
+        }
+    }
+    for (const char* candidate : {NETPOLGEN_INSTALL_DEMO_DIR, NETPOLGEN_SOURCE_DEMO_DIR}) {
+        if (fs::exists(fs::path(candidate) / "online-boutique", ec)) {
+            return candidate;
+        }
+    }
+    return NETPOLGEN_SOURCE_DEMO_DIR;
+}
+
+}  // namespace
+
+int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream& err) {
+    if (options.format != "yaml" && options.format != "json") {
+        err << "netpolgen: --format must be yaml or json\n";
+        return kExitBadInput;
+    }
+    if (core::Status st = resolveWindow(options); !st) {
+        err << "netpolgen: " << st.error() << "\n";
+        return kExitBadInput;
+    }
+    auto inputs = loadInputs(options.inputs);
+    if (!inputs) {
+        err << "netpolgen: " << inputs.error() << "\n";
+        return kExitBadInput;
+    }
+    auto generation = core::generatePolicies((*inputs)->cluster, (*inputs)->graph, options.generate);
+    if (!generation) {
+        err << "netpolgen: " << generation.error() << "\n";
+        return kExitBadInput;
+    }
+    const std::string text = options.format == "json"
+                                 ? io::modificationToJson(generation->modification)
+                                 : io::modificationToYaml(generation->modification);
+    if (core::Status st = writeOutput(options.output, text, out); !st) {
+        err << "netpolgen: " << st.error() << "\n";
+        return kExitFailure;
+    }
+    if (!options.quiet) {
+        err << inputSummary(**inputs) << generationSummary(generation->report);
+    }
+    return kExitOk;
+}
+
+int runDemo(GenerateCommandOptions options, std::ostream& out, std::ostream& err) {
+    const std::string dir = findDemoDir() + "/online-boutique";
+    options.inputs.cluster_paths = {dir + "/kubernetes-manifests.yaml"};
+    options.inputs.flow_paths = {dir + "/flows.hubble.jsonl"};
+    if (!options.quiet) {
+        err << "netpolgen demo: Online Boutique (" << dir << ")\n"
+            << "  same as: netpolgen generate --cluster " << options.inputs.cluster_paths[0]
+            << " --flows " << options.inputs.flow_paths[0] << "\n";
+    }
+    return runGenerate(std::move(options), out, err);
+}
+
+}  // namespace netpolgen::cli

@@ -1,0 +1,99 @@
+#include "cli/summary.h"
+
+#include <fmt/format.h>
+
+namespace netpolgen::cli {
+namespace {
+
+void appendList(std::string& out, const std::vector<std::string>& items, const char* title) {
+    if (items.empty()) {
+        return;
+    }
+    out += fmt::format("{} ({}):\n", title, items.size());
+    for (const auto& item : items) {
+        out += "  " + item + "\n";
+    }
+}
+
+}  // namespace
+
+std::string inputSummary(const LoadedInputs& in) {
+    const auto& m = in.manifest_stats;
+    const auto& f = in.flow_stats;
+    const auto& a = in.aggregation;
+    std::string out;
+    out += fmt::format("cluster: {} objects from {} files: {} namespaces, {} workloads, {} services, {} network policies\n",
+                       m.objects,
+                       m.files,
+                       in.cluster.namespaces.size(),
+                       in.cluster.workloads.size(),
+                       in.cluster.services.size(),
+                       in.cluster.policies.size());
+    if (!m.skipped_kinds.empty()) {
+        std::string kinds;
+        for (const auto& [kind, n] : m.skipped_kinds) {
+            kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, kind);
+        }
+        out += "  skipped kinds: " + kinds + "\n";
+    }
+    if (m.invalid > 0) {
+        out += fmt::format("  {} invalid objects skipped (--skip-invalid)\n", m.invalid);
+        appendList(out, m.invalid_examples, "  first invalid objects");
+    }
+    out += fmt::format("flows: {} lines, {} flows read, {} aggregated into {} edges\n",
+                       f.lines,
+                       f.flows,
+                       a.aggregated,
+                       in.graph.size());
+    out += fmt::format(
+        "  skipped: {} replies, {} non-opening TCP segments, {} duplicate observation points, {} "
+        "dropped, {} non-flow lines\n",
+        f.skipped_replies,
+        f.skipped_not_initial,
+        f.skipped_duplicates,
+        f.skipped_dropped,
+        f.skipped_non_flow);
+    out += fmt::format(
+        "  sources outside the cluster: {}; unresolved in-cluster sources: {}; destinations that "
+        "are no workload: {}\n",
+        a.src_internet,
+        a.src_internal_unresolved,
+        a.dst_not_workload);
+    if (a.outside_window > 0 || a.undated_in_window > 0) {
+        out += fmt::format("  time window: {} flows outside it left out, {} undated flows kept\n",
+                           a.outside_window,
+                           a.undated_in_window);
+    }
+    if (f.invalid > 0) {
+        out += fmt::format("  {} invalid flow lines skipped (--skip-invalid)\n", f.invalid);
+        appendList(out, f.invalid_examples, "  first invalid lines");
+    }
+    std::vector<std::string> warnings = in.warnings;
+    warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());
+    appendList(out, warnings, "input warnings");
+    return out;
+}
+
+std::string generationSummary(const core::GenerationReport& r) {
+    std::string out = fmt::format(
+        "generated: {} workloads in scope, {} policies generated ({} deny all ingress), {} "
+        "workloads skipped\n",
+        r.workloads_in_scope,
+        r.policies_generated,
+        r.deny_all,
+        r.skipped.size());
+    std::vector<std::string> skipped;
+    for (const auto& s : r.skipped) {
+        skipped.push_back(fmt::format("{} ({}): {}", s.workload, s.kind, s.reason));
+    }
+    appendList(out, skipped, "skipped workloads");
+    std::vector<std::string> open;
+    for (const auto& o : r.open_rules) {
+        open.push_back(fmt::format("{} {}: {}", o.policy, o.ports, o.reason));
+    }
+    appendList(out, open, "rules that allow everyone");
+    appendList(out, r.warnings, "warnings");
+    return out;
+}
+
+}  // namespace netpolgen::cli

@@ -1,0 +1,70 @@
+// FlowGraph: observed traffic aggregated to edges (source entity, destination workload, port,
+// protocol) with a count and first/last seen. Flows are never kept as records: a FlowAggregator
+// folds each one into its edge as it streams in, so memory depends on distinct edges only.
+//
+// Entities are dense integers: kInternet, kInternal, then workload i of the Cluster as
+// workloadEntity(i).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+#include "core/flow.h"
+#include "core/protocol.h"
+
+namespace netpolgen::core {
+
+using EntityId = uint32_t;
+inline constexpr EntityId kInternetEntity = 0;  // outside the cluster (any external address/CIDR)
+inline constexpr EntityId kInternalEntity = 1;  // in the cluster, but no workload (node, host net)
+inline constexpr EntityId workloadEntity(size_t workload_index) {
+    return static_cast<EntityId>(workload_index + 2);
+}
+inline constexpr bool isWorkloadEntity(EntityId id) { return id >= 2; }
+inline constexpr size_t workloadIndex(EntityId id) { return id - 2; }
+
+struct EdgeKey {
+    EntityId src = 0;
+    EntityId dst = 0;  // always a workload entity
+    uint32_t port = 0;
+    Protocol protocol = Protocol::kTcp;
+
+    bool operator==(const EdgeKey&) const = default;
+    auto operator<=>(const EdgeKey&) const = default;
+};
+
+struct EdgeStats {
+    uint64_t count = 0;
+    Timestamp first_seen = kUndated;  // kUndated when no flow of the edge had a time
+    Timestamp last_seen = kUndated;
+};
+
+struct EdgeKeyHash {
+    size_t operator()(const EdgeKey& k) const {
+        uint64_t a = (uint64_t{k.src} << 32) | k.dst;
+        uint64_t b = (uint64_t{k.port} << 8) | static_cast<uint8_t>(k.protocol);
+        a ^= b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2);
+        a *= 0xff51afd7ed558ccdULL;
+        return static_cast<size_t>(a ^ (a >> 33));
+    }
+};
+
+class FlowGraph {
+public:
+    void add(const EdgeKey& key, uint64_t count, Timestamp time);
+    // Adds a whole edge (merging with an existing one), e.g. from a store.
+    void merge(const EdgeKey& key, const EdgeStats& stats);
+
+    size_t size() const { return edges_.size(); }
+    const EdgeStats* find(const EdgeKey& key) const;
+    // Edges sorted by (dst, protocol, port, src): the order the generator consumes them in.
+    std::vector<std::pair<EdgeKey, EdgeStats>> sortedByDestination() const;
+    const std::unordered_map<EdgeKey, EdgeStats, EdgeKeyHash>& edges() const { return edges_; }
+
+private:
+    std::unordered_map<EdgeKey, EdgeStats, EdgeKeyHash> edges_;
+};
+
+}  // namespace netpolgen::core

@@ -1,0 +1,393 @@
+#include "core/generator.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "core/cluster_builder.h"
+#include "core/cluster_index.h"
+
+namespace netpolgen::core {
+namespace {
+
+// The port key flows and exposures are grouped by (docs/stackrox-generator.md §2.7). With ports
+// excluded every flow has the one key kAllPorts.
+struct PortKey {
+    bool all_ports = false;
+    Protocol protocol = Protocol::kTcp;
+    uint32_t port = 0;
+
+    auto operator<=>(const PortKey&) const = default;
+};
+
+constexpr PortKey kAllPorts{true, Protocol::kTcp, 0};
+
+std::string describePorts(const PortKey& key) {
+    if (key.all_ports || !isPolicyProtocol(key.protocol)) {
+        return "all ports";
+    }
+    std::string text(protocolName(key.protocol));
+    return key.port == 0 ? text + " all ports" : text + " " + std::to_string(key.port);
+}
+
+// TCP/UDP/SCTP with a port → that port; port 0 → every port of the protocol; anything that a
+// NetworkPolicy cannot name (ICMP, unknown) → no ports, i.e. every port.
+std::vector<PolicyPort> portsFor(const PortKey& key) {
+    if (key.all_ports || !isPolicyProtocol(key.protocol)) {
+        return {};
+    }
+    PolicyPort p;
+    p.protocol = key.protocol;
+    p.protocol_set = true;
+    if (key.port != 0) {
+        p.port = PortValue{key.port, {}};
+    }
+    return {p};
+}
+
+// What was seen (or exposed) for one port key of one destination.
+struct RuleSources {
+    std::vector<size_t> workloads;
+    uint64_t internet_flows = 0;
+    uint64_t internal_flows = 0;
+    std::vector<std::string> exposed_by;
+};
+
+struct Exposure {
+    PortKey key;
+    std::string by;  // "Service shop/web (LoadBalancer)"
+};
+
+class Generator {
+public:
+    Generator(const Cluster& cluster, const FlowGraph& graph, const GenerateOptions& options)
+        : cluster_(cluster), index_(cluster), options_(options), edges_(graph.sortedByDestination()) {}
+
+    Result<Generation> run() {
+        auto scope = resolveScope();
+        if (!scope) {
+            return Error{scope.error()};
+        }
+        selectExistingPolicies();
+        computeExposures();
+        size_t edge_pos = 0;
+        for (size_t w = 0; w < cluster_.workloads.size(); ++w) {
+            const EntityId dst = workloadEntity(w);
+            while (edge_pos < edges_.size() && edges_[edge_pos].first.dst < dst) {
+                ++edge_pos;
+            }
+            size_t edge_end = edge_pos;
+            while (edge_end < edges_.size() && edges_[edge_end].first.dst == dst) {
+                ++edge_end;
+            }
+            if ((*scope)[w]) {
+                considerWorkload(w, edge_pos, edge_end);
+            }
+            edge_pos = edge_end;
+        }
+        finish();
+        return std::move(out_);
+    }
+
+private:
+    Result<std::vector<bool>> resolveScope() {
+        for (const auto& ns : options_.namespaces) {
+            if (cluster_.findNamespace(ns) == nullptr) {
+                return Error{"namespace \"" + ns + "\" is not in the cluster snapshot"};
+            }
+        }
+        std::vector<bool> matched_workload_arg(options_.workloads.size(), false);
+        std::vector<bool> in_scope(cluster_.workloads.size(), false);
+        for (size_t i = 0; i < cluster_.workloads.size(); ++i) {
+            const Workload& w = cluster_.workloads[i];
+            const bool ns_ok = options_.namespaces.empty() ||
+                               std::find(options_.namespaces.begin(), options_.namespaces.end(), w.ns) !=
+                                   options_.namespaces.end();
+            bool wl_ok = options_.workloads.empty();
+            for (size_t a = 0; a < options_.workloads.size(); ++a) {
+                const std::string& arg = options_.workloads[a];
+                if (arg == w.name || arg == w.ns + "/" + w.name ||
+                    arg == w.ns + "/" + std::string(workloadKindName(w.kind)) + "/" + w.name) {
+                    wl_ok = true;
+                    matched_workload_arg[a] = true;
+                }
+            }
+            in_scope[i] = ns_ok && wl_ok;
+        }
+        for (size_t a = 0; a < options_.workloads.size(); ++a) {
+            if (!matched_workload_arg[a]) {
+                return Error{"workload \"" + options_.workloads[a] +
+                             "\" is not in the cluster snapshot"};
+            }
+        }
+        return in_scope;
+    }
+
+    // docs/stackrox-generator.md §2.5: which policies count as existing, which are deleted.
+    void selectExistingPolicies() {
+        for (const auto& obj : cluster_.policies) {
+            const NetworkPolicy& p = obj.policy;
+            const bool is_protected = isProtectedNamespace(p.ns);
+            bool existing = true;
+            if (options_.delete_existing == DeleteExisting::kAll) {
+                existing = false;
+                if (!is_protected) {
+                    out_.modification.to_delete.push_back({p.ns, p.name});
+                }
+            } else if (options_.delete_existing == DeleteExisting::kGenerated) {
+                if (is_protected) {
+                    existing = false;
+                } else if (p.labels.count(kGeneratedLabelKey) != 0) {
+                    existing = false;
+                    out_.modification.to_delete.push_back({p.ns, p.name});
+                }
+            }
+            if (existing && p.affectsIngress()) {
+                ingress_by_ns_[p.ns].push_back(&p);
+            }
+        }
+    }
+
+    // docs/stackrox-generator.md §2.8 and DESIGN.md decision 5: NodePort / LoadBalancer Services and
+    // Routes expose their target ports to everyone.
+    void computeExposures() {
+        exposures_.resize(cluster_.workloads.size());
+        std::map<std::pair<std::string, std::string>, size_t> service_by_name;
+        for (size_t s = 0; s < cluster_.services.size(); ++s) {
+            const Service& svc = cluster_.services[s];
+            service_by_name[{svc.ns, svc.name}] = s;
+            if (svc.isExternallyExposed()) {
+                exposeService(s, std::nullopt, "Service " + svc.ns + "/" + svc.name + " (" + svc.type + ")");
+            }
+        }
+        for (const auto& route : cluster_.routes) {
+            for (const auto& name : route.services) {
+                auto it = service_by_name.find({route.ns, name});
+                if (it != service_by_name.end()) {
+                    exposeService(it->second, route.target_port, "Route " + route.ns + "/" + route.name);
+                }
+            }
+        }
+    }
+
+    void exposeService(size_t s, const std::optional<PortValue>& route_port, const std::string& by) {
+        const Service& svc = cluster_.services[s];
+        for (size_t w : index_.selectedBy(s)) {
+            const Workload& wl = cluster_.workloads[w];
+            if (route_port && !route_port->isNamed()) {
+                exposures_[w].push_back({{false, Protocol::kTcp, route_port->number}, by});
+                continue;
+            }
+            for (const auto& sp : svc.ports) {
+                if (route_port && route_port->name != sp.name && route_port->name != sp.target_port.name) {
+                    continue;
+                }
+                auto target = resolveTargetPort(wl, sp);
+                if (!target) {
+                    out_.report.warnings.push_back(by + ": targetPort \"" + sp.target_port.name +
+                                                   "\" is not a container port of " + wl.ns + "/" +
+                                                   wl.name + "; that port is not opened");
+                    continue;
+                }
+                exposures_[w].push_back({{false, sp.protocol, *target}, by});
+            }
+        }
+    }
+
+    static std::optional<uint32_t> resolveTargetPort(const Workload& w, const ServicePort& sp) {
+        if (!sp.target_port.isNamed()) {
+            return sp.target_port.number != 0 ? sp.target_port.number : sp.port;
+        }
+        for (const auto& cp : w.ports) {
+            if (cp.name == sp.target_port.name && cp.protocol == sp.protocol) {
+                return cp.port;
+            }
+        }
+        return std::nullopt;
+    }
+
+    void considerWorkload(size_t w, size_t edge_begin, size_t edge_end) {
+        const Workload& wl = cluster_.workloads[w];
+        ++out_.report.workloads_in_scope;
+        if (isProtectedNamespace(wl.ns)) {
+            skip(wl, "protected namespace " + wl.ns);
+            return;
+        }
+        if (const NetworkPolicy* p = selectingPolicy(wl)) {
+            skip(wl, "already selected by ingress policy " + p->ns + "/" + p->name);
+            return;
+        }
+        std::map<PortKey, RuleSources> by_key;
+        for (size_t e = edge_begin; e < edge_end; ++e) {
+            const auto& [key, stats] = edges_[e];
+            RuleSources& sources = by_key[portKey(key.protocol, key.port)];
+            if (key.src == kInternetEntity) {
+                sources.internet_flows += stats.count;
+            } else if (key.src == kInternalEntity) {
+                sources.internal_flows += stats.count;
+            } else {
+                sources.workloads.push_back(workloadIndex(key.src));
+            }
+        }
+        for (const auto& exposure : exposures_[w]) {
+            by_key[portKey(exposure.key.protocol, exposure.key.port)].exposed_by.push_back(exposure.by);
+        }
+        out_.modification.apply.push_back(buildPolicy(wl, by_key));
+    }
+
+    PortKey portKey(Protocol protocol, uint32_t port) const {
+        return options_.include_ports ? PortKey{false, protocol, port} : kAllPorts;
+    }
+
+    // §2.5 rule 4: an ingress policy of the workload's namespace whose podSelector matches the pod
+    // template labels.
+    const NetworkPolicy* selectingPolicy(const Workload& wl) const {
+        auto it = ingress_by_ns_.find(wl.ns);
+        if (it == ingress_by_ns_.end()) {
+            return nullptr;
+        }
+        for (const NetworkPolicy* p : it->second) {
+            if (p->pod_selector.matches(wl.pod_labels)) {
+                return p;
+            }
+        }
+        return nullptr;
+    }
+
+    NetworkPolicy buildPolicy(const Workload& wl, const std::map<PortKey, RuleSources>& by_key) {
+        NetworkPolicy p;
+        p.ns = wl.ns;
+        p.name = std::string(kGeneratedNamePrefix) + wl.name;
+        p.labels.emplace(std::string(kGeneratedLabelKey), "true");
+        p.pod_selector = wl.policySelector();
+        p.policy_types = {PolicyType::kIngress};
+        if (p.pod_selector.empty()) {
+            out_.report.warnings.push_back(
+                wl.ns + "/" + wl.name + " has no labels: podSelector {} of " + p.name +
+                " selects every pod of namespace " + wl.ns);
+        }
+        for (const auto& [key, sources] : by_key) {
+            p.ingress.push_back(buildRule(p, wl, key, sources));
+        }
+        if (p.ingress.empty()) {
+            ++out_.report.deny_all;
+        }
+        ++out_.report.policies_generated;
+        return p;
+    }
+
+    PolicyRule buildRule(const NetworkPolicy& p,
+                         const Workload& wl,
+                         const PortKey& key,
+                         const RuleSources& sources) {
+        PolicyRule rule;
+        rule.ports = portsFor(key);
+        const std::string policy_ref = p.ns + "/" + p.name;
+        if (!sources.exposed_by.empty()) {
+            openRule(policy_ref, key, "exposed by " + sources.exposed_by.front());
+            return rule;
+        }
+        if (sources.internet_flows > 0) {
+            openRule(policy_ref,
+                     key,
+                     "traffic from outside the cluster (" + std::to_string(sources.internet_flows) +
+                         " flows)");
+            return rule;
+        }
+        for (size_t src : sources.workloads) {
+            rule.peers.push_back(peerFor(wl, cluster_.workloads[src]));
+        }
+        std::sort(rule.peers.begin(), rule.peers.end());
+        rule.peers.erase(std::unique(rule.peers.begin(), rule.peers.end()), rule.peers.end());
+        if (rule.peers.empty()) {
+            openRule(policy_ref,
+                     key,
+                     "only in-cluster sources that map to no workload (" +
+                         std::to_string(sources.internal_flows) + " flows)");
+        }
+        return rule;
+    }
+
+    // §2.9: same namespace → podSelector; other namespace → namespaceSelector AND podSelector.
+    PolicyPeer peerFor(const Workload& dst, const Workload& src) {
+        PolicyPeer peer;
+        peer.pod_selector = src.policySelector();
+        if (peer.pod_selector->empty()) {
+            out_.report.warnings.push_back("source " + src.ns + "/" + src.name +
+                                           " has no labels: the peer admits every pod of namespace " +
+                                           src.ns);
+        }
+        if (src.ns != dst.ns) {
+            const std::string& key = options_.namespace_label_key;
+            peer.namespace_selector = LabelSelector{{{key, src.ns}}, {}};
+            const Namespace* ns = cluster_.findNamespace(src.ns);
+            auto it = ns ? ns->labels.find(key) : Labels::const_iterator{};
+            if (ns == nullptr || it == ns->labels.end() || it->second != src.ns) {
+                namespace_labels_.insert({src.ns, key, src.ns});
+            }
+        }
+        return peer;
+    }
+
+    void openRule(const std::string& policy, const PortKey& key, std::string reason) {
+        out_.report.open_rules.push_back({policy, describePorts(key), std::move(reason)});
+    }
+
+    void skip(const Workload& wl, std::string reason) {
+        out_.report.skipped.push_back(
+            {wl.ns + "/" + wl.name, std::string(workloadKindName(wl.kind)), std::move(reason)});
+    }
+
+    void finish() {
+        Modification& m = out_.modification;
+        std::sort(m.to_delete.begin(), m.to_delete.end());
+        m.namespace_labels.assign(namespace_labels_.begin(), namespace_labels_.end());
+        std::sort(m.apply.begin(), m.apply.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+        });
+        for (size_t i = 1; i < m.apply.size(); ++i) {
+            if (m.apply[i].ns == m.apply[i - 1].ns && m.apply[i].name == m.apply[i - 1].name) {
+                out_.report.warnings.push_back("two workloads of namespace " + m.apply[i].ns +
+                                               " give the policy name " + m.apply[i].name);
+            }
+        }
+        std::set<ObjectRef> deleted(m.to_delete.begin(), m.to_delete.end());
+        std::set<ObjectRef> existing;
+        for (const auto& obj : cluster_.policies) {
+            existing.insert({obj.policy.ns, obj.policy.name});
+        }
+        for (const auto& p : m.apply) {
+            ObjectRef ref{p.ns, p.name};
+            if (existing.count(ref) != 0 && deleted.count(ref) == 0) {
+                out_.report.warnings.push_back(
+                    "policy " + p.ns + "/" + p.name +
+                    " already exists in the cluster and is not deleted: `kubectl create` would fail; "
+                    "use --delete-existing generated to replace it");
+            }
+        }
+        std::sort(out_.report.warnings.begin(), out_.report.warnings.end());
+        out_.report.warnings.erase(
+            std::unique(out_.report.warnings.begin(), out_.report.warnings.end()),
+            out_.report.warnings.end());
+    }
+
+    const Cluster& cluster_;
+    ClusterIndex index_;
+    const GenerateOptions& options_;
+    std::vector<std::pair<EdgeKey, EdgeStats>> edges_;
+    std::map<std::string, std::vector<const NetworkPolicy*>> ingress_by_ns_;
+    std::vector<std::vector<Exposure>> exposures_;
+    std::set<NamespaceLabel> namespace_labels_;
+    Generation out_;
+};
+
+}  // namespace
+
+Result<Generation> generatePolicies(const Cluster& cluster,
+                                    const FlowGraph& graph,
+                                    const GenerateOptions& options) {
+    return Generator(cluster, graph, options).run();
+}
+
+}  // namespace netpolgen::core

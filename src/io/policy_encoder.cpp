@@ -1,0 +1,167 @@
+#include "io/policy_encoder.h"
+
+#include "io/yaml_writer.h"
+
+namespace netpolgen::io {
+namespace {
+
+using nlohmann::json;
+
+json portToJson(const core::PolicyPort& port) {
+    json out = json::object();
+    if (port.port) {
+        if (port.port->isNamed()) {
+            out["port"] = port.port->name;
+        } else {
+            out["port"] = port.port->number;
+        }
+    }
+    if (port.end_port) {
+        out["endPort"] = *port.end_port;
+    }
+    if (port.protocol_set) {
+        out["protocol"] = std::string(core::protocolName(port.protocol));
+    }
+    return out;
+}
+
+json peerToJson(const core::PolicyPeer& peer) {
+    json out = json::object();
+    if (peer.ip_block) {
+        json block = {{"cidr", peer.ip_block->cidr}};
+        if (!peer.ip_block->except.empty()) {
+            block["except"] = peer.ip_block->except;
+        }
+        out["ipBlock"] = block;
+    }
+    if (peer.namespace_selector) {
+        out["namespaceSelector"] = selectorToJson(*peer.namespace_selector);
+    }
+    if (peer.pod_selector) {
+        out["podSelector"] = selectorToJson(*peer.pod_selector);
+    }
+    return out;
+}
+
+json ruleToJson(const core::PolicyRule& rule, const char* peers_key) {
+    json out = json::object();
+    if (!rule.peers.empty()) {
+        json peers = json::array();
+        for (const auto& p : rule.peers) {
+            peers.push_back(peerToJson(p));
+        }
+        out[peers_key] = std::move(peers);
+    }
+    if (!rule.ports.empty()) {
+        json ports = json::array();
+        for (const auto& p : rule.ports) {
+            ports.push_back(portToJson(p));
+        }
+        out["ports"] = std::move(ports);
+    }
+    return out;
+}
+
+json rulesToJson(const std::vector<core::PolicyRule>& rules, const char* peers_key) {
+    json out = json::array();
+    for (const auto& r : rules) {
+        out.push_back(ruleToJson(r, peers_key));
+    }
+    return out;
+}
+
+json labelsToJson(const core::Labels& labels) {
+    json out = json::object();
+    for (const auto& [k, v] : labels) {
+        out[k] = v;
+    }
+    return out;
+}
+
+}  // namespace
+
+json selectorToJson(const core::LabelSelector& selector) {
+    json out = json::object();
+    if (!selector.match_expressions.empty()) {
+        json exprs = json::array();
+        for (const auto& r : selector.match_expressions) {
+            json e = {{"key", r.key}, {"operator", std::string(core::selectorOperatorName(r.op))}};
+            if (!r.values.empty()) {
+                e["values"] = r.values;
+            }
+            exprs.push_back(std::move(e));
+        }
+        out["matchExpressions"] = std::move(exprs);
+    }
+    if (!selector.match_labels.empty()) {
+        out["matchLabels"] = labelsToJson(selector.match_labels);
+    }
+    return out;
+}
+
+json policyToJson(const core::NetworkPolicy& policy) {
+    json metadata = {{"name", policy.name}, {"namespace", policy.ns}};
+    if (!policy.labels.empty()) {
+        metadata["labels"] = labelsToJson(policy.labels);
+    }
+    if (!policy.annotations.empty()) {
+        metadata["annotations"] = labelsToJson(policy.annotations);
+    }
+    json spec = {{"podSelector", selectorToJson(policy.pod_selector)}};
+    if (!policy.ingress.empty()) {
+        spec["ingress"] = rulesToJson(policy.ingress, "from");
+    }
+    if (!policy.egress.empty()) {
+        spec["egress"] = rulesToJson(policy.egress, "to");
+    }
+    if (!policy.policy_types.empty()) {
+        json types = json::array();
+        for (auto t : policy.policy_types) {
+            types.push_back(t == core::PolicyType::kIngress ? "Ingress" : "Egress");
+        }
+        spec["policyTypes"] = std::move(types);
+    }
+    return {{"apiVersion", "networking.k8s.io/v1"},
+            {"kind", "NetworkPolicy"},
+            {"metadata", std::move(metadata)},
+            {"spec", std::move(spec)}};
+}
+
+std::string modificationToYaml(const core::Modification& m) {
+    std::string out;
+    for (const auto& ref : m.to_delete) {
+        out += "# kubectl -n " + ref.ns + " delete networkpolicy " + ref.name + "\n";
+    }
+    for (const auto& label : m.namespace_labels) {
+        out += "# kubectl label namespace " + label.ns + " " + label.key + "=" + label.value + "\n";
+    }
+    if (m.apply.empty() && m.to_delete.empty()) {
+        out += "# No policies need to be created or deleted.\n";
+    }
+    for (const auto& policy : m.apply) {
+        out += "---\n";
+        out += writeYaml(policyToJson(policy));
+    }
+    return out;
+}
+
+std::string modificationToJson(const core::Modification& m) {
+    json apply = json::array();
+    for (const auto& p : m.apply) {
+        apply.push_back(policyToJson(p));
+    }
+    json to_delete = json::array();
+    for (const auto& ref : m.to_delete) {
+        to_delete.push_back({{"namespace", ref.ns}, {"name", ref.name}});
+    }
+    json labels = json::array();
+    for (const auto& l : m.namespace_labels) {
+        labels.push_back({{"namespace", l.ns}, {"labels", {{l.key, l.value}}}});
+    }
+    json out = {{"apply", std::move(apply)},
+                {"toDelete", std::move(to_delete)},
+                {"namespaceLabels", std::move(labels)}};
+    return out.dump(2) + "\n";
+}
+
+}  // namespace netpolgen::io
