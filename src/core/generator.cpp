@@ -298,7 +298,10 @@ private:
         for (size_t src : sources.workloads) {
             rule.peers.push_back(peerFor(wl, cluster_.workloads[src]));
         }
-        std::sort(rule.peers.begin(), rule.peers.end());
+        // DESIGN.md decision 1: peers by (namespace selector, pod selector); same-namespace first.
+        std::sort(rule.peers.begin(), rule.peers.end(), [](const PolicyPeer& a, const PolicyPeer& b) {
+            return std::tie(a.namespace_selector, a.pod_selector) < std::tie(b.namespace_selector, b.pod_selector);
+        });
         rule.peers.erase(std::unique(rule.peers.begin(), rule.peers.end()), rule.peers.end());
         if (rule.peers.empty()) {
             openRule(policy_ref,

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages netpolgen builds and tests with. Idempotent and
+# non-interactive: when every package is already there it changes nothing and needs no network.
+#
+# Versions are those of Debian 12 (bookworm) that the project was built and tested with; the
+# script refuses older ones (a newer point release of the same package is accepted).
+set -euo pipefail
+
+# package            tested version
+PACKAGES="
+build-essential      12.9
+cmake                3.25.1
+ninja-build          1.11.1
+pkg-config           1.8.1
+clang                1:14.0-55.7~deb12u1
+libclang-rt-14-dev   1:14.0.6-12
+clang-format         1:14.0-55.7~deb12u1
+googletest           1.12.1-0.2
+libgtest-dev         1.12.1-0.2
+libgmock-dev         1.12.1-0.2
+libbenchmark-dev     1.7.1-1
+libyaml-dev          0.2.5-1
+nlohmann-json3-dev   3.11.2-2
+libsimdjson-dev      3.0.1-1
+libcli11-dev         2.1.2+ds-1
+libfmt-dev           9.1.0+ds1-2
+zlib1g-dev           1:1.2.13.dfsg-1
+libzstd-dev          1.5.4+dfsg2-5
+gettext-base         0.21-12
+python3              3.11.2-1+b1
+python3-jsonschema   4.10.3-1
+zstd                 1.5.4+dfsg2-5
+"
+
+missing=()
+too_old=()
+while read -r pkg version; do
+    [ -n "$pkg" ] || continue
+    installed=$(dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null || true)
+    case "$installed" in
+        "install ok installed "*)
+            have=${installed#install ok installed }
+            if ! dpkg --compare-versions "$have" ge "$version"; then
+                too_old+=("$pkg ($have < $version)")
+            fi
+            ;;
+        *) missing+=("$pkg") ;;
+    esac
+done <<< "$PACKAGES"
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ${#too_old[@]} -gt 0 ]; then
+    echo "install-deps: packages older than tested: ${too_old[*]}" >&2
+    exit 1
+fi
+echo "install-deps: all build and test packages present"

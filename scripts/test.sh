@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The README's second command (and what .ci/run calls): builds and runs every test.
+#   1. release build: unit, property, golden CLI and schema tests (ctest)
+#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. libFuzzer smoke runs over the committed corpora (FUZZ_SECONDS each, default 20)
+#   4. clang-format check
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh || exit 1
+
+failed=0
+passed=0
+step() {  # name, command...
+    local name=$1
+    shift
+    echo "== $name"
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "== FAILED: $name"; fi
+}
+
+build() { cmake --preset "$1" >/dev/null && cmake --build --preset "$1"; }
+
+step "release build" build release
+step "release tests" ctest --test-dir build --output-on-failure -j2
+step "asan+ubsan build" build asan
+step "asan+ubsan tests" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j2
+step "fuzz build" build fuzz
+fuzz_smoke() {
+    local seconds=${FUZZ_SECONDS:-20}
+    for target in build-fuzz/tests/fuzz_*; do
+        local name=${target##*/fuzz_}
+        local corpus=tests/fuzz/corpus/$name
+        [ -d "$corpus" ] || { echo "no corpus $corpus"; return 1; }
+        local scratch
+        scratch=$(mktemp -d)
+        echo "fuzz $name: ${seconds}s"
+        ASAN_OPTIONS=detect_leaks=0 "$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+            -print_final_stats=0 "$scratch" "$corpus" 2>&1 | tail -1 || { rm -rf "$scratch"; return 1; }
+        rm -rf "$scratch"
+    done
+}
+step "fuzz smoke" fuzz_smoke
+format_check() {
+    find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format --dry-run --Werror
+}
+step "clang-format" format_check
+
+echo "test.sh: $passed passed, $failed failed"
+[ "$failed" = 0 ]
