@@ -73,7 +73,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e, cli_out, cli_err);
-        out << cli_out.str();
+        std::string text = cli_out.str();
+        if (!text.empty() && text.back() != '\n') {
+            text += '\n';
+        }
+        out << text;
         err << cli_err.str();
         return code == 0 ? kExitOk : kExitBadInput;
     }

@@ -51,7 +51,7 @@ core::Status resolveWindow(GenerateCommandOptions& o) {
 
 std::string findDemoDir() {
     namespace fs = std::filesystem;
-    if (const char* env = std::getenv("NETPOLGEN_DEMO_DIR")) {
+    if (const char* env = std::getenv("NETPOLGEN_DEMO_DIR"); env != nullptr && *env != '\0') {
         return env;
     }
     std::error_code ec;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `cmake --install` puts netpolgen and the kubectl-netpolgen plugin link into the prefix, and the
+# installed binary finds its demo data. With kubectl on PATH, `kubectl netpolgen` runs it too.
+set -euo pipefail
+build=${1:?usage: install_test.sh BUILD_DIR}
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix" >/dev/null
+test -x "$prefix/bin/netpolgen"
+test "$(readlink "$prefix/bin/kubectl-netpolgen")" = netpolgen
+"$prefix/bin/kubectl-netpolgen" --version
+NETPOLGEN_DEMO_DIR= "$prefix/bin/netpolgen" demo -q | grep -q "name: stackrox-generated-frontend"
+if command -v kubectl >/dev/null; then
+    PATH="$prefix/bin:$PATH" kubectl netpolgen demo -q | grep -q "kind: NetworkPolicy"
+    echo "kubectl plugin: ok"
+fi
+echo "install: ok"
