@@ -1,11 +1,12 @@
 // netpolgen_synth: writes a deterministic synthetic cluster and its traffic for the benchmarks.
 //
-//   netpolgen_synth --workloads 10000 --namespaces 100 --label-sets 200 --services-ratio 0.8 \
-//       --external-ratio 0.05 --seed 1 --out-dir /tmp/synth \
+//   netpolgen_synth --workloads 10000 --namespaces 100 --label-sets 200 --services-ratio 0.8
+//       --external-ratio 0.05 --seed 1 --out-dir /tmp/synth
 //       [--edges 100000] [--canonical-lines 10000000] [--hubble-lines 1000000]
 //
-// writes DIR/cluster.yaml, DIR/flows.jsonl and DIR/flows.hubble.jsonl (see synth/synthetic_cluster.h
-// for the model, synth/synth_output.h for the files) and prints what it wrote.
+// writes DIR/cluster.yaml, DIR/flows.jsonl and DIR/flows.hubble.jsonl (see
+// synth/synthetic_cluster.h for the model, synth/synth_output.h for the files) and prints what it
+// wrote.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -146,12 +147,15 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 void report(std::string_view what, const std::string& path, const WriteStats& s, double seconds) {
-    fmt::print("{:<22} {:>12} lines {:>9.1f} MB  {:6.2f} s  {:>10.0f} lines/s  {}\n",
+    const bool objects = what == "cluster.yaml";
+    fmt::print("{:<22} {:>12} {:<7} {:>9.1f} MB  {:6.2f} s  {:>10.0f} {}/s  {}\n",
                what,
                s.lines,
+               objects ? "objects" : "lines",
                static_cast<double>(s.bytes) / 1e6,
                seconds,
                seconds > 0 ? static_cast<double>(s.lines) / seconds : 0.0,
+               objects ? "objects" : "lines",
                path);
 }
 
@@ -182,20 +186,21 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto& c = model->cluster;
-    fmt::print("model: {} namespaces, {} workloads, {} services, {} policies; {} distinct edges "
-               "({} workload→workload, {} from internet into {} exposed workloads, {} from nodes), "
-               "biggest hub {} callers ({:.2f} s)\n",
-               c.namespaces.size(),
-               c.workloads.size(),
-               c.services.size(),
-               c.policies.size(),
-               model->edges.size(),
-               model->workload_edges,
-               model->internet_edges,
-               model->exposed_workloads,
-               model->internal_edges,
-               model->max_callers,
-               secondsSince(start));
+    fmt::print(
+        "model: {} namespaces, {} workloads, {} services, {} policies; {} distinct edges "
+        "({} workload→workload, {} from internet into {} workloads, {} from nodes), "
+        "biggest hub {} callers ({:.2f} s)\n",
+        c.namespaces.size(),
+        c.workloads.size(),
+        c.services.size(),
+        c.policies.size(),
+        model->edges.size(),
+        model->workload_edges,
+        model->internet_edges,
+        model->exposed_workloads,
+        model->internal_edges,
+        model->max_callers,
+        secondsSince(start));
 
     const uint64_t edges = model->edges.size();
     FlowWriteOptions flow_options;
@@ -211,7 +216,10 @@ int main(int argc, char** argv) {
     const Output outputs[] = {
         {args.cluster, "cluster.yaml", "cluster.yaml", 0},
         {args.canonical, "flows.jsonl", "flows.jsonl", args.canonical_lines.value_or(10 * edges)},
-        {args.hubble, "flows.hubble.jsonl", "flows.hubble.jsonl", args.hubble_lines.value_or(5 * edges)},
+        {args.hubble,
+         "flows.hubble.jsonl",
+         "flows.hubble.jsonl",
+         args.hubble_lines.value_or(5 * edges)},
     };
     for (const Output& o : outputs) {
         if (!o.enabled) {
@@ -220,16 +228,18 @@ int main(int argc, char** argv) {
         const std::string path = (std::filesystem::path(args.out_dir) / o.file).string();
         start = std::chrono::steady_clock::now();
         flow_options.lines = o.lines;
-        auto written = o.file == "cluster.yaml"  ? nb::writeClusterYaml(*model, path)
-                       : o.file == "flows.jsonl" ? nb::writeCanonicalFlows(*model, flow_options, path)
-                                                 : nb::writeHubbleFlows(*model, flow_options, path);
+        auto written = o.file == "cluster.yaml" ? nb::writeClusterYaml(*model, path)
+                       : o.file == "flows.jsonl"
+                           ? nb::writeCanonicalFlows(*model, flow_options, path)
+                           : nb::writeHubbleFlows(*model, flow_options, path);
         if (!written) {
             fmt::print(stderr, "netpolgen_synth: {}\n", written.error());
             return 1;
         }
         report(o.what, path, *written, secondsSince(start));
         if (o.file != "cluster.yaml" && o.lines > 0 && o.lines < edges) {
-            fmt::print("  note: fewer lines than distinct edges: the file holds only part of them\n");
+            fmt::print(
+                "  note: fewer lines than distinct edges: the file holds only part of them\n");
         }
     }
     return 0;

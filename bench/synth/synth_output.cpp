@@ -23,7 +23,8 @@ class BufferedFile {
 public:
     static constexpr size_t kFlushAt = size_t{4} << 20;
 
-    explicit BufferedFile(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "wb")) {
+    explicit BufferedFile(const std::string& path)
+        : path_(path), file_(std::fopen(path.c_str(), "wb")) {
         if (file_ == nullptr) {
             error_ = "cannot write " + path + ": " + std::strerror(errno);
         }
@@ -147,8 +148,9 @@ void selectorYaml(BufferedFile& f, std::string_view indent, const core::LabelSel
 }
 
 void namespaceYaml(BufferedFile& f, const core::Namespace& ns) {
-    fmt::format_to(
-        f.out(), "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {}\n  labels:\n", ns.name);
+    fmt::format_to(f.out(),
+                   "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {}\n  labels:\n",
+                   ns.name);
     labelsYaml(f, "    ", ns.labels);
 }
 
@@ -315,7 +317,8 @@ uint32_t publicIp(Rng& rng) {
 }
 
 uint32_t nodeIp(size_t node) {
-    return (10u << 24) | static_cast<uint32_t>((node / 250) << 8) | static_cast<uint32_t>(1 + node % 250);
+    return (10u << 24) | static_cast<uint32_t>((node / 250) << 8) |
+           static_cast<uint32_t>(1 + node % 250);
 }
 
 // "a.b.c.d" into a small buffer.
@@ -339,11 +342,13 @@ std::vector<std::string> workloadRefs(const core::Cluster& cluster) {
     return refs;
 }
 
-size_t nodeCount(const SynthModel& model) { return std::max<size_t>(3, model.cluster.workloads.size() / 30); }
+size_t nodeCount(const SynthModel& model) {
+    return std::max<size_t>(3, model.cluster.workloads.size() / 30);
+}
 
 // The Hubble Endpoint object of every pod, and what else the Hubble writer needs per workload.
 struct HubblePods {
-    std::vector<size_t> first_pod;   // per workload, index into `endpoint`
+    std::vector<size_t> first_pod;      // per workload, index into `endpoint`
     std::vector<std::string> endpoint;  // per pod: the JSON object
     std::vector<std::string> interface_name;
     std::vector<uint32_t> ip;
@@ -371,7 +376,7 @@ HubblePods hubblePods(const SynthModel& model) {
             fmt::memory_buffer b;
             auto out = std::back_inserter(b);
             fmt::format_to(out,
-                           R"({{"ID":{},"identity":{},"cluster_name":"synth","namespace":"{}","labels":[)",
+                           R"({{"ID":{},"identity":{},"namespace":"{}","labels":[)",
                            100 + pod % 4000,
                            65536 + w,
                            wl.ns);
@@ -385,9 +390,6 @@ HubblePods hubblePods(const SynthModel& model) {
                     label(k, v);
                 }
             }
-            label("io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name", wl.ns);
-            label("io.cilium.k8s.policy.cluster", "synth");
-            label("io.cilium.k8s.policy.serviceaccount", wl.name);
             label("io.kubernetes.pod.namespace", wl.ns);
             for (const auto& [k, v] : wl.pod_labels) {
                 if (k >= "io.") {
@@ -402,7 +404,8 @@ HubblePods hubblePods(const SynthModel& model) {
                            wl.name,
                            core::workloadKindName(wl.kind));
             pods.endpoint.emplace_back(b.data(), b.size());
-            pods.interface_name.push_back(fmt::format("lxc{:012x}", (w * 2654435761u + r) & 0xffffffffffffULL));
+            pods.interface_name.push_back(
+                fmt::format("lxc{:012x}", (w * 2654435761u + r) & 0xffffffffffffULL));
             pods.ip.push_back(podIpV4(w, r));
             pods.node.push_back(static_cast<uint32_t>(nodeOf(w, r, nodes)));
         }
@@ -429,7 +432,7 @@ struct HubbleLine {
     Point point = Point::kFromEndpoint;
     bool ingress = false;  // traffic_direction
     bool reply = false;
-    bool ack = false;     // TCP: SYN-ACK for replies, ACK|PSH for an established segment
+    bool ack = false;  // TCP: SYN-ACK for replies, ACK|PSH for an established segment
     bool established = false;
     int service = -1;     // destination_service of the connection's callee
     int64_t time_ns = 0;  // nanoseconds after `seconds`
@@ -438,7 +441,10 @@ struct HubbleLine {
 
 class HubbleFormatter {
 public:
-    HubbleFormatter(const SynthModel& model, const HubblePods& pods, BufferedFile& file, uint64_t seed)
+    HubbleFormatter(const SynthModel& model,
+                    const HubblePods& pods,
+                    BufferedFile& file,
+                    uint64_t seed)
         : model_(model), pods_(pods), f_(file), rng_(seed) {}
 
     void write(const HubbleLine& l) {
@@ -449,33 +455,20 @@ public:
         const uint64_t u1 = rng_.next();
         const uint64_t u2 = rng_.next();
         auto out = f_.out();
-        fmt::format_to(out,
-                       R"({{"flow":{{"time":"{}.{:09}Z","uuid":"{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",)"
-                       R"("emitter":{{"name":"Hubble","version":"1.18.2"}},"verdict":"FORWARDED",)"
-                       R"("ethernet":{{"source":"{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",)"
-                       R"("destination":"{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}"}},)"
-                       R"("IP":{{"source":"{}","destination":"{}","ipVersion":"IPv4"}},"l4":{{)"_cf,
-                       time,
-                       nanos,
-                       u1 >> 32,
-                       (u1 >> 16) & 0xffff,
-                       u1 & 0xfff,
-                       0x8000 | ((u2 >> 48) & 0x3fff),
-                       u2 & 0xffffffffffffULL,
-                       (u1 >> 8) & 0xfe,
-                       (u1 >> 16) & 255,
-                       (u1 >> 24) & 255,
-                       (u1 >> 32) & 255,
-                       (u1 >> 40) & 255,
-                       (u1 >> 48) & 255,
-                       (u2 >> 8) & 0xfe,
-                       (u2 >> 16) & 255,
-                       (u2 >> 24) & 255,
-                       (u2 >> 32) & 255,
-                       (u2 >> 40) & 255,
-                       (u2 >> 48) & 255,
-                       l.src->ip.view(),
-                       l.dst->ip.view());
+        fmt::format_to(
+            out,
+            R"({{"flow":{{"time":"{}.{:09}Z","uuid":"{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",)"
+            R"("verdict":"FORWARDED",)"
+            R"("IP":{{"source":"{}","destination":"{}","ipVersion":"IPv4"}},"l4":{{)"_cf,
+            time,
+            nanos,
+            u1 >> 32,
+            (u1 >> 16) & 0xffff,
+            u1 & 0xfff,
+            0x8000 | ((u2 >> 48) & 0x3fff),
+            u2 & 0xffffffffffffULL,
+            l.src->ip.view(),
+            l.dst->ip.view());
         const bool tcp = l.protocol == core::Protocol::kTcp;
         fmt::format_to(out,
                        R"("{}":{{"source_port":{},"destination_port":{})"_cf,
@@ -509,34 +502,33 @@ public:
         }
         if (l.service >= 0 && !l.reply) {
             const core::Service& svc = model_.cluster.services[static_cast<size_t>(l.service)];
-            fmt::format_to(out, R"("destination_service":{{"name":"{}","namespace":"{}"}},)"_cf, svc.name, svc.ns);
+            fmt::format_to(out,
+                           R"("destination_service":{{"name":"{}","namespace":"{}"}},)"_cf,
+                           svc.name,
+                           svc.ns);
         }
         fmt::format_to(out, R"("traffic_direction":"{}",)"_cf, l.ingress ? "INGRESS" : "EGRESS");
         if (l.point == Point::kPolicyVerdict) {
-            f_.append(R"("policy_match_type":4,"is_reply":false,)");
+            f_.append(R"("policy_match_type":4,"is_reply":false)");
         } else {
             fmt::format_to(out,
-                           R"("trace_observation_point":"{}","trace_reason":"{}","is_reply":{},)"_cf,
+                           R"("trace_observation_point":"{}","trace_reason":"{}","is_reply":{})"_cf,
                            l.point == Point::kFromEndpoint ? "FROM_ENDPOINT" : "TO_ENDPOINT",
-                           l.reply ? "REPLY" : l.established ? "ESTABLISHED" : "NEW",
+                           l.reply         ? "REPLY"
+                           : l.established ? "ESTABLISHED"
+                                           : "NEW",
                            l.reply ? "true" : "false");
         }
         const Side* pod_side = l.point == Point::kFromEndpoint ? l.src : l.dst;
         if (pod_side->interface >= 0) {
             const auto pod = static_cast<size_t>(pod_side->interface);
             fmt::format_to(out,
-                           R"("interface":{{"index":{},"name":"{}"}},)"_cf,
+                           R"(,"interface":{{"index":{},"name":"{}"}})"_cf,
                            10 + pod % 200,
                            pods_.interface_name[pod]);
         }
-        if (tcp) {
-            f_.append(l.established ? R"("Summary":"TCP Flags: ACK, PSH"},)"
-                      : l.ack       ? R"("Summary":"TCP Flags: SYN, ACK"},)"
-                                    : R"("Summary":"TCP Flags: SYN"},)");
-        } else {
-            f_.append(R"("Summary":"UDP"},)");
-        }
-        fmt::format_to(out, R"("node_name":"synth/worker-{}","time":"{}.{:09}Z"}})"_cf, node, time, nanos);
+        fmt::format_to(
+            out, R"(}},"node_name":"synth/worker-{}","time":"{}.{:09}Z"}})"_cf, node, time, nanos);
         f_.endLine();
     }
 
@@ -550,7 +542,9 @@ private:
 
 }  // namespace
 
-core::Timestamp defaultBaseTime() { return daysFromCivil(2026, 11, 20) * 86400; }
+core::Timestamp defaultBaseTime() {
+    return daysFromCivil(2026, 11, 20) * 86400;
+}
 
 core::Result<WriteStats> writeClusterYaml(const SynthModel& model, const std::string& path) {
     BufferedFile f(path);
@@ -595,23 +589,26 @@ core::Result<WriteStats> writeCanonicalFlows(const SynthModel& model,
     const uint64_t lines = options.lines;
     for (uint64_t i = 0; i < lines; ++i) {
         const core::EdgeKey& e = picker.next();
-        const auto t = options.base_time +
-                       static_cast<core::Timestamp>(static_cast<unsigned __int128>(i) * kWeekSeconds / lines);
+        const auto t =
+            options.base_time +
+            static_cast<core::Timestamp>(static_cast<unsigned __int128>(i) * kWeekSeconds / lines);
         const uint64_t count = rng.below(8) == 0 ? 2 + rng.below(40) : 1;
         const std::string_view dst = refs[core::workloadIndex(e.dst)];
         const std::string_view proto = core::protocolName(e.protocol);
         auto out = f.out();
         if (core::isWorkloadEntity(e.src)) {
-            fmt::format_to(out,
-                           R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"_cf,
-                           refs[core::workloadIndex(e.src)],
-                           dst,
-                           e.port,
-                           proto,
-                           time.seconds(t),
-                           count);
+            fmt::format_to(
+                out,
+                R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"_cf,
+                refs[core::workloadIndex(e.src)],
+                dst,
+                e.port,
+                proto,
+                time.seconds(t),
+                count);
         } else {
-            // Outside: "internet", a public address or a CIDR. Nodes: an unresolved private address.
+            // Outside: "internet", a public address or a CIDR. Nodes: an unresolved private
+            // address.
             const uint64_t r = rng.below(20);
             Ip4Text ip(e.src == core::kInternalEntity ? nodeIp(rng.below(nodes)) : publicIp(rng));
             std::string_view src = ip.view();
@@ -620,14 +617,15 @@ core::Result<WriteStats> writeCanonicalFlows(const SynthModel& model,
             } else if (e.src == core::kInternetEntity && r == 3) {
                 src = "198.51.100.0/24";
             }
-            fmt::format_to(out,
-                           R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"_cf,
-                           src,
-                           dst,
-                           e.port,
-                           proto,
-                           time.seconds(t),
-                           count);
+            fmt::format_to(
+                out,
+                R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"_cf,
+                src,
+                dst,
+                e.port,
+                proto,
+                time.seconds(t),
+                count);
         }
         f.endLine();
     }
@@ -660,12 +658,18 @@ core::Result<WriteStats> writeHubbleFlows(const SynthModel& model,
         const core::EdgeKey& e = picker.next();
         const size_t dst_w = core::workloadIndex(e.dst);
         const size_t dst_pod = pods.first_pod[dst_w] + rng.below(model.replicas[dst_w]);
-        Side dst{pods.endpoint[dst_pod], Ip4Text(pods.ip[dst_pod]), pods.node[dst_pod], static_cast<int>(dst_pod)};
+        Side dst{pods.endpoint[dst_pod],
+                 Ip4Text(pods.ip[dst_pod]),
+                 pods.node[dst_pod],
+                 static_cast<int>(dst_pod)};
         Side src{{}, Ip4Text(0), 0, -1};
         if (core::isWorkloadEntity(e.src)) {
             const size_t src_w = core::workloadIndex(e.src);
             const size_t src_pod = pods.first_pod[src_w] + rng.below(model.replicas[src_w]);
-            src = Side{pods.endpoint[src_pod], Ip4Text(pods.ip[src_pod]), pods.node[src_pod], static_cast<int>(src_pod)};
+            src = Side{pods.endpoint[src_pod],
+                       Ip4Text(pods.ip[src_pod]),
+                       pods.node[src_pod],
+                       static_cast<int>(src_pod)};
         } else if (e.src == core::kInternetEntity) {
             src = Side{world, Ip4Text(publicIp(rng)), 0, -1};
         } else {
@@ -675,12 +679,15 @@ core::Result<WriteStats> writeHubbleFlows(const SynthModel& model,
         HubbleLine l;
         l.src = &src;
         l.dst = &dst;
-        l.src_port = 32768 + static_cast<uint32_t>((stats.connections * 7919 + rng.below(61)) % 28232);
+        l.src_port =
+            32768 + static_cast<uint32_t>((stats.connections * 7919 + rng.below(61)) % 28232);
         l.dst_port = e.port;
-        l.protocol = e.protocol == core::Protocol::kUdp ? core::Protocol::kUdp : core::Protocol::kTcp;
+        l.protocol =
+            e.protocol == core::Protocol::kUdp ? core::Protocol::kUdp : core::Protocol::kTcp;
         l.service = pods.service[dst_w];
-        l.seconds = options.base_time +
-                    static_cast<core::Timestamp>(static_cast<unsigned __int128>(written) * kWeekSeconds / lines);
+        l.seconds =
+            options.base_time + static_cast<core::Timestamp>(
+                                    static_cast<unsigned __int128>(written) * kWeekSeconds / lines);
         l.time_ns = static_cast<int64_t>(rng.below(1000000000));
         const bool in_cluster_src = core::isWorkloadEntity(e.src);
         auto emit = [&](const HubbleLine& line) {

@@ -1,6 +1,6 @@
-// Writing a SynthModel to disk: the cluster as manifests, the traffic as canonical flow lines and as
-// Hubble `hubble observe -o json` lines. Lines are formatted into one memory buffer that is flushed
-// to the file every few MiB: nothing grows with the number of lines.
+// Writing a SynthModel to disk: the cluster as manifests, the traffic as canonical flow lines and
+// as Hubble `hubble observe -o json` lines. Lines are formatted into one memory buffer that is
+// flushed to the file every few MiB: nothing grows with the number of lines.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,8 @@ namespace netpolgen::bench {
 struct FlowWriteOptions {
     uint64_t lines = 0;
     uint64_t seed = 1;
-    double external_ratio = 0.05;  // share of lines (after every edge was written once) from outside
+    double external_ratio =
+        0.05;  // share of lines (after every edge was written once) from outside
     core::Timestamp base_time = 0;  // the first line's time; lines spread over the next week
 };
 

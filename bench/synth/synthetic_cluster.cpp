@@ -12,15 +12,27 @@ namespace netpolgen::bench {
 namespace {
 
 constexpr std::array<std::string_view, 24> kTeams = {
-    "payments", "checkout", "catalog",  "search",   "identity", "ledger",
-    "shipping", "ads",      "analytics", "platform", "billing",  "inventory",
-    "orders",   "pricing",  "reviews",  "mobile",   "partners", "fraud",
-    "media",    "notify",   "support",  "loyalty",  "growth",   "data"};
+    "payments",  "checkout", "catalog", "search",    "identity", "ledger",  "shipping", "ads",
+    "analytics", "platform", "billing", "inventory", "orders",   "pricing", "reviews",  "mobile",
+    "partners",  "fraud",    "media",   "notify",    "support",  "loyalty", "growth",   "data"};
 constexpr std::array<std::string_view, 4> kTiers = {"frontend", "backend", "data", "edge"};
 constexpr std::array<std::string_view, 3> kEnvs = {"prod", "staging", "canary"};
-constexpr std::array<std::string_view, 16> kRoles = {
-    "api",    "web",     "worker", "gateway", "db",     "cache",  "queue",  "indexer",
-    "router", "grpc",    "auth",   "cron",    "stream", "export", "import", "proxy"};
+constexpr std::array<std::string_view, 16> kRoles = {"api",
+                                                     "web",
+                                                     "worker",
+                                                     "gateway",
+                                                     "db",
+                                                     "cache",
+                                                     "queue",
+                                                     "indexer",
+                                                     "router",
+                                                     "grpc",
+                                                     "auth",
+                                                     "cron",
+                                                     "stream",
+                                                     "export",
+                                                     "import",
+                                                     "proxy"};
 
 uint64_t mix(uint64_t x) {
     x += 0x9e3779b97f4a7c15ULL;
@@ -50,7 +62,9 @@ core::Labels labelSet(size_t j) {
     return labels;
 }
 
-core::ContainerPort port(std::string name, uint32_t number, core::Protocol protocol = core::Protocol::kTcp) {
+core::ContainerPort port(std::string name,
+                         uint32_t number,
+                         core::Protocol protocol = core::Protocol::kTcp) {
     return core::ContainerPort{std::move(name), number, protocol};
 }
 
@@ -168,9 +182,9 @@ core::ClusterObjects buildObjects(const SynthOptions& o, Rng& rng) {
         const uint64_t h = mix(o.seed ^ (i * 0x2545f4914f6cdd1dULL));
         core::Workload w;
         // Mild skew: the first namespaces hold more workloads.
-        const size_t ns = std::min(o.namespaces - 1,
-                                   static_cast<size_t>(static_cast<double>(o.namespaces) *
-                                                       std::pow(rng.uniform(), 1.3)));
+        const size_t ns = std::min(
+            o.namespaces - 1,
+            static_cast<size_t>(static_cast<double>(o.namespaces) * std::pow(rng.uniform(), 1.3)));
         w.ns = objects.namespaces[ns].name;
         w.name = std::string(kRoles[h % kRoles.size()]) + "-" + std::to_string(i);
         const uint64_t kind = (h >> 20) % 100;
@@ -193,7 +207,8 @@ core::ClusterObjects buildObjects(const SynthOptions& o, Rng& rng) {
         std::swap(order[i - 1], order[rng.below(i)]);
     }
     const size_t services = std::min(
-        o.workloads, static_cast<size_t>(std::llround(o.services_ratio * static_cast<double>(o.workloads))));
+        o.workloads,
+        static_cast<size_t>(std::llround(o.services_ratio * static_cast<double>(o.workloads))));
     for (size_t k = 0; k < services; ++k) {
         objects.services.push_back(serviceFor(objects.workloads[order[k]], k, rng.next()));
         objects.services.back().origin = "synthetic";
@@ -231,7 +246,8 @@ std::vector<size_t> calleeDegrees(size_t n, size_t total, size_t cap, double a) 
     };
     // At c = cap * n^a every rank reaches the cap, and cap * n >= total (checked by the caller).
     double lo = 0;
-    double hi = static_cast<double>(cap) * std::pow(static_cast<double>(n), a) + static_cast<double>(total) + 1;
+    double hi = static_cast<double>(cap) * std::pow(static_cast<double>(n), a) +
+                static_cast<double>(total) + 1;
     for (int i = 0; i < 200 && hi - lo > 1e-6 * hi; ++i) {
         const double mid = (lo + hi) / 2;
         (sum_for(mid) < static_cast<double>(total) ? lo : hi) = mid;
@@ -295,7 +311,8 @@ core::Result<SynthModel> buildSyntheticModel(const SynthOptions& o) {
                         target = cp.port;
                     }
                 }
-                edges.push_back({core::kInternetEntity, core::workloadEntity(w), target, sp.protocol});
+                edges.push_back(
+                    {core::kInternetEntity, core::workloadEntity(w), target, sp.protocol});
             }
         }
     }
@@ -306,7 +323,8 @@ core::Result<SynthModel> buildSyntheticModel(const SynthOptions& o) {
             if (!exposed[w]) {
                 exposed[w] = true;
                 const auto& cp = cluster.workloads[w].ports.front();
-                edges.push_back({core::kInternetEntity, core::workloadEntity(w), cp.port, cp.protocol});
+                edges.push_back(
+                    {core::kInternetEntity, core::workloadEntity(w), cp.port, cp.protocol});
             }
         }
     }
@@ -316,25 +334,43 @@ core::Result<SynthModel> buildSyntheticModel(const SynthOptions& o) {
     for (size_t w = 0; w < n; ++w) {
         if (mix(o.seed * 7 + w) % 100 == 0) {
             const auto& ports = cluster.workloads[w].ports;
-            const core::ContainerPort& cp = ports.back().name == "metrics" ? ports.back() : ports.front();
+            const core::ContainerPort& cp =
+                ports.back().name == "metrics" ? ports.back() : ports.front();
             edges.push_back({core::kInternalEntity, core::workloadEntity(w), cp.port, cp.protocol});
         }
     }
     model.internal_edges = edges.size() - model.internet_edges;
 
-    const size_t wanted = o.edges != 0 ? o.edges : 10 * n;
+    // Callees: every workload but the batch-like ones (cron-*, worker-*), which nobody calls; in a
+    // random rank order, each with its Zipf number of distinct callers.
+    std::vector<size_t> rank;
+    for (size_t i = 0; i < n; ++i) {
+        const std::string& name = cluster.workloads[i].name;
+        if (name.rfind("cron-", 0) != 0 && name.rfind("worker-", 0) != 0) {
+            rank.push_back(i);
+        }
+    }
+    if (rank.empty()) {
+        rank.push_back(0);
+    }
+    for (size_t i = rank.size(); i > 1; --i) {
+        std::swap(rank[i - 1], rank[rng.below(i)]);
+    }
+    const size_t callees = rank.size();
+    const size_t cap = std::max<size_t>(1, (n - 1) / 2);  // rejection sampling succeeds ≥ 1/2
+    const size_t most = edges.size() + (n < 2 ? 0 : cap * callees);
+    const size_t wanted = o.edges != 0 ? o.edges : std::min(10 * n, most);
     if (edges.size() > wanted) {
         return core::Error{"--edges " + std::to_string(wanted) + " is below the " +
                            std::to_string(edges.size()) +
                            " edges from outside the cluster and from nodes; ask for more edges"};
     }
-    const size_t workload_edges = wanted - edges.size();
-    const size_t cap = std::max<size_t>(1, (n - 1) / 2);  // rejection sampling succeeds ≥ 1/2
-    if (n < 2 ? workload_edges > 0 : workload_edges > cap * n) {
+    if (wanted > most) {
         return core::Error{"--edges " + std::to_string(wanted) + " is more than " +
                            std::to_string(n) + " workloads can carry (at most " +
-                           std::to_string(edges.size() + (n < 2 ? 0 : cap * n)) + ")"};
+                           std::to_string(most) + ")"};
     }
+    const size_t workload_edges = wanted - edges.size();
     model.workload_edges = workload_edges;
 
     // Namespace ranges of the sorted workloads.
@@ -352,19 +388,12 @@ core::Result<SynthModel> buildSyntheticModel(const SynthOptions& o) {
         b = e;
     }
 
-    // Callees in a random rank order, each with its Zipf number of distinct callers.
-    std::vector<size_t> rank(n);
-    for (size_t i = 0; i < n; ++i) {
-        rank[i] = i;
-    }
-    for (size_t i = n; i > 1; --i) {
-        std::swap(rank[i - 1], rank[rng.below(i)]);
-    }
     const std::vector<size_t> degree =
-        n < 2 ? std::vector<size_t>(n, 0) : calleeDegrees(n, workload_edges, cap, o.zipf_exponent);
+        n < 2 ? std::vector<size_t>(callees, 0)
+              : calleeDegrees(callees, workload_edges, cap, o.zipf_exponent);
     std::vector<uint32_t> taken(n, 0);  // taken[src] == stamp: src already calls this callee
     edges.reserve(wanted);
-    for (size_t r = 0; r < n; ++r) {
+    for (size_t r = 0; r < callees; ++r) {
         const size_t dst = rank[r];
         const uint32_t stamp = static_cast<uint32_t>(r + 1);
         const core::Workload& wl = cluster.workloads[dst];
@@ -393,7 +422,8 @@ core::Result<SynthModel> buildSyntheticModel(const SynthOptions& o) {
                 ++local_taken;
             }
             const core::ContainerPort& cp = callerPort(wl, rng);
-            edges.push_back({core::workloadEntity(src), core::workloadEntity(dst), cp.port, cp.protocol});
+            edges.push_back(
+                {core::workloadEntity(src), core::workloadEntity(dst), cp.port, cp.protocol});
         }
     }
     for (size_t i = edges.size(); i > 1; --i) {

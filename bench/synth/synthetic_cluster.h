@@ -1,5 +1,5 @@
-// A deterministic synthetic cluster and its traffic, for benchmarks (bench/bench_generate.cpp builds
-// it in memory; netpolgen_synth writes it out as manifests and flow files).
+// A deterministic synthetic cluster and its traffic, for benchmarks (bench/bench_generate.cpp
+// builds it in memory; netpolgen_synth writes it out as manifests and flow files).
 //
 // The model, from one seed:
 //   - M namespaces (team names), W workloads spread over them with a mild skew (a few big
@@ -12,8 +12,9 @@
 //   - `edges` distinct flow-graph edges (source entity, destination workload, port, protocol):
 //     `internet` into every exposed port of an exposed workload, node traffic (`internal`) into the
 //     metrics port of ~1 % of the workloads, and workload-to-workload edges for the rest. Callers
-//     per destination follow a capped Zipf law over a random ranking (a few hubs called by many);
-//     a caller is in the destination's namespace with probability `same_namespace`, else anywhere.
+//     per destination follow a Zipf law over a random ranking (a few hubs called by many), capped
+//     at half the workloads; batch-like workloads (cron-*, worker-*, ~1/8) are called by nobody.
+//     A caller is in the destination's namespace with probability `same_namespace`, else anywhere.
 //
 // Everything is a pure function of the options: the same options give the same model, whatever
 // the platform (own PRNG, no std distributions).
@@ -79,20 +80,20 @@ struct SynthOptions {
     double services_ratio = 0.8;
     double external_ratio = 0.05;  // share of flow lines from outside the cluster (writers)
     uint64_t seed = 1;
-    size_t edges = 0;              // distinct graph edges; 0 = 10 per workload
-    double zipf_exponent = 1.0;    // callers per destination ∝ rank^-exponent
-    double same_namespace = 0.8;   // probability that a caller is in the callee's namespace
+    size_t edges = 0;             // distinct graph edges; 0 = 10 per workload
+    double zipf_exponent = 1.0;   // callers per destination ∝ rank^-exponent
+    double same_namespace = 0.8;  // probability that a caller is in the callee's namespace
 };
 
 struct SynthModel {
-    core::Cluster cluster;            // as buildCluster() makes it: workloads sorted (ns, kind, name)
-    std::vector<uint8_t> replicas;    // per workload of `cluster`
+    core::Cluster cluster;          // as buildCluster() makes it: workloads sorted (ns, kind, name)
+    std::vector<uint8_t> replicas;  // per workload of `cluster`
     std::vector<core::EdgeKey> edges;  // distinct, in a random order
     size_t internet_edges = 0;
     size_t internal_edges = 0;  // from the `internal` entity (nodes)
     size_t workload_edges = 0;
-    size_t exposed_workloads = 0;
-    size_t max_callers = 0;  // the biggest hub's distinct callers
+    size_t exposed_workloads = 0;  // workloads with traffic from the internet
+    size_t max_callers = 0;        // the biggest hub's distinct callers
 };
 
 // Errors: no workloads, no namespaces, or more edges than the workloads can carry.
@@ -103,7 +104,7 @@ core::Result<SynthModel> buildSyntheticModel(const SynthOptions& options);
 core::FlowGraph buildFlowGraph(const SynthModel& model, uint64_t seed, core::Timestamp base_time);
 
 // Identities the writers share, derived from the workload index so they need no storage.
-std::string podTemplateHash(size_t workload);           // "7d9f8c6b5"-like, 9 chars
+std::string podTemplateHash(size_t workload);            // "7d9f8c6b5"-like, 9 chars
 std::string podSuffix(size_t workload, size_t replica);  // "x2lqz"-like, 5 chars
 uint32_t podIpV4(size_t workload, size_t replica);       // in 10.128.0.0/9
 uint32_t serviceIpV4(size_t service);                    // in 10.96.0.0/12

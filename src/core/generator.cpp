@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "core/cluster_builder.h"
@@ -59,10 +60,21 @@ struct Exposure {
     std::string by;  // "Service shop/web (LoadBalancer)"
 };
 
+// An edge as the generator needs it once its destination is known.
+struct InboundEdge {
+    EntityId src = 0;
+    uint32_t port = 0;
+    Protocol protocol = Protocol::kTcp;
+    uint64_t count = 0;
+};
+
 class Generator {
 public:
     Generator(const Cluster& cluster, const FlowGraph& graph, const GenerateOptions& options)
-        : cluster_(cluster), index_(cluster), options_(options), edges_(graph.sortedByDestination()) {}
+        : cluster_(cluster), index_(cluster), options_(options) {
+        groupEdgesByDestination(graph);
+        rankPeers();
+    }
 
     Result<Generation> run() {
         auto scope = resolveScope();
@@ -71,26 +83,99 @@ public:
         }
         selectExistingPolicies();
         computeExposures();
-        size_t edge_pos = 0;
         for (size_t w = 0; w < cluster_.workloads.size(); ++w) {
-            const EntityId dst = workloadEntity(w);
-            while (edge_pos < edges_.size() && edges_[edge_pos].first.dst < dst) {
-                ++edge_pos;
-            }
-            size_t edge_end = edge_pos;
-            while (edge_end < edges_.size() && edges_[edge_end].first.dst == dst) {
-                ++edge_end;
-            }
             if ((*scope)[w]) {
-                considerWorkload(w, edge_pos, edge_end);
+                considerWorkload(w, edge_begin_[w], edge_begin_[w + 1]);
             }
-            edge_pos = edge_end;
         }
         finish();
         return std::move(out_);
     }
 
 private:
+    // The edges into each workload, grouped by a counting sort on the destination (O(edges), no
+    // comparison sort): edges_[edge_begin_[w], edge_begin_[w + 1]) end in workload w. The order
+    // within a group does not matter: rules are keyed by port, peers sorted by peerKey().
+    // Edges into anything that is not a workload of the cluster are left out. The hash map is
+    // walked once (its nodes are scattered in memory); the other passes are sequential.
+    void groupEdgesByDestination(const FlowGraph& graph) {
+        const size_t n = cluster_.workloads.size();
+        std::vector<std::pair<uint32_t, InboundEdge>> flat;
+        flat.reserve(graph.size());
+        for (const auto& [key, stats] : graph.edges()) {
+            if (isWorkloadEntity(key.dst) && workloadIndex(key.dst) < n) {
+                flat.push_back({static_cast<uint32_t>(workloadIndex(key.dst)),
+                                {key.src, key.port, key.protocol, stats.count}});
+            }
+        }
+        edge_begin_.assign(n + 1, 0);
+        for (const auto& [w, edge] : flat) {
+            ++edge_begin_[w + 1];
+        }
+        for (size_t w = 0; w < n; ++w) {
+            edge_begin_[w + 1] += edge_begin_[w];
+        }
+        edges_.resize(flat.size());
+        std::vector<size_t> next(edge_begin_.begin(), edge_begin_.end() - 1);
+        for (const auto& [w, edge] : flat) {
+            edges_[next[w]++] = edge;
+        }
+    }
+
+    // Everything a peer is made of, once per workload: its selector, the rank of that selector
+    // among all workloads' selectors, and the rank of its namespace among the namespace names.
+    // peerKey() orders peers exactly as (namespaceSelector, podSelector) does (DESIGN.md decision
+    // 1), with equal keys for equal peers, so rules sort integers instead of label maps.
+    void rankPeers() {
+        const size_t n = cluster_.workloads.size();
+        selectors_.reserve(n);
+        for (const auto& w : cluster_.workloads) {
+            selectors_.push_back(w.policySelector());
+        }
+        std::vector<uint32_t> order(n);
+        for (size_t i = 0; i < n; ++i) {
+            order[i] = static_cast<uint32_t>(i);
+        }
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+            return selectors_[a] < selectors_[b];
+        });
+        selector_rank_.assign(n, 0);
+        for (size_t i = 1; i < n; ++i) {
+            const bool same = !(selectors_[order[i - 1]] < selectors_[order[i]]);
+            selector_rank_[order[i]] = selector_rank_[order[i - 1]] + (same ? 0 : 1);
+        }
+        std::vector<std::string_view> names;
+        names.reserve(n);
+        for (const auto& w : cluster_.workloads) {
+            names.push_back(w.ns);
+        }
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+        namespace_rank_.reserve(n);
+        for (const auto& w : cluster_.workloads) {
+            namespace_rank_.push_back(static_cast<uint32_t>(
+                std::lower_bound(names.begin(), names.end(), std::string_view(w.ns)) -
+                names.begin()));
+        }
+        const std::string& key = options_.namespace_label_key;
+        for (std::string_view name : names) {
+            const Namespace* ns = cluster_.findNamespace(name);
+            auto it = ns ? ns->labels.find(key) : Labels::const_iterator{};
+            needs_namespace_label_.push_back(ns == nullptr || it == ns->labels.end() ||
+                                             it->second != name);
+            namespace_selectors_.push_back(LabelSelector{{{key, std::string(name)}}, {}});
+        }
+    }
+
+    // (cross-namespace, source namespace if cross, selector): the order of
+    // std::tie(namespace_selector, pod_selector) for the peer of `src` in a policy for `dst`.
+    uint64_t peerKey(size_t dst, size_t src) const {
+        if (namespace_rank_[src] == namespace_rank_[dst]) {
+            return selector_rank_[src];
+        }
+        return (uint64_t{1} << 63) | (uint64_t{namespace_rank_[src]} << 32) | selector_rank_[src];
+    }
+
     Result<std::vector<bool>> resolveScope() {
         for (const auto& ns : options_.namespaces) {
             if (cluster_.findNamespace(ns) == nullptr) {
@@ -220,20 +305,20 @@ private:
         }
         std::map<PortKey, RuleSources> by_key;
         for (size_t e = edge_begin; e < edge_end; ++e) {
-            const auto& [key, stats] = edges_[e];
-            RuleSources& sources = by_key[portKey(key.protocol, key.port)];
-            if (key.src == kInternetEntity) {
-                sources.internet_flows += stats.count;
-            } else if (key.src == kInternalEntity) {
-                sources.internal_flows += stats.count;
-            } else {
-                sources.workloads.push_back(workloadIndex(key.src));
+            const InboundEdge& edge = edges_[e];
+            RuleSources& sources = by_key[portKey(edge.protocol, edge.port)];
+            if (edge.src == kInternetEntity) {
+                sources.internet_flows += edge.count;
+            } else if (edge.src == kInternalEntity) {
+                sources.internal_flows += edge.count;
+            } else if (workloadIndex(edge.src) < cluster_.workloads.size()) {
+                sources.workloads.push_back(workloadIndex(edge.src));
             }
         }
         for (const auto& exposure : exposures_[w]) {
             by_key[portKey(exposure.key.protocol, exposure.key.port)].exposed_by.push_back(exposure.by);
         }
-        out_.modification.apply.push_back(buildPolicy(wl, by_key));
+        out_.modification.apply.push_back(buildPolicy(w, by_key));
     }
 
     PortKey portKey(Protocol protocol, uint32_t port) const {
@@ -255,7 +340,8 @@ private:
         return nullptr;
     }
 
-    NetworkPolicy buildPolicy(const Workload& wl, const std::map<PortKey, RuleSources>& by_key) {
+    NetworkPolicy buildPolicy(size_t w, const std::map<PortKey, RuleSources>& by_key) {
+        const Workload& wl = cluster_.workloads[w];
         NetworkPolicy p;
         p.ns = wl.ns;
         p.name = std::string(kGeneratedNamePrefix) + wl.name;
@@ -268,7 +354,7 @@ private:
                 " selects every pod of namespace " + wl.ns);
         }
         for (const auto& [key, sources] : by_key) {
-            p.ingress.push_back(buildRule(p, wl, key, sources));
+            p.ingress.push_back(buildRule(p, w, key, sources));
         }
         if (p.ingress.empty()) {
             ++out_.report.deny_all;
@@ -278,7 +364,7 @@ private:
     }
 
     PolicyRule buildRule(const NetworkPolicy& p,
-                         const Workload& wl,
+                         size_t dst,
                          const PortKey& key,
                          const RuleSources& sources) {
         PolicyRule rule;
@@ -295,14 +381,26 @@ private:
                          " flows)");
             return rule;
         }
+        // DESIGN.md decision 1: peers by (namespace selector, pod selector), same-namespace first,
+        // each once. Sorting the sources by peerKey() gives that order without building a peer
+        // per source.
+        peer_scratch_.clear();
         for (size_t src : sources.workloads) {
-            rule.peers.push_back(peerFor(wl, cluster_.workloads[src]));
+            peer_scratch_.emplace_back(peerKey(dst, src), src);
         }
-        // DESIGN.md decision 1: peers by (namespace selector, pod selector); same-namespace first.
-        std::sort(rule.peers.begin(), rule.peers.end(), [](const PolicyPeer& a, const PolicyPeer& b) {
-            return std::tie(a.namespace_selector, a.pod_selector) < std::tie(b.namespace_selector, b.pod_selector);
-        });
-        rule.peers.erase(std::unique(rule.peers.begin(), rule.peers.end()), rule.peers.end());
+        std::sort(peer_scratch_.begin(), peer_scratch_.end());
+        size_t distinct = 0;
+        for (size_t i = 0; i < peer_scratch_.size(); ++i) {
+            distinct += i == 0 || peer_scratch_[i].first != peer_scratch_[i - 1].first ? 1 : 0;
+        }
+        rule.peers.reserve(distinct);
+        for (size_t i = 0; i < peer_scratch_.size(); ++i) {
+            const size_t src = peer_scratch_[i].second;
+            warnIfUnlabelled(src);
+            if (i == 0 || peer_scratch_[i].first != peer_scratch_[i - 1].first) {
+                rule.peers.push_back(peerFor(dst, src));
+            }
+        }
         if (rule.peers.empty()) {
             openRule(policy_ref,
                      key,
@@ -313,24 +411,26 @@ private:
     }
 
     // §2.9: same namespace → podSelector; other namespace → namespaceSelector AND podSelector.
-    PolicyPeer peerFor(const Workload& dst, const Workload& src) {
+    PolicyPeer peerFor(size_t dst, size_t src) {
         PolicyPeer peer;
-        peer.pod_selector = src.policySelector();
-        if (peer.pod_selector->empty()) {
-            out_.report.warnings.push_back("source " + src.ns + "/" + src.name +
-                                           " has no labels: the peer admits every pod of namespace " +
-                                           src.ns);
-        }
-        if (src.ns != dst.ns) {
-            const std::string& key = options_.namespace_label_key;
-            peer.namespace_selector = LabelSelector{{{key, src.ns}}, {}};
-            const Namespace* ns = cluster_.findNamespace(src.ns);
-            auto it = ns ? ns->labels.find(key) : Labels::const_iterator{};
-            if (ns == nullptr || it == ns->labels.end() || it->second != src.ns) {
-                namespace_labels_.insert({src.ns, key, src.ns});
+        peer.pod_selector = selectors_[src];
+        if (namespace_rank_[src] != namespace_rank_[dst]) {
+            peer.namespace_selector = namespace_selectors_[namespace_rank_[src]];
+            if (needs_namespace_label_[namespace_rank_[src]]) {
+                const std::string& src_ns = cluster_.workloads[src].ns;
+                namespace_labels_.insert({src_ns, options_.namespace_label_key, src_ns});
             }
         }
         return peer;
+    }
+
+    void warnIfUnlabelled(size_t src) {
+        if (selectors_[src].empty()) {
+            const Workload& s = cluster_.workloads[src];
+            out_.report.warnings.push_back(
+                "source " + s.ns + "/" + s.name +
+                " has no labels: the peer admits every pod of namespace " + s.ns);
+        }
     }
 
     void openRule(const std::string& policy, const PortKey& key, std::string reason) {
@@ -378,7 +478,14 @@ private:
     const Cluster& cluster_;
     ClusterIndex index_;
     const GenerateOptions& options_;
-    std::vector<std::pair<EdgeKey, EdgeStats>> edges_;
+    std::vector<InboundEdge> edges_;
+    std::vector<size_t> edge_begin_;                  // per workload, and one past the last
+    std::vector<LabelSelector> selectors_;            // per workload: policySelector()
+    std::vector<uint32_t> selector_rank_;             // per workload: rank of selectors_[w]
+    std::vector<uint32_t> namespace_rank_;            // per workload: rank of its namespace name
+    std::vector<bool> needs_namespace_label_;         // per namespace rank
+    std::vector<LabelSelector> namespace_selectors_;  // per namespace rank: {label key: name}
+    std::vector<std::pair<uint64_t, size_t>> peer_scratch_;
     std::map<std::string, std::vector<const NetworkPolicy*>> ingress_by_ns_;
     std::vector<std::vector<Exposure>> exposures_;
     std::set<NamespaceLabel> namespace_labels_;

@@ -11,7 +11,9 @@ constexpr size_t kInitialSlots = 1024;
 constexpr uint64_t kMulA = 0x9e3779b97f4a7c15ULL;
 constexpr uint64_t kMulB = 0xc2b2ae3d27d4eb4fULL;
 
-constexpr uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+constexpr uint64_t rotl(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
 
 // MurmurHash3's finaliser: every input bit affects every output bit.
 constexpr uint64_t fmix(uint64_t k) {

@@ -1,8 +1,11 @@
 #include "io/flow_line_parser.h"
 
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "core/ip_address.h"
@@ -71,129 +74,169 @@ constexpr size_t kInitialParserCapacity = 64u << 10;
 constexpr uint64_t kMaxPort = 65535;
 constexpr uint64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
 constexpr int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-constexpr uint64_t kPolicyVerdictEvent = 5;         // event_type.type of policy-verdict events
+constexpr uint64_t kPolicyVerdictEvent = 5;        // event_type.type of policy-verdict events
 constexpr size_t kMaxTokenInMessage = 64;
 constexpr size_t kMaxIpText = 45;  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
 
-struct KeyName {
+constexpr size_t kMaxKeyLength = 32;  // longer keys are none of ours
+
+// True when the quote-terminated raw key at `r` is `lit`. REQUIRES: sizeof lit bytes readable from
+// r, which holds for a key in the padded line (a key is followed by ':', a value and
+// SIMDJSON_PADDING bytes) and for the copy made by classifyEscapedKey().
+template <size_t N>
+bool isKey(const char* r, const char (&lit)[N]) {
+    static_assert(N - 1 <= kMaxKeyLength);
+    return std::memcmp(r, lit, N - 1) == 0 && r[N - 1] == '"';
+}
+
+// The key at `r` (raw, quote-terminated). A switch on the first byte, then fixed-size compares:
+// short dependency chains and branches that follow the (stable) key order of a producer.
+Key classifyKey(const char* r) {
+    switch (r[0]) {
+        case 'A':
+            return isKey(r, "ACK") ? Key::kAck : Key::kOther;
+        case 'I':
+            return isKey(r, "IP")       ? Key::kIp
+                   : isKey(r, "ICMPv4") ? Key::kIcmpV4
+                   : isKey(r, "ICMPv6") ? Key::kIcmpV6
+                                        : Key::kOther;
+        case 'S':
+            return isKey(r, "SYN") ? Key::kSyn : isKey(r, "SCTP") ? Key::kSctp : Key::kOther;
+        case 'T':
+            return isKey(r, "TCP") ? Key::kTcp : isKey(r, "Type") ? Key::kFlowMarker : Key::kOther;
+        case 'U':
+            return isKey(r, "UDP") ? Key::kUdp : Key::kOther;
+        case 'a':
+            return isKey(r, "aggregate")                               ? Key::kAggregate
+                   : isKey(r, "agent_event") || isKey(r, "agentEvent") ? Key::kNonFlow
+                                                                       : Key::kOther;
+        case 'c':
+            return isKey(r, "count") ? Key::kCount : Key::kOther;
+        case 'd':
+            if (isKey(r, "dst")) {
+                return Key::kDst;
+            }
+            if (isKey(r, "destination")) {
+                return Key::kDestination;
+            }
+            if (isKey(r, "destination_port") || isKey(r, "destinationPort")) {
+                return Key::kDestinationPort;
+            }
+            if (isKey(r, "drop_reason_desc") || isKey(r, "dropReasonDesc")) {
+                return Key::kFlowMarker;
+            }
+            return isKey(r, "debug_event") || isKey(r, "debugEvent") ? Key::kNonFlow : Key::kOther;
+        case 'e':
+            if (isKey(r, "event_type") || isKey(r, "eventType")) {
+                return Key::kEventType;
+            }
+            return isKey(r, "egress_flow_count") || isKey(r, "egressFlowCount") ? Key::kFlowCount
+                                                                                : Key::kOther;
+        case 'f':
+            return isKey(r, "flow") ? Key::kFlow : isKey(r, "flags") ? Key::kFlags : Key::kOther;
+        case 'i':
+            if (isKey(r, "is_reply") || isKey(r, "isReply")) {
+                return Key::kIsReply;
+            }
+            if (isKey(r, "identity")) {
+                return Key::kIdentity;
+            }
+            return isKey(r, "ingress_flow_count") || isKey(r, "ingressFlowCount") ? Key::kFlowCount
+                                                                                  : Key::kOther;
+        case 'k':
+            return isKey(r, "kind") ? Key::kKind : Key::kOther;
+        case 'l':
+            if (isKey(r, "l4")) {
+                return Key::kL4;
+            }
+            if (isKey(r, "labels")) {
+                return Key::kLabels;
+            }
+            return isKey(r, "lost_events") || isKey(r, "lostEvents") ? Key::kNonFlow : Key::kOther;
+        case 'n':
+            if (isKey(r, "namespace")) {
+                return Key::kNamespace;
+            }
+            if (isKey(r, "name")) {
+                return Key::kName;
+            }
+            return isKey(r, "node_status") || isKey(r, "nodeStatus") ? Key::kNonFlow : Key::kOther;
+        case 'p':
+            if (isKey(r, "port")) {
+                return Key::kPort;
+            }
+            if (isKey(r, "protocol")) {
+                return Key::kProtocol;
+            }
+            return isKey(r, "pod_name") || isKey(r, "podName") ? Key::kPodName : Key::kOther;
+        case 'r':
+            return isKey(r, "reply") ? Key::kReply : Key::kOther;
+        case 's':
+            if (isKey(r, "src")) {
+                return Key::kSrc;
+            }
+            if (isKey(r, "source")) {
+                return Key::kSource;
+            }
+            return isKey(r, "source_port") || isKey(r, "sourcePort") ? Key::kSourcePort
+                                                                     : Key::kOther;
+        case 't':
+            if (isKey(r, "time")) {
+                return Key::kTime;
+            }
+            if (isKey(r, "type")) {
+                return Key::kType;
+            }
+            if (isKey(r, "trace_reason") || isKey(r, "traceReason")) {
+                return Key::kTraceReason;
+            }
+            if (isKey(r, "traffic_direction") || isKey(r, "trafficDirection") ||
+                isKey(r, "trace_observation_point") || isKey(r, "traceObservationPoint")) {
+                return Key::kFlowMarker;
+            }
+            return Key::kOther;
+        case 'u':
+            return isKey(r, "unknown_direction_flow_count") || isKey(r, "unknownDirectionFlowCount")
+                       ? Key::kFlowCount
+                       : Key::kOther;
+        case 'v':
+            return isKey(r, "verdict") ? Key::kVerdict : Key::kOther;
+        case 'w':
+            return isKey(r, "workloads") ? Key::kWorkloads : Key::kOther;
+        default:
+            return Key::kOther;
+    }
+}
+
+// A key written with escapes ("\u0073rc"): unescaped, copied with a closing quote, classified.
+[[gnu::noinline]] ErrorCode classifyEscapedKey(simdjson::ondemand::field& field, Key& key) {
     std::string_view text;
-    Key key = Key::kOther;
-};
-
-constexpr KeyName kKeyNames[] = {
-    {"src", Key::kSrc},
-    {"dst", Key::kDst},
-    {"port", Key::kPort},
-    {"protocol", Key::kProtocol},
-    {"time", Key::kTime},
-    {"count", Key::kCount},
-    {"flow", Key::kFlow},
-    {"node_status", Key::kNonFlow},
-    {"nodeStatus", Key::kNonFlow},
-    {"lost_events", Key::kNonFlow},
-    {"lostEvents", Key::kNonFlow},
-    {"agent_event", Key::kNonFlow},
-    {"agentEvent", Key::kNonFlow},
-    {"debug_event", Key::kNonFlow},
-    {"debugEvent", Key::kNonFlow},
-    {"verdict", Key::kVerdict},
-    {"IP", Key::kIp},
-    {"l4", Key::kL4},
-    {"source", Key::kSource},
-    {"destination", Key::kDestination},
-    {"is_reply", Key::kIsReply},
-    {"isReply", Key::kIsReply},
-    {"reply", Key::kReply},
-    {"event_type", Key::kEventType},
-    {"eventType", Key::kEventType},
-    {"trace_reason", Key::kTraceReason},
-    {"traceReason", Key::kTraceReason},
-    {"aggregate", Key::kAggregate},
-    {"Type", Key::kFlowMarker},
-    {"traffic_direction", Key::kFlowMarker},
-    {"trafficDirection", Key::kFlowMarker},
-    {"trace_observation_point", Key::kFlowMarker},
-    {"traceObservationPoint", Key::kFlowMarker},
-    {"drop_reason_desc", Key::kFlowMarker},
-    {"dropReasonDesc", Key::kFlowMarker},
-    {"TCP", Key::kTcp},
-    {"UDP", Key::kUdp},
-    {"SCTP", Key::kSctp},
-    {"ICMPv4", Key::kIcmpV4},
-    {"ICMPv6", Key::kIcmpV6},
-    {"source_port", Key::kSourcePort},
-    {"sourcePort", Key::kSourcePort},
-    {"destination_port", Key::kDestinationPort},
-    {"destinationPort", Key::kDestinationPort},
-    {"flags", Key::kFlags},
-    {"SYN", Key::kSyn},
-    {"ACK", Key::kAck},
-    {"namespace", Key::kNamespace},
-    {"labels", Key::kLabels},
-    {"pod_name", Key::kPodName},
-    {"podName", Key::kPodName},
-    {"workloads", Key::kWorkloads},
-    {"name", Key::kName},
-    {"kind", Key::kKind},
-    {"identity", Key::kIdentity},
-    {"type", Key::kType},
-    {"ingress_flow_count", Key::kFlowCount},
-    {"ingressFlowCount", Key::kFlowCount},
-    {"egress_flow_count", Key::kFlowCount},
-    {"egressFlowCount", Key::kFlowCount},
-    {"unknown_direction_flow_count", Key::kFlowCount},
-    {"unknownDirectionFlowCount", Key::kFlowCount},
-};
-
-// An open-addressing table built at compile time; the slot comes from the length and three bytes,
-// so a lookup costs a few instructions and one comparison.
-constexpr size_t kKeyTableSize = 256;
-
-constexpr size_t keySlot(std::string_view s) {
-    const auto at = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(s[i])); };
-    return (s.size() * 97 + at(0) * 31 + at(s.size() / 2) * 7 + at(s.size() - 1)) &
-           (kKeyTableSize - 1);
+    if (ErrorCode e = field.unescaped_key().get(text); e != SUCCESS) {
+        return e;
+    }
+    key = Key::kOther;
+    if (text.size() <= kMaxKeyLength) {
+        std::array<char, kMaxKeyLength + 2> copy{};  // the key, a quote, zeros
+        std::memcpy(copy.data(), text.data(), text.size());
+        copy[text.size()] = '"';
+        key = classifyKey(copy.data());
+    }
+    return SUCCESS;
 }
 
-constexpr std::array<KeyName, kKeyTableSize> buildKeyTable() {
-    std::array<KeyName, kKeyTableSize> table{};
-    for (const KeyName& k : kKeyNames) {
-        size_t i = keySlot(k.text);
-        while (table[i].key != Key::kOther) {
-            i = (i + 1) & (kKeyTableSize - 1);
-        }
-        table[i] = k;
-    }
-    return table;
-}
-
-constexpr std::array<KeyName, kKeyTableSize> kKeyTable = buildKeyTable();
-
-Key lookupKey(std::string_view s) {
-    if (s.empty()) {
-        return Key::kOther;
-    }
-    for (size_t i = keySlot(s);; i = (i + 1) & (kKeyTableSize - 1)) {
-        const KeyName& k = kKeyTable[i];
-        if (k.key == Key::kOther || k.text == s) {
-            return k.key;
-        }
-    }
-}
-
-// The key as written in the line; a key with escapes is unescaped into the parser's buffer.
-ErrorCode fieldKey(simdjson::ondemand::field& field, std::string_view& key) {
-    // The raw key is quote-terminated: stage 1 has matched every quote of the line.
+// The key of `field`, compared as written in the line; only a key with escapes is unescaped.
+inline ErrorCode readKey(simdjson::ondemand::field& field, Key& key) {
     const char* raw = field.key().raw();
-    size_t n = 0;
-    while (raw[n] != '"' && raw[n] != '\\') {
-        ++n;
+    key = classifyKey(raw);
+    if (key != Key::kOther) {
+        return SUCCESS;  // the literal matched up to its closing quote: no escape in it
     }
-    if (raw[n] == '"') {
-        key = std::string_view(raw, n);
-        return SUCCESS;
+    for (size_t i = 0; raw[i] != '"'; ++i) {
+        if (raw[i] == '\\') {
+            return classifyEscapedKey(field, key);
+        }
     }
-    return field.unescaped_key().get(key);
+    return SUCCESS;
 }
 
 // Calls fn(Key, Value&) for every field of the object `value`; a value that is not an object
@@ -210,15 +253,16 @@ ErrorCode forEachField(Value& value, FieldProblem& problem, std::string_view nam
         return e;
     }
     for (auto result : object) {
-        simdjson::ondemand::field field;
-        if ((e = std::move(result).get(field)) != SUCCESS) {
+        // Used in place: moving the field out costs a store-forwarding stall per key.
+        if ((e = result.error()) != SUCCESS) {
             return e;
         }
-        std::string_view key;
-        if ((e = fieldKey(field, key)) != SUCCESS) {
+        simdjson::ondemand::field& field = result.value_unsafe();
+        Key key = Key::kOther;
+        if ((e = readKey(field, key)) != SUCCESS) {
             return e;
         }
-        if ((e = fn(lookupKey(key), field.value())) != SUCCESS) {
+        if ((e = fn(key, field.value())) != SUCCESS) {
             return e;
         }
     }
@@ -226,13 +270,59 @@ ErrorCode forEachField(Value& value, FieldProblem& problem, std::string_view nam
 }
 
 // The raw text of a scalar, without the whitespace that may follow it.
-std::string_view tokenOf(Value& value) {
+[[gnu::always_inline]] inline std::string_view tokenOf(Value& value) {
     std::string_view t = value.raw_json_token();
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r' ||
-                          t.back() == '\n')) {
+    while (!t.empty() &&
+           (t.back() == ' ' || t.back() == '\t' || t.back() == '\r' || t.back() == '\n')) {
         t.remove_suffix(1);
     }
     return t;
+}
+
+// SWAR helpers over 8 bytes. All exact per byte (no carries between bytes).
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+constexpr uint64_t kLowBits = 0x7f7f7f7f7f7f7f7fULL;
+
+// Bit 7 of each byte equal to `c`.
+constexpr uint64_t swarEqual(uint64_t w, unsigned char c) {
+    const uint64_t x = w ^ (kOnes * c);
+    return ~(((x & kLowBits) + kLowBits) | x) & kHighBits;
+}
+
+// True when `text` holds a backslash. REQUIRES: 8 bytes readable from every position of `text`
+// (it lies in the padded line).
+[[gnu::always_inline]] inline bool hasBackslash(std::string_view text) {
+    if constexpr (std::endian::native == std::endian::little) {
+        for (size_t i = 0; i < text.size(); i += 8) {
+            uint64_t w = 0;
+            std::memcpy(&w, text.data() + i, sizeof w);
+            uint64_t hits = swarEqual(w, '\\');
+            if (text.size() - i < 8) {
+                hits &= (uint64_t{1} << (8 * (text.size() - i))) - 1;
+            }
+            if (hits != 0) {
+                return true;
+            }
+        }
+        return false;
+    } else {
+        return text.find('\\') != std::string_view::npos;
+    }
+}
+
+// The text of a string value as written in the line, when it is a string without escapes: no
+// copy and no unescaping, and the value is left unconsumed. Empty (null data) otherwise.
+[[gnu::always_inline]] inline std::string_view plainString(Value& value) {
+    const std::string_view token = tokenOf(value);
+    if (token.size() < 2 || token.front() != '"' || token.back() != '"') {
+        return {};
+    }
+    const std::string_view text = token.substr(1, token.size() - 2);
+    if (hasBackslash(text)) {
+        return {};
+    }
+    return text;
 }
 
 // A value of the wrong type: null counts as absent, anything else records `problem`.
@@ -271,6 +361,25 @@ ErrorCode readBool(Value& value, int8_t& out, FieldProblem& problem, std::string
     return wrongType(value, problem, Problem::kNotBool, name);
 }
 
+// A plain JSON integer token (no sign, no leading zero, at most 18 digits) read without the
+// generic number parser; false for anything else, which then goes through simdjson.
+[[gnu::always_inline]] inline bool plainUnsigned(std::string_view token, uint64_t& out) {
+    constexpr size_t kMaxDigits = 18;  // below 2^63
+    if (token.empty() || token.size() > kMaxDigits || (token[0] == '0' && token.size() > 1)) {
+        return false;
+    }
+    uint64_t n = 0;
+    for (char c : token) {
+        const auto digit = static_cast<unsigned>(static_cast<unsigned char>(c) - '0');
+        if (digit > 9) {
+            return false;
+        }
+        n = n * 10 + digit;
+    }
+    out = n;
+    return true;
+}
+
 // An integer in [min, max]; null leaves `out` unchanged. A fraction records kNotInteger, a number
 // outside the range records `range`.
 ErrorCode readInteger(Value& value,
@@ -280,13 +389,12 @@ ErrorCode readInteger(Value& value,
                       FieldProblem& problem,
                       std::string_view name,
                       Problem range) {
-    json_type type{};
-    if (ErrorCode e = value.type().get(type); e != SUCCESS) {
-        return e;
-    }
-    if (type != json_type::number) {
-        if (type != json_type::null) {
-            problem.set(Problem::kNotInteger, name);
+    if (uint64_t plain = 0; plainUnsigned(tokenOf(value), plain)) {
+        // Left unconsumed: the enclosing object skips it.
+        if (plain > max || static_cast<int64_t>(plain) < min) {
+            problem.set(range, name, tokenOf(value));
+        } else {
+            out = plain;
         }
         return SUCCESS;
     }
@@ -300,15 +408,23 @@ ErrorCode readInteger(Value& value,
         }
         return SUCCESS;
     }
-    if (e == simdjson::INCORRECT_TYPE) {
-        problem.set(Problem::kNotInteger, name, tokenOf(value));
-        return SUCCESS;
-    }
     if (e == simdjson::NUMBER_OUT_OF_RANGE) {
         problem.set(range, name, tokenOf(value));
         return SUCCESS;
     }
-    return e;
+    if (e != simdjson::INCORRECT_TYPE) {
+        return e;
+    }
+    json_type type{};
+    if (ErrorCode te = value.type().get(type); te != SUCCESS) {
+        return te;
+    }
+    if (type == json_type::number) {
+        problem.set(Problem::kNotInteger, name, tokenOf(value));  // a fraction or an exponent
+    } else if (type != json_type::null) {
+        problem.set(Problem::kNotInteger, name);
+    }
+    return SUCCESS;
 }
 
 ErrorCode readPort(Value& value, uint32_t& out, FieldProblem& problem, std::string_view name) {
@@ -320,14 +436,35 @@ ErrorCode readPort(Value& value, uint32_t& out, FieldProblem& problem, std::stri
 
 // "time": an RFC 3339 string (parsed later, only if the line is used) or Unix seconds.
 ErrorCode readTime(Value& value, FlowLineParser::TimeValue& out, FieldProblem& problem) {
-    json_type type{};
-    if (ErrorCode e = value.type().get(type); e != SUCCESS) {
-        return e;
-    }
-    if (type == json_type::string) {
+    // The common cases straight from the line: text without escapes, or whole seconds.
+    if (const std::string_view text = plainString(value); text.data() != nullptr) {
         out.present = true;
         out.is_text = true;
-        return value.get_string().get(out.text);
+        out.text = text;
+        return SUCCESS;
+    }
+    if (uint64_t seconds = 0; plainUnsigned(tokenOf(value), seconds)) {
+        if (seconds > static_cast<uint64_t>(kMaxUnixSeconds)) {
+            problem.set(Problem::kTimeRange, "time", tokenOf(value));
+            return SUCCESS;
+        }
+        out.present = true;
+        out.is_text = false;
+        out.seconds = static_cast<int64_t>(seconds);
+        return SUCCESS;
+    }
+    ErrorCode e = value.get_string().get(out.text);
+    if (e == SUCCESS) {
+        out.present = true;
+        out.is_text = true;
+        return SUCCESS;
+    }
+    if (e != simdjson::INCORRECT_TYPE) {
+        return e;
+    }
+    json_type type{};
+    if ((e = value.type().get(type)) != SUCCESS) {
+        return e;
     }
     if (type == json_type::null) {
         return SUCCESS;
@@ -337,7 +474,7 @@ ErrorCode readTime(Value& value, FlowLineParser::TimeValue& out, FieldProblem& p
         return SUCCESS;
     }
     int64_t n = 0;
-    ErrorCode e = value.get_int64().get(n);
+    e = value.get_int64().get(n);
     if (e == simdjson::INCORRECT_TYPE) {
         double d = 0;
         if ((e = value.get_double().get(d)) != SUCCESS) {
@@ -364,6 +501,37 @@ ErrorCode readTime(Value& value, FlowLineParser::TimeValue& out, FieldProblem& p
     return SUCCESS;
 }
 
+// core::parseProtocol, with the usual spellings decided without building a string.
+std::optional<core::Protocol> protocolOf(std::string_view t) {
+    const auto up = [](char c) {
+        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    };
+    if (t.size() == 3) {
+        const char a = up(t[0]), b = up(t[1]), c = up(t[2]);
+        if (a == 'T' && b == 'C' && c == 'P') {
+            return core::Protocol::kTcp;
+        }
+        if (a == 'U' && b == 'D' && c == 'P') {
+            return core::Protocol::kUdp;
+        }
+    }
+    return core::parseProtocol(t);
+}
+
+// A string value left escaped: `raw` points after its opening quote. Null leaves `raw` null.
+ErrorCode readRaw(Value& value, const char*& raw, FieldProblem& problem, std::string_view name) {
+    simdjson::ondemand::raw_json_string r;
+    const ErrorCode e = value.get_raw_json_string().get(r);
+    if (e == SUCCESS) {
+        raw = r.raw();
+        return SUCCESS;
+    }
+    if (e != simdjson::INCORRECT_TYPE) {
+        return e;
+    }
+    return wrongType(value, problem, Problem::kNotString, name);
+}
+
 // Compares a raw JSON string (quote-terminated) with a prefix that holds no quote.
 bool rawStartsWith(const char* raw, std::string_view prefix) {
     for (size_t i = 0; i < prefix.size(); ++i) {
@@ -378,51 +546,58 @@ bool rawEquals(const char* raw, std::string_view text) {
     return rawStartsWith(raw, text) && raw[text.size()] == '"';
 }
 
-bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
-// RFC 1123 label: what Kubernetes accepts as a namespace name.
-bool isDnsLabel(std::string_view s) {
-    constexpr size_t kMaxLabel = 63;
-    if (s.empty() || s.size() > kMaxLabel || !isLowerAlnum(s.front()) || !isLowerAlnum(s.back())) {
-        return false;
-    }
-    for (char c : s) {
-        if (!isLowerAlnum(c) && c != '-') {
-            return false;
-        }
-    }
-    return true;
+bool isJsonSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-// RFC 1123 subdomain: what Kubernetes accepts as a workload name.
-bool isDnsSubdomain(std::string_view s) {
-    constexpr size_t kMaxSubdomain = 253;
-    if (s.empty() || s.size() > kMaxSubdomain || !isLowerAlnum(s.front()) ||
-        !isLowerAlnum(s.back())) {
-        return false;
-    }
-    for (char c : s) {
-        if (!isLowerAlnum(c) && c != '-' && c != '.') {
-            return false;
+// Character classes for the endpoint syntax, one table lookup per byte.
+enum CharClass : uint8_t {
+    kLowerChar = 1,
+    kDigitChar = 2,
+    kDashChar = 4,
+    kDotChar = 8,
+    kColonChar = 16,
+    kUpperChar = 32,
+    kSlashChar = 64,
+    kOtherChar = 128,
+};
+
+constexpr std::array<uint8_t, 256> buildCharClasses() {
+    std::array<uint8_t, 256> t{};
+    for (size_t c = 0; c < t.size(); ++c) {
+        uint8_t cls = kOtherChar;
+        if (c >= 'a' && c <= 'z') {
+            cls = kLowerChar;
+        } else if (c >= 'A' && c <= 'Z') {
+            cls = kUpperChar;
+        } else if (c >= '0' && c <= '9') {
+            cls = kDigitChar;
+        } else if (c == '-') {
+            cls = kDashChar;
+        } else if (c == '.') {
+            cls = kDotChar;
+        } else if (c == ':') {
+            cls = kColonChar;
+        } else if (c == '/') {
+            cls = kSlashChar;
         }
+        t[c] = cls;
     }
-    return true;
+    return t;
 }
 
-// A kind such as Deployment or StatefulSet.
-bool isKindName(std::string_view s) {
-    constexpr size_t kMaxKind = 63;
-    if (s.empty() || s.size() > kMaxKind || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'))) {
-        return false;
-    }
-    for (char c : s) {
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-            return false;
-        }
-    }
-    return true;
+constexpr std::array<uint8_t, 256> kCharClasses = buildCharClasses();
+
+uint8_t charClass(char c) {
+    return kCharClasses[static_cast<unsigned char>(c)];
+}
+
+// A segment of NAMESPACE/KIND/NAME: only the classes in `allowed`, 1..max_size bytes, starting
+// and ending with a lower-case letter or digit (RFC 1123), or with a letter for a kind.
+bool isSegment(std::string_view s, uint8_t classes, uint8_t allowed, size_t max_size) {
+    return !s.empty() && s.size() <= max_size && (classes & ~allowed) == 0 &&
+           (charClass(s.front()) & (allowed & ~(kDashChar | kDotChar))) != 0 &&
+           (charClass(s.back()) & (allowed & ~(kDashChar | kDotChar))) != 0;
 }
 
 // An address as Hubble prints it. IPv4 is checked exactly (no allocation); IPv6 by its alphabet,
@@ -490,13 +665,55 @@ std::string describe(const FieldProblem& p) {
     return "invalid value";
 }
 
+using EndpointIssue = FlowLineParser::EndpointIssue;
+
+std::string describeEndpointIssue(std::string_view text,
+                                  std::string_view which,
+                                  const EndpointIssue& issue) {
+    using What = EndpointIssue::What;
+    std::string why;
+    switch (issue.what) {
+        case What::kNone:
+        case What::kUnrecognised:
+            why =
+                "expected NAMESPACE/NAME, NAMESPACE/KIND/NAME, internet, internal, an IP address "
+                "or a CIDR";
+            break;
+        case What::kBadCidr:
+            why = "invalid CIDR";
+            break;
+        case What::kTooManySegments:
+            why = "expected NAMESPACE/NAME or NAMESPACE/KIND/NAME";
+            break;
+        case What::kEmptyNamespace:
+            why = "empty namespace";
+            break;
+        case What::kBadNamespace:
+            why = "invalid namespace \"" + printable(issue.part) + "\"";
+            break;
+        case What::kBadKind:
+            why = "invalid kind \"" + printable(issue.part) + "\" in NAMESPACE/KIND/NAME";
+            break;
+        case What::kEmptyName:
+            why = "empty name";
+            break;
+        case What::kBadName:
+            why = "invalid name \"" + printable(issue.part) + "\"";
+            break;
+    }
+    return std::string(which) + " \"" + printable(text) + "\": " + why;
+}
+
 // Canonical "src" / "dst": NAMESPACE/NAME, NAMESPACE/KIND/NAME, internet, internal, IP or CIDR.
-// Returns an empty string or the reason it is not valid.
-std::string parseCanonicalEndpoint(std::string_view text,
-                                   std::string_view which,
-                                   core::FlowEndpoint& ep) {
+// One pass classifies the bytes of each '/'-separated segment; no allocation unless the text is
+// an IPv6 address or range. parseWorkloadFast() is the fast path in front of it.
+EndpointIssue parseEndpointSegments(std::string_view text, core::FlowEndpoint& ep) {
     using Kind = core::FlowEndpoint::Kind;
-    ep = core::FlowEndpoint{};
+    using What = EndpointIssue::What;
+    constexpr size_t kMaxSegments = 3;
+    constexpr size_t kMaxNamespace = 63;
+    constexpr size_t kMaxName = 253;
+    constexpr size_t kMaxKind = 63;
     if (text == "internet") {
         ep.kind = Kind::kInternet;
         return {};
@@ -505,51 +722,166 @@ std::string parseCanonicalEndpoint(std::string_view text,
         ep.kind = Kind::kInternal;
         return {};
     }
-    const auto bad = [&](std::string_view why) {
-        return std::string(which) + " \"" + printable(text) + "\": " + std::string(why);
-    };
-    const size_t slash = text.find('/');
-    if (slash == std::string_view::npos) {
-        if (!core::IpAddress::parse(text)) {
-            return bad(
-                "expected NAMESPACE/NAME, NAMESPACE/KIND/NAME, internet, internal, an IP address "
-                "or a CIDR");
+    // Segment i is [starts[i], starts[i+1] - 1). Filled as found: zero-initialising these arrays
+    // makes GCC emit `rep stos`, which is slow for a few bytes.
+    std::array<size_t, kMaxSegments + 1> starts;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+    std::array<uint8_t, kMaxSegments> classes;    // NOLINT(cppcoreguidelines-pro-type-member-init)
+    starts[0] = 0;
+    size_t segments = 1;
+    uint8_t current = 0;  // the classes of the segment being read, kept out of memory
+    for (size_t i = 0; i < text.size(); ++i) {
+        const uint8_t cls = charClass(text[i]);
+        if (cls != kSlashChar) {
+            current |= cls;
+            continue;
+        }
+        if (segments == kMaxSegments) {
+            segments = kMaxSegments + 1;
+            break;
+        }
+        classes[segments - 1] = current;
+        current = 0;
+        starts[segments++] = i + 1;
+    }
+    if (segments <= kMaxSegments) {
+        classes[segments - 1] = current;
+    }
+    const bool address = (classes[0] & (kDotChar | kColonChar)) != 0;
+    if (segments == 1) {
+        if (!address || !core::IpAddress::parse(text)) {
+            return {What::kUnrecognised, {}};
         }
         ep.kind = Kind::kIp;
         ep.ip = text;
         return {};
     }
-    const std::string_view first = text.substr(0, slash);
-    if (first.find_first_of(".:") != std::string_view::npos) {
+    if (address) {
         // Namespaces hold neither dots nor colons: this is an address range.
         if (!core::Cidr::parse(text)) {
-            return bad("invalid CIDR");
+            return {What::kBadCidr, {}};
         }
         ep.kind = Kind::kCidr;
         ep.cidr = text;
         return {};
     }
-    std::string_view rest = text.substr(slash + 1);
+    if (segments > kMaxSegments) {
+        return {What::kTooManySegments, {}};
+    }
+    starts[segments] = text.size() + 1;
+    const auto segment = [&](size_t i) {
+        return text.substr(starts[i], starts[i + 1] - 1 - starts[i]);
+    };
+    const std::string_view ns = segment(0);
+    if (!isSegment(ns, classes[0], kLowerChar | kDigitChar | kDashChar, kMaxNamespace)) {
+        return {ns.empty() ? What::kEmptyNamespace : What::kBadNamespace, ns};
+    }
     std::string_view kind;
-    if (const size_t second = rest.find('/'); second != std::string_view::npos) {
-        kind = rest.substr(0, second);
-        rest = rest.substr(second + 1);
-        if (!isKindName(kind)) {
-            return bad("invalid kind \"" + printable(kind) + "\" in NAMESPACE/KIND/NAME");
+    if (segments == kMaxSegments) {
+        kind = segment(1);
+        if (!isSegment(kind, classes[1], kLowerChar | kUpperChar | kDigitChar, kMaxKind) ||
+            (charClass(kind.front()) & kDigitChar) != 0) {
+            return {What::kBadKind, kind};
         }
     }
-    if (!isDnsLabel(first)) {
-        return bad(first.empty() ? "empty namespace"
-                                 : "invalid namespace \"" + printable(first) + "\"");
-    }
-    if (!isDnsSubdomain(rest)) {
-        return bad(rest.empty() ? "empty name" : "invalid name \"" + printable(rest) + "\"");
+    const std::string_view name = segment(segments - 1);
+    if (!isSegment(name,
+                   classes[segments - 1],
+                   kLowerChar | kDigitChar | kDashChar | kDotChar,
+                   kMaxName)) {
+        return {name.empty() ? What::kEmptyName : What::kBadName, name};
     }
     ep.kind = Kind::kWorkload;
-    ep.ns = first;
-    ep.name = rest;
+    ep.ns = ns;
+    ep.name = name;
     ep.workload_kind = kind;
     return {};
+}
+
+// Resets an endpoint member by member: assigning FlowEndpoint{} makes GCC emit `rep stos`, whose
+// start-up cost is felt once per endpoint.
+void clearEndpoint(core::FlowEndpoint& e) {
+    e.kind = core::FlowEndpoint::Kind::kUnknown;
+    e.ns = {};
+    e.name = {};
+    e.workload_kind = {};
+    e.pod = {};
+    e.ip = {};
+    e.cidr = {};
+}
+
+// Bit 7 of each ASCII byte >= `lo` (bytes with bit 7 set must be rejected separately).
+constexpr uint64_t swarAtLeast(uint64_t w, unsigned char lo) {
+    return ((w & kLowBits) + kOnes * static_cast<unsigned char>(0x80 - lo)) & kHighBits;
+}
+
+constexpr uint64_t swarBetween(uint64_t w, unsigned char lo, unsigned char hi) {
+    return swarAtLeast(w, lo) & ~swarAtLeast(w, static_cast<unsigned char>(hi + 1));
+}
+
+// The common case, NAMESPACE/NAME in lower case and at most 32 bytes, checked as four 8-byte words
+// without a data-dependent branch (mispredictions, not instructions, are what cost here).
+// REQUIRES: 32 bytes readable from text.data() (the text lies in the padded line). False when the
+// slow path must decide: another form, a longer text, or an error.
+[[gnu::always_inline]] inline bool parseWorkloadFast(std::string_view text,
+                                                     core::FlowEndpoint& ep) {
+    constexpr size_t kWords = 4;
+    constexpr size_t kMaxFast = 8 * kWords;
+    constexpr size_t kMaxNamespace = 63;
+    constexpr uint64_t kFiller = kOnes * 'a';  // stands in for the bytes after the text
+    constexpr std::array<uint64_t, 9> kKeep = {0,
+                                               0xffULL,
+                                               0xffffULL,
+                                               0xffffffULL,
+                                               0xffffffffULL,
+                                               0xffffffffffULL,
+                                               0xffffffffffffULL,
+                                               0xffffffffffffffULL,
+                                               ~0ULL};
+    if constexpr (std::endian::native != std::endian::little) {
+        return false;
+    }
+    const size_t n = text.size();
+    if (n < 3 || n > kMaxFast) {
+        return false;
+    }
+    uint64_t bad = 0;
+    size_t slashes = 0;
+    size_t slash = kMaxFast;
+    size_t first_dot = kMaxFast;
+    for (size_t k = 0; k < kWords; ++k) {
+        const size_t i = 8 * k;
+        uint64_t w = 0;
+        std::memcpy(&w, text.data() + i, sizeof w);
+        const size_t valid = n > i ? std::min<size_t>(n - i, 8) : 0;
+        const uint64_t keep = kKeep[valid];
+        w = (w & keep) | (kFiller & ~keep);
+        // '-' '.' '/' '0'-'9' are 0x2d-0x39; 'a'-'z' are 0x61-0x7a.
+        const uint64_t allowed = swarBetween(w, '-', '9') | swarBetween(w, 'a', 'z');
+        bad |= (w & kHighBits) | (~allowed & kHighBits);
+        const uint64_t slash_bits = swarEqual(w, '/');
+        const size_t slash_here = i + static_cast<size_t>(std::countr_zero(slash_bits)) / 8;
+        slash = std::min(slash, slash_bits != 0 ? slash_here : kMaxFast);
+        // 0, 1 or "2 or more" per word is enough (std::popcount is a library call without POPCNT).
+        slashes += static_cast<size_t>(slash_bits != 0) +
+                   static_cast<size_t>((slash_bits & (slash_bits - 1)) != 0);
+        const uint64_t dot_bits = swarEqual(w, '.');
+        const size_t dot_here = i + static_cast<size_t>(std::countr_zero(dot_bits)) / 8;
+        first_dot = std::min(first_dot, dot_bits != 0 ? dot_here : kMaxFast);
+    }
+    // One slash, no dot in the namespace (that would be a CIDR), both parts non-empty and starting
+    // and ending with a letter or digit.
+    constexpr uint8_t kAlnum = kLowerChar | kDigitChar;
+    const auto alnum = [&](size_t i) { return (charClass(text[i]) & kAlnum) != 0; };
+    const bool ok = bad == 0 && slashes == 1 && first_dot > slash && slash > 0 &&
+                    slash <= kMaxNamespace && slash + 1 < n && alnum(0) && alnum(slash - 1) &&
+                    alnum(slash + 1) && alnum(n - 1);
+    if (!ok) {
+        return false;
+    }
+    ep.kind = core::FlowEndpoint::Kind::kWorkload;
+    ep.ns = text.substr(0, slash);
+    ep.name = text.substr(slash + 1);
+    return true;
 }
 
 bool isWorldIdentity(uint64_t id) {
@@ -563,9 +895,11 @@ bool isInternalIdentity(uint64_t id) {
     return id >= kHost && id <= kIngress && id != kWorld;
 }
 
-core::FlowEndpoint hubbleEndpoint(const FlowLineParser::HubbleEndpoint& e, std::string_view ip) {
+void hubbleEndpoint(const FlowLineParser::HubbleEndpoint& e,
+                    std::string_view ip,
+                    core::FlowEndpoint& ep) {
     using Kind = core::FlowEndpoint::Kind;
-    core::FlowEndpoint ep;
+    clearEndpoint(ep);
     ep.ip = ip;
     ep.pod = e.pod;
     if (!e.ns.empty() && !e.workload_name.empty()) {
@@ -589,24 +923,6 @@ core::FlowEndpoint hubbleEndpoint(const FlowLineParser::HubbleEndpoint& e, std::
     } else if (!ip.empty()) {
         ep.kind = Kind::kIp;
     }
-    return ep;
-}
-
-core::Status resolveTime(const FlowLineParser::TimeValue& t, core::Timestamp& out) {
-    if (!t.present) {
-        out = core::kUndated;
-        return {};
-    }
-    if (!t.is_text) {
-        out = t.seconds;
-        return {};
-    }
-    auto parsed = parseRfc3339(t.text);
-    if (!parsed) {
-        return core::Error{parsed.error()};
-    }
-    out = *parsed;
-    return {};
 }
 
 // Endpoint.labels: only the reserved:… and cidr:… labels matter here; the raw text is compared
@@ -702,6 +1018,67 @@ FlowLineParser::FlowLineParser(FlowFormat format)
     static_cast<void>(e);
 }
 
+core::Status FlowLineParser::resolveTime(const TimeValue& t, core::Timestamp& out) {
+    if (!t.present) {
+        out = core::kUndated;
+        return {};
+    }
+    if (!t.is_text) {
+        out = t.seconds;
+        return {};
+    }
+    // Consecutive lines often carry the same instant (canonical files at second resolution).
+    if (last_time_ok_ && t.text == last_time_text_) {
+        out = last_time_;
+        return {};
+    }
+    auto parsed = parseRfc3339(t.text);
+    if (!parsed) {
+        return core::Error{parsed.error()};
+    }
+    out = *parsed;
+    last_time_text_.assign(t.text);
+    last_time_ = out;
+    last_time_ok_ = true;
+    return {};
+}
+
+// Member by member, for the same reason as clearEndpoint(). The views are reset too: finishHubble()
+// reads them whether or not their keys were present.
+void FlowLineParser::resetHubble() {
+    Hubble& h = hubble_;
+    h.envelope = false;
+    h.flow_key = false;
+    h.non_flow = false;
+    h.dropped = false;
+    h.is_reply = -1;
+    h.reply = -1;
+    h.trace_new = false;
+    h.flags = false;
+    h.syn = 0;
+    h.ack = 0;
+    h.has_aggregate = false;
+    h.protocol = core::Protocol::kUnknown;
+    h.src_port = 0;
+    h.dst_port = 0;
+    h.event_type = 0;
+    h.aggregate = 0;
+    h.src_ip = {};
+    h.dst_ip = {};
+    h.time.present = false;
+    for (HubbleEndpoint* ep : {&h.source, &h.destination}) {
+        ep->ns = {};
+        ep->pod = {};
+        ep->workload_name = {};
+        ep->workload_kind = {};
+        ep->identity = 0;
+        ep->world = false;
+        ep->internal = false;
+        ep->cidr = false;
+    }
+    h.problem.problem = Problem::kNone;
+}
+
 LineOutcome FlowLineParser::invalid(std::string message) {
     error_ = std::move(message);
     return LineOutcome::kInvalid;
@@ -725,10 +1102,22 @@ LineOutcome FlowLineParser::parse(const char* data,
     if (data[first] != '{') {
         return invalid("expected a JSON object");
     }
-    canonical_ = Canonical{};
-    hubble_ = Hubble{};
-    top_time_ = TimeValue{};
-    time_problem_ = FieldProblem{};
+    out_ = &out;
+    // Only what is read before being written: the views are used only when their flags are set.
+    canonical_.shape = false;
+    canonical_.src.seen = false;
+    canonical_.dst.seen = false;
+    canonical_.port = 0;
+    canonical_.protocol = core::Protocol::kTcp;
+    canonical_.count = 1;
+    canonical_.problem.problem = Problem::kNone;
+    top_time_.present = false;
+    time_problem_.problem = Problem::kNone;
+    if (hubble_dirty_) {
+        // Lines of canonical flows never touch the (larger) Hubble state.
+        resetHubble();
+        hubble_dirty_ = false;
+    }
 
     simdjson::ondemand::document doc;
     ErrorCode e = parser_.iterate(data, size, capacity).get(doc);
@@ -740,12 +1129,13 @@ LineOutcome FlowLineParser::parse(const char* data,
         return invalidJson(e);
     }
     for (auto result : object) {
-        simdjson::ondemand::field field;
-        if ((e = std::move(result).get(field)) != SUCCESS) {
+        // Used in place: moving the field out costs a store-forwarding stall per key.
+        if ((e = result.error()) != SUCCESS) {
             return invalidJson(e);
         }
-        std::string_view key;
-        if ((e = fieldKey(field, key)) != SUCCESS) {
+        simdjson::ondemand::field& field = result.value_unsafe();
+        Key key = Key::kOther;
+        if ((e = readKey(field, key)) != SUCCESS) {
             return invalidJson(e);
         }
         if ((e = topField(key, field.value())) != SUCCESS) {
@@ -788,8 +1178,7 @@ LineOutcome FlowLineParser::parse(const char* data,
         "Flow fields such as \"IP\", \"l4\", \"source\")");
 }
 
-ErrorCode FlowLineParser::topField(std::string_view key_text, Value& value) {
-    const Key key = lookupKey(key_text);
+[[gnu::flatten]] ErrorCode FlowLineParser::topField(Key key, Value& value) {
     switch (key) {
         case Key::kTime:
             return readTime(value, top_time_, time_problem_);
@@ -798,23 +1187,13 @@ ErrorCode FlowLineParser::topField(std::string_view key_text, Value& value) {
                 return SUCCESS;
             }
             canonical_.shape = true;
-            canonical_.src_seen = false;
-            if (ErrorCode e = readString(value, canonical_.src, canonical_.problem, "src"); e) {
-                return e;
-            }
-            canonical_.src_seen = canonical_.src.data() != nullptr;
-            return SUCCESS;
+            return canonicalEndpoint(value, "src", canonical_.src, out_->src);
         case Key::kDst:
             if (!want_canonical_) {
                 return SUCCESS;
             }
             canonical_.shape = true;
-            canonical_.dst_seen = false;
-            if (ErrorCode e = readString(value, canonical_.dst, canonical_.problem, "dst"); e) {
-                return e;
-            }
-            canonical_.dst_seen = canonical_.dst.data() != nullptr;
-            return SUCCESS;
+            return canonicalEndpoint(value, "dst", canonical_.dst, out_->dst);
         case Key::kPort:
             if (!want_canonical_) {
                 return SUCCESS;
@@ -837,6 +1216,7 @@ ErrorCode FlowLineParser::topField(std::string_view key_text, Value& value) {
             if (!want_hubble_) {
                 return SUCCESS;
             }
+            hubble_dirty_ = true;
             hubble_.envelope = true;
             return forEachField(value, hubble_.problem, "flow", [&](Key k, Value& v) {
                 if (k == Key::kTime) {
@@ -845,21 +1225,63 @@ ErrorCode FlowLineParser::topField(std::string_view key_text, Value& value) {
                 return flowField(k, v, false);
             });
         case Key::kNonFlow:
+            hubble_dirty_ = true;
             hubble_.non_flow = true;
             return SUCCESS;
         default:
+            if (!want_hubble_ || key == Key::kOther) {
+                return SUCCESS;
+            }
             // A bare Flow (legacy JSON): the Flow's fields are at the top level.
-            return want_hubble_ ? flowField(key, value, true) : SUCCESS;
+            hubble_dirty_ = true;
+            return flowField(key, value, true);
     }
 }
 
-ErrorCode FlowLineParser::canonicalProtocol(Value& value) {
+ErrorCode FlowLineParser::canonicalEndpoint(Value& value,
+                                            std::string_view name,
+                                            CanonicalEndpoint& out,
+                                            core::FlowEndpoint& endpoint) {
+    out.seen = false;
+    out.issue = EndpointIssue{};
+    clearEndpoint(endpoint);
+    const std::string_view token = tokenOf(value);
+    if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
+        // The raw text lies in the padded line, as parseWorkloadFast() requires.
+        const std::string_view raw = token.substr(1, token.size() - 2);
+        if (parseWorkloadFast(raw, endpoint)) {
+            out.seen = true;
+            out.text = raw;
+            return SUCCESS;
+        }
+        if (!hasBackslash(raw)) {
+            out.seen = true;
+            out.text = raw;
+            out.issue = parseEndpointSegments(raw, endpoint);
+            return SUCCESS;
+        }
+    }
+    // Escapes, another type or null.
     std::string_view text;
-    const ErrorCode e = readString(value, text, canonical_.problem, "protocol");
+    const ErrorCode e = readString(value, text, canonical_.problem, name);
     if (e != SUCCESS || text.data() == nullptr) {
         return e;
     }
-    const auto protocol = core::parseProtocol(text);
+    out.seen = true;
+    out.text = text;
+    out.issue = parseEndpointSegments(text, endpoint);
+    return SUCCESS;
+}
+
+ErrorCode FlowLineParser::canonicalProtocol(Value& value) {
+    std::string_view text = plainString(value);
+    if (text.data() == nullptr) {
+        const ErrorCode e = readString(value, text, canonical_.problem, "protocol");
+        if (e != SUCCESS || text.data() == nullptr) {
+            return e;
+        }
+    }
+    const auto protocol = protocolOf(text);
     if (!protocol) {
         canonical_.problem.set(Problem::kUnknownProtocol, "protocol", text);
     } else {
@@ -873,9 +1295,10 @@ ErrorCode FlowLineParser::flowField(Key key, Value& value, bool top) {
     switch (key) {
         case Key::kVerdict: {
             h.flow_key = h.flow_key || top;
-            std::string_view verdict;
-            const ErrorCode e = readString(value, verdict, h.problem, "verdict");
-            h.dropped = verdict == "DROPPED" || verdict == "ERROR";
+            const char* verdict = nullptr;
+            const ErrorCode e = readRaw(value, verdict, h.problem, "verdict");
+            h.dropped = verdict != nullptr &&
+                        (rawEquals(verdict, "DROPPED") || rawEquals(verdict, "ERROR"));
             return e;
         }
         case Key::kIp:
@@ -894,8 +1317,13 @@ ErrorCode FlowLineParser::flowField(Key key, Value& value, bool top) {
             h.flow_key = h.flow_key || top;
             return forEachField(value, h.problem, "event_type", [&](Key k, Value& v) {
                 if (k == Key::kType) {
-                    return readInteger(
-                        v, 0, kMaxUint32, h.event_type, h.problem, "event_type.type", Problem::kNotInteger);
+                    return readInteger(v,
+                                       0,
+                                       kMaxUint32,
+                                       h.event_type,
+                                       h.problem,
+                                       "event_type.type",
+                                       Problem::kNotInteger);
                 }
                 return SUCCESS;
             });
@@ -907,9 +1335,9 @@ ErrorCode FlowLineParser::flowField(Key key, Value& value, bool top) {
         case Key::kReply:
             return readBool(value, h.reply, h.problem, "reply");
         case Key::kTraceReason: {
-            std::string_view reason;
-            const ErrorCode e = readString(value, reason, h.problem, "trace_reason");
-            h.trace_new = reason == "NEW";
+            const char* reason = nullptr;
+            const ErrorCode e = readRaw(value, reason, h.problem, "trace_reason");
+            h.trace_new = reason != nullptr && rawEquals(reason, "NEW");
             return e;
         }
         case Key::kAggregate:
@@ -1001,9 +1429,11 @@ ErrorCode FlowLineParser::endpointObject(Value& value, HubbleEndpoint& ep, bool 
     return forEachField(value, problem, name("source", "destination"), [&](Key k, Value& v) {
         switch (k) {
             case Key::kNamespace:
-                return readString(v, ep.ns, problem, name("source.namespace", "destination.namespace"));
+                return readString(
+                    v, ep.ns, problem, name("source.namespace", "destination.namespace"));
             case Key::kPodName:
-                return readString(v, ep.pod, problem, name("source.pod_name", "destination.pod_name"));
+                return readString(
+                    v, ep.pod, problem, name("source.pod_name", "destination.pod_name"));
             case Key::kIdentity:
                 return readInteger(v,
                                    0,
@@ -1031,18 +1461,17 @@ LineOutcome FlowLineParser::finishCanonical(core::FlowObservation& out) {
     if (time_problem_) {
         return invalid(describe(time_problem_));
     }
-    if (!c.src_seen) {
+    if (!c.src.seen) {
         return invalid("missing \"src\"");
     }
-    if (!c.dst_seen) {
+    if (!c.dst.seen) {
         return invalid("missing \"dst\"");
     }
-    out = core::FlowObservation{};
-    if (std::string why = parseCanonicalEndpoint(c.src, "src", out.src); !why.empty()) {
-        return invalid(std::move(why));
+    if (c.src.issue.what != EndpointIssue::What::kNone) {
+        return invalid(describeEndpointIssue(c.src.text, "src", c.src.issue));
     }
-    if (std::string why = parseCanonicalEndpoint(c.dst, "dst", out.dst); !why.empty()) {
-        return invalid(std::move(why));
+    if (c.dst.issue.what != EndpointIssue::What::kNone) {
+        return invalid(describeEndpointIssue(c.dst.text, "dst", c.dst.issue));
     }
     if (core::Status st = resolveTime(top_time_, out.time); !st) {
         return invalid(st.error());
@@ -1075,7 +1504,6 @@ LineOutcome FlowLineParser::finishHubble(core::FlowObservation& out) {
     if (!h.dst_ip.empty() && !isIpText(h.dst_ip)) {
         return invalid(describe({Problem::kBadIp, "IP.destination", h.dst_ip}));
     }
-    out = core::FlowObservation{};
     const TimeValue& time = h.time.present ? h.time : top_time_;
     if (!h.time.present && time_problem_) {
         return invalid(describe(time_problem_));
@@ -1083,8 +1511,8 @@ LineOutcome FlowLineParser::finishHubble(core::FlowObservation& out) {
     if (core::Status st = resolveTime(time, out.time); !st) {
         return invalid(st.error());
     }
-    out.src = hubbleEndpoint(h.source, h.src_ip);
-    out.dst = hubbleEndpoint(h.destination, h.dst_ip);
+    hubbleEndpoint(h.source, h.src_ip, out.src);
+    hubbleEndpoint(h.destination, h.dst_ip, out.dst);
     out.protocol = h.protocol;
     out.port = isPolicyProtocol(h.protocol) ? h.dst_port : 0;
     out.count = h.has_aggregate && h.aggregate > 0 ? h.aggregate : 1;

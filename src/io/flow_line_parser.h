@@ -88,6 +88,23 @@ public:
         bool cidr = false;      // a cidr:… label
     };
 
+    // Why a canonical endpoint is not valid; `part` is the offending segment, if any.
+    struct EndpointIssue {
+        enum class What : uint8_t {
+            kNone,
+            kUnrecognised,
+            kBadCidr,
+            kTooManySegments,
+            kEmptyNamespace,
+            kBadNamespace,
+            kBadKind,
+            kEmptyName,
+            kBadName,
+        };
+        What what = What::kNone;
+        std::string_view part;
+    };
+
     // A "time" value: RFC 3339 text (parsed only when the line is used) or Unix seconds.
     struct TimeValue {
         bool present = false;
@@ -110,12 +127,18 @@ private:
     using Value = simdjson::ondemand::value;
     using ErrorCode = simdjson::error_code;
 
+    // "src" or "dst", decoded as soon as it is read (while its raw text can still be used) into
+    // the observation being filled.
+    struct CanonicalEndpoint {
+        bool seen = false;
+        std::string_view text;
+        EndpointIssue issue;
+    };
+
     struct Canonical {
         bool shape = false;  // a "src" or "dst" key
-        bool src_seen = false;
-        bool dst_seen = false;
-        std::string_view src;
-        std::string_view dst;
+        CanonicalEndpoint src;
+        CanonicalEndpoint dst;
         uint32_t port = 0;
         core::Protocol protocol = core::Protocol::kTcp;
         uint64_t count = 1;
@@ -150,14 +173,20 @@ private:
     LineOutcome invalid(std::string message);
     LineOutcome invalidJson(ErrorCode code);
 
-    ErrorCode topField(std::string_view key, Value& value);
+    ErrorCode topField(Key key, Value& value);
     ErrorCode flowField(Key key, Value& value, bool top);
     ErrorCode ipObject(Value& value);
     ErrorCode l4Object(Value& value);
     ErrorCode l4Ports(Value& value, bool tcp);
     ErrorCode endpointObject(Value& value, HubbleEndpoint& ep, bool source);
+    ErrorCode canonicalEndpoint(Value& value,
+                                std::string_view name,
+                                CanonicalEndpoint& out,
+                                core::FlowEndpoint& endpoint);
     ErrorCode canonicalProtocol(Value& value);
 
+    void resetHubble();
+    core::Status resolveTime(const TimeValue& t, core::Timestamp& out);
     LineOutcome finishCanonical(core::FlowObservation& out);
     LineOutcome finishHubble(core::FlowObservation& out);
 
@@ -167,10 +196,16 @@ private:
     simdjson::ondemand::parser parser_;
     ConnectionDeduper dedupe_;
     std::string error_;
+    core::FlowObservation* out_ = nullptr;  // the observation parse() fills
     Canonical canonical_;
     Hubble hubble_;
+    bool hubble_dirty_ = true;  // hubble_ was written since it was last reset
     TimeValue top_time_;  // "time" at the top level: canonical time, envelope or bare-Flow time
     FieldProblem time_problem_;
+    // The last RFC 3339 text parsed and its value.
+    std::string last_time_text_;
+    core::Timestamp last_time_ = core::kUndated;
+    bool last_time_ok_ = false;
 };
 
 }  // namespace netpolgen::io

@@ -48,8 +48,8 @@ public:
         capacity_ = std::min(capacity_, max_capacity_);
         buffer_ = std::make_unique<char[]>(capacity_ + simdjson::SIMDJSON_PADDING);
 
-        size_t len = 0;       // bytes in the buffer: a partial line at its start
-        size_t scanned = 0;   // buffer[0, scanned) holds no newline
+        size_t len = 0;         // bytes in the buffer: a partial line at its start
+        size_t scanned = 0;     // buffer[0, scanned) holds no newline
         bool skipping = false;  // dropping the rest of a line already reported as too long
         while (true) {
             if (len == capacity_) {
@@ -123,7 +123,8 @@ public:
 private:
     // The buffer is full of one partial line that may still be short enough: make room.
     void grow(size_t len) {
-        const size_t capacity = std::min(max_capacity_, std::max(capacity_ * 2, len + kMinReadBytes));
+        const size_t capacity =
+            std::min(max_capacity_, std::max(capacity_ * 2, len + kMinReadBytes));
         auto bigger = std::make_unique<char[]>(capacity + simdjson::SIMDJSON_PADDING);
         std::memcpy(bigger.get(), buffer_.get(), len);
         buffer_ = std::move(bigger);

@@ -2,14 +2,33 @@
 // (docs/hubble-flows.md), detected per line, from plain, .gz or .zst files or stdin ("-").
 //
 // The reader streams: it reads fixed-size chunks into one padded buffer, splits lines itself and
-// runs a simdjson On-Demand parser over each line, so memory does not grow with the number of lines.
-// Every usable connection becomes one core::FlowObservation handed to the consumer; Hubble replies,
-// non-flow lines and the second observation point of one connection are skipped and counted.
+// runs a simdjson On-Demand parser over each line, so memory does not grow with the number of
+// lines. Every usable connection becomes one core::FlowObservation handed to the consumer; Hubble
+// replies, non-flow lines and the second observation point of one connection are skipped and
+// counted.
 //
 //   FlowReadStats stats;
 //   auto st = readFlowFile("flows.jsonl.gz", {}, stats, [&](const core::FlowObservation& f) {
 //       return aggregator.add(f);                   // an error here is reported as file:line
 //   });
+//
+// Grammar (per line; blank lines are skipped):
+//   canonical  {"src": EP, "dst": EP, "port": 0..65535, "protocol": "TCP"|"UDP"|"SCTP"|"ICMP",
+//               "time": RFC 3339 | Unix seconds, "count": >= 1}   (only src and dst required)
+//              EP = NAMESPACE/NAME | NAMESPACE/KIND/NAME | internet | internal | IP | CIDR;
+//              NAMESPACE is an RFC 1123 label, NAME an RFC 1123 subdomain, KIND alphanumeric.
+//   Hubble     {"flow": Flow, "node_name": …, "time": …} or a bare Flow (snake_case or
+//              lowerCamelCase keys); {"node_status"|"lost_events"|"agent_event"|"debug_event": …}
+//              are skipped. Replies, DROPPED/ERROR verdicts, TCP segments other than SYN (unless
+//              trace_reason NEW or a policy-verdict event) and the second observation of a 5-tuple
+//              within 60 s are skipped and counted. Endpoints map to a workload (namespace +
+//              workloads[0], or the pod itself as kind "Pod"), kInternet (reserved:world,
+//              identities 2, 9, 10), kInternal (reserved:host, remote-node, kube-apiserver, …,
+//              identities 1, 3-8) or kIp (cidr:… labels, or only an address). Only the 5-tuples of
+//              one call are compared: both observation points must be in the same input.
+// Limits: lines longer than max_line_bytes are invalid and never held whole; memory is a read
+// buffer of about 16 MiB (+ max_line_bytes) and a bounded dedupe table, whatever the input size.
+// Values the decoder never looks at are not validated (simdjson On-Demand).
 #pragma once
 
 #include <cstdint>
@@ -31,21 +50,25 @@ struct FlowReadOptions {
     size_t max_line_bytes = 16u << 20;      // longer lines are invalid (never buffered whole)
 };
 
+// The read functions add to these counters, so one FlowReadStats can sum several inputs. After a
+// successful read every line is counted in exactly one of flows, skipped_* and invalid.
 struct FlowReadStats {
-    uint64_t bytes = 0;
-    uint64_t lines = 0;
-    uint64_t flows = 0;                 // observations handed to the consumer
-    uint64_t skipped_non_flow = 0;      // blank lines, node_status, lost_events, …
-    uint64_t skipped_replies = 0;       // is_reply / reply
-    uint64_t skipped_not_initial = 0;   // TCP segments that do not open a connection
-    uint64_t skipped_duplicates = 0;    // the other observation point of one connection
-    uint64_t skipped_dropped = 0;       // verdict DROPPED or ERROR: the connection never happened
-    uint64_t invalid = 0;               // counted only with skip_invalid
+    uint64_t bytes = 0;                // input bytes after decompression
+    uint64_t lines = 0;                // every line, blank and invalid ones included
+    uint64_t flows = 0;                // observations the consumer accepted
+    uint64_t skipped_non_flow = 0;     // blank lines, node_status, lost_events, …
+    uint64_t skipped_replies = 0;      // is_reply / reply
+    uint64_t skipped_not_initial = 0;  // TCP segments that do not open a connection
+    uint64_t skipped_duplicates = 0;   // the other observation point of one connection
+    uint64_t skipped_dropped = 0;      // verdict DROPPED or ERROR: the connection never happened
+    uint64_t invalid = 0;              // counted only with skip_invalid
     std::vector<std::string> invalid_examples;  // the first few messages, "file:line: what"
 };
 
 // Returns Status() or the error "NAME:LINE: what" of the first bad line (without skip_invalid).
-// An error returned by the consumer is reported the same way.
+// An error returned by the consumer is reported the same way (and counted as invalid with
+// skip_invalid). Errors that stop reading whatever the options: "cannot open PATH: …",
+// "NAME: corrupt gzip stream (…)", "NAME: truncated zstd stream (…)", read errors.
 using FlowConsumer = std::function<core::Status(const core::FlowObservation&)>;
 
 // `path` "-" reads standard input. Compression is detected from the magic bytes.

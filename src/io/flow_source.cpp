@@ -138,7 +138,8 @@ public:
 
     core::Result<size_t> read(char* out, size_t size) override {
         // zlib counts in uInt: never ask for more than it can express.
-        const auto want = static_cast<uInt>(std::min<size_t>(size, std::numeric_limits<uInt>::max()));
+        const auto want =
+            static_cast<uInt>(std::min<size_t>(size, std::numeric_limits<uInt>::max()));
         stream_.next_out = reinterpret_cast<Bytef*>(out);
         stream_.avail_out = want;
         while (stream_.avail_out == want) {
@@ -168,7 +169,8 @@ public:
             if (rc == Z_STREAM_END) {
                 member_done_ = true;
             } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-                std::string why = stream_.msg != nullptr ? stream_.msg : "error " + std::to_string(rc);
+                std::string why =
+                    stream_.msg != nullptr ? stream_.msg : "error " + std::to_string(rc);
                 return core::Error{name_ + ": corrupt gzip stream (" + why + ")"};
             }
         }

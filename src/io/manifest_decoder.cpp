@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -197,8 +199,14 @@ bool isListKind(std::string_view kind) {
 
 enum class ValueType : uint8_t { kNull, kBool, kInteger, kNumber, kString, kMap, kList };
 
-// YAML 1.1 float forms, and integers too large for int64.
-bool looksNumeric(std::string_view s) {
+// YAML 1.1 float forms (go-yaml v2 ignores underscores), and integers too large for int64.
+bool looksNumeric(std::string_view text) {
+    std::string s;
+    for (char ch : text) {
+        if (ch != '_') {
+            s += ch;
+        }
+    }
     static constexpr std::array<std::string_view, 12> kSpecial = {
         ".inf",
         ".Inf",
@@ -389,6 +397,10 @@ struct ObjectContext {
     }
     bool fail(const SourceNode& at, std::string_view path, std::string_view message) {
         return fail(at.line != 0 ? at.line : line, path, message);
+    }
+    // The recorded error (every failing decode step records one; this never invents another).
+    std::string message() const {
+        return error ? *error : std::string(file) + ":" + std::to_string(line) + ": " + describe();
     }
 };
 
@@ -853,20 +865,14 @@ bool decodeContainerPorts(ObjectContext& c,
             if (ports == nullptr) {
                 continue;
             }
-            const size_t first = out.size();
+            std::set<std::string> names;  // unique within a container: named ports must resolve
             for (size_t j = 0; j < ports->children.size(); ++j) {
                 const std::string jpath = indexed(ppath, j);
                 core::ContainerPort cp;
                 if (!decodeContainerPort(c, ports->children[j], jpath, cp)) {
                     return false;
                 }
-                // Port names are unique within a container (named ports must resolve).
-                const bool duplicate =
-                    !cp.name.empty() &&
-                    std::any_of(out.begin() + static_cast<std::ptrdiff_t>(first),
-                                out.end(),
-                                [&](const core::ContainerPort& p) { return p.name == cp.name; });
-                if (duplicate) {
+                if (!cp.name.empty() && !names.insert(cp.name).second) {
                     return c.fail(*present(ports->children[j], "name"),
                                   child(jpath, "name"),
                                   "Duplicate value: " + quotedText(cp.name));
@@ -925,10 +931,17 @@ bool decodeIp(ObjectContext& c,
         return c.fail(
             n, path, "Invalid value: " + quotedText(text) + ": must be a valid IP address");
     }
-    if (std::find(out.begin(), out.end(), *ip) == out.end()) {
-        out.push_back(*ip);
-    }
+    out.push_back(*ip);
     return true;
+}
+
+// Drops repeated values, keeping the first of each (podIP is repeated in podIPs) in O(n log n).
+template <typename T>
+void dedupeStable(std::vector<T>& values) {
+    std::set<T> seen;
+    auto end = std::remove_if(
+        values.begin(), values.end(), [&](const T& v) { return !seen.insert(v).second; });
+    values.erase(end, values.end());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -945,6 +958,59 @@ bool decodeNamespace(ObjectContext& c, const SourceNode& obj, core::Namespace& o
     out.labels[std::string(core::kNamespaceNameLabel)] = m.name;
     out.declared = true;
     return true;
+}
+
+// Labels as the API server prints a map in a message, at most a few of them.
+std::string shownLabels(const core::Labels& labels) {
+    constexpr size_t kShown = 4;
+    std::string out = "{";
+    size_t i = 0;
+    for (const auto& [key, value] : labels) {
+        if (i == kShown) {
+            out += ", ...";
+            break;
+        }
+        out += (i++ > 0 ? ", " : "") + quotedText(key) + ": " + quotedText(value);
+    }
+    return out + "}";
+}
+
+// The API server's checks that make a workload's selector select its own pods: a Deployment,
+// ReplicaSet, StatefulSet or DaemonSet may not have an empty selector (it would select every pod
+// of the namespace, and so would a policy built from it), and every selector must match the
+// template's labels.
+bool checkWorkloadSelector(ObjectContext& c,
+                           const SourceNode& spec,
+                           std::string_view path,
+                           const core::Workload& w) {
+    if (!w.selector) {
+        return true;
+    }
+    const bool needs_selector =
+        w.kind == core::WorkloadKind::kDeployment || w.kind == core::WorkloadKind::kReplicaSet ||
+        w.kind == core::WorkloadKind::kStatefulSet || w.kind == core::WorkloadKind::kDaemonSet;
+    if (w.selector->empty()) {
+        if (!needs_selector) {
+            return true;
+        }
+        std::string kind(core::workloadKindName(w.kind));
+        std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char ch) {
+            return static_cast<char>(std::tolower(ch));
+        });
+        return c.fail(*present(spec, "selector"),
+                      child(path, "selector"),
+                      "Invalid value: {}: empty selector is invalid for " + kind);
+    }
+    const SourceNode* tmpl = present(spec, "template");
+    if (tmpl == nullptr || w.selector->matches(w.pod_labels)) {
+        return true;
+    }
+    const SourceNode* md = present(*tmpl, "metadata");
+    const SourceNode* labels = md != nullptr ? present(*md, "labels") : nullptr;
+    return c.fail(labels != nullptr ? *labels : *tmpl,
+                  child(path, "template.metadata.labels"),
+                  "Invalid value: " + shownLabels(w.pod_labels) +
+                      ": `selector` does not match template `labels`");
 }
 
 bool decodeWorkload(ObjectContext& c,
@@ -1010,7 +1076,10 @@ bool decodeWorkload(ObjectContext& c,
             out.selector = std::move(s);
         }
     }
-    return decodePodTemplate(c, *spec, child(path, "template"), out.pod_labels, out.ports);
+    if (!decodePodTemplate(c, *spec, child(path, "template"), out.pod_labels, out.ports)) {
+        return false;
+    }
+    return checkWorkloadSelector(c, *spec, path, out);
 }
 
 bool decodePod(ObjectContext& c, const SourceNode& obj, core::Pod& out) {
@@ -1059,6 +1128,7 @@ bool decodePod(ObjectContext& c, const SourceNode& obj, core::Pod& out) {
             }
         }
     }
+    dedupeStable(out.ips);
     return true;
 }
 
@@ -1192,6 +1262,7 @@ bool decodeService(ObjectContext& c, const SourceNode& obj, core::Service& out) 
             }
         }
     }
+    dedupeStable(out.cluster_ips);
     return true;
 }
 
@@ -1220,9 +1291,7 @@ bool decodeRouteTarget(ObjectContext& c,
     if (name.empty()) {
         return c.fail(n, child(path, "name"), "Required value");
     }
-    if (std::find(services.begin(), services.end(), name) == services.end()) {
-        services.push_back(std::move(name));
-    }
+    services.push_back(std::move(name));
     return true;
 }
 
@@ -1261,6 +1330,7 @@ bool decodeRoute(ObjectContext& c, const SourceNode& obj, core::Route& out) {
             }
         }
     }
+    dedupeStable(out.services);
     const SourceNode* port = nullptr;
     if (!mapField(c, *spec, "port", "spec.port", port)) {
         return false;
@@ -1518,9 +1588,13 @@ bool decodePolicyTypes(ObjectContext& c, const SourceNode& n, std::vector<core::
         return typeError(c, n, path, "list");
     }
     if (n.children.size() > 2) {
+        constexpr size_t kShownItems = 4;
         std::string values = "[";
-        for (const SourceNode& item : n.children) {
-            values += (values.size() > 1 ? ", " : "") + shown(item);
+        for (size_t i = 0; i < n.children.size() && i < kShownItems; ++i) {
+            values += (i > 0 ? ", " : "") + shown(n.children[i]);
+        }
+        if (n.children.size() > kShownItems) {
+            values += ", ...";
         }
         return c.fail(
             n, path, "Invalid value: " + values + "]: may not specify more than two policyTypes");
@@ -1587,26 +1661,23 @@ struct TypeMeta {
 
 // Fills the context's names for messages without judging them (types are checked later).
 void describeObject(ObjectContext& c, const SourceNode& obj, std::string_view kind) {
+    auto text = [](const SourceNode* n) {
+        return n != nullptr && typeOf(*n) == ValueType::kString ? n->value : std::string();
+    };
     c.line = obj.line;
     c.kind = std::string(kind);
-    if (const SourceNode* k = present(obj, "kind");
-        k != nullptr && typeOf(*k) == ValueType::kString) {
-        c.kind = k->value;
+    if (std::string written = text(present(obj, "kind")); !written.empty()) {
+        c.kind = std::move(written);
     }
     const SourceNode* md = present(obj, "metadata");
-    if (md == nullptr) {
-        return;
-    }
-    if (const SourceNode* n = present(*md, "name");
-        n != nullptr && typeOf(*n) == ValueType::kString) {
-        c.name = n->value;
+    if (md != nullptr) {
+        c.name = text(present(*md, "name"));
     }
     if (c.kind == "Namespace") {
         return;
     }
-    if (const SourceNode* n = present(*md, "namespace");
-        n != nullptr && typeOf(*n) == ValueType::kString) {
-        c.ns = n->value;
+    if (md != nullptr) {
+        c.ns = text(present(*md, "namespace"));
     }
     if (c.ns.empty() && isDecodedKind(c.kind)) {
         c.ns = "default";
@@ -1694,7 +1765,7 @@ public:
             std::vector<Pending> items;
             ObjectContext c{name_, {}, {}, {}, 0, std::nullopt};
             if (!decodeObject(c, *p.node, p.kind, p.api_version, items)) {
-                if (!invalid(*c.error)) {
+                if (!invalid(c.message())) {
                     return false;
                 }
                 continue;
@@ -1974,7 +2045,7 @@ core::Status decodeManifests(std::string_view text,
         return {};
     }
     if (docs->empty()) {
-        stats.warnings.push_back(std::string(name) + ": empty file, no objects");
+        stats.warnings.push_back(std::string(name) + ": no Kubernetes objects (empty file)");
         return {};
     }
     stats.documents += docs->size();
@@ -2032,7 +2103,7 @@ core::Result<core::NetworkPolicy> decodeNetworkPolicy(const SourceNode& object,
     describeObject(c, object, "NetworkPolicy");
     TypeMeta tm;
     if (!decodeTypeMeta(c, object, {}, {}, tm)) {
-        return Error{*c.error};
+        return Error{c.message()};
     }
     if (tm.kind != "NetworkPolicy" || !groupServes(tm.kind, tm.group)) {
         const SourceNode* at = present(object, "kind");
@@ -2040,11 +2111,11 @@ core::Result<core::NetworkPolicy> decodeNetworkPolicy(const SourceNode& object,
                "",
                "expected kind NetworkPolicy in apiVersion networking.k8s.io/v1, got " +
                    quotedText(tm.kind) + " in apiVersion " + shortText(tm.api_version));
-        return Error{*c.error};
+        return Error{c.message()};
     }
     core::NetworkPolicy policy;
     if (!decodePolicy(c, object, policy)) {
-        return Error{*c.error};
+        return Error{c.message()};
     }
     return policy;
 }

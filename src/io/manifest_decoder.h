@@ -1,5 +1,4 @@
-// Kubernetes manifests (YAML or JSON, what `kubectl get … -o yaml|json` prints) →
-// core::ClusterObjects.
+// Kubernetes manifests (YAML or JSON, as `kubectl get -o yaml|json` prints) → ClusterObjects.
 //
 // Accepted input: one or more documents; each is an object with apiVersion and kind, or a list
 // (`kind: List`, or a typed `PodList`, `NamespaceList`, … with `items`), unwrapped recursively.
@@ -26,15 +25,16 @@
 // take either. Null values count as absent. Unknown fields are ignored.
 //
 // Validation is the API server's where it matters for policies: port numbers 1–65535, protocols
-// TCP/UDP/SCTP, port names (IANA_SVC_NAME), label selectors, and NetworkPolicy validation
-// (docs/networkpolicy-semantics.md §1 item 5). The API server's defaulting is applied: a missing
-// metadata.namespace is "default", a missing protocol is TCP (PolicyPort::protocol_set tells),
-// Service type ClusterIP, and a Namespace gets its kubernetes.io/metadata.name label.
+// TCP/UDP/SCTP, port names (IANA_SVC_NAME, unique per container), label selectors, workload
+// selectors (not empty for Deployment/ReplicaSet/StatefulSet/DaemonSet, matching the template's
+// labels: a policy copies them), and NetworkPolicy validation (docs/networkpolicy-semantics.md §1
+// item 5). The API server's defaulting is applied: a missing metadata.namespace is "default", a
+// missing protocol is TCP (PolicyPort::protocol_set tells), Service type ClusterIP, and a
+// Namespace gets its kubernetes.io/metadata.name label.
 //
 // Every error reads "NAME:LINE: KIND NS/NAME: FIELD.PATH: message", LINE being the line of the
 // offending field, e.g.
-//   shop.yaml:14: NetworkPolicy shop/web: spec.ingress[0].from[0]: Required value: must specify a
-//   peer
+//   a.yaml:9: NetworkPolicy shop/web: spec.ingress[0].from[0]: Required value: must specify a peer
 // Every decoded object's origin is "NAME:LINE" of the object's first line.
 //
 // Limits: one input is at most 256 MiB (larger files are refused before being read); nesting

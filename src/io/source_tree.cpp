@@ -39,9 +39,13 @@ uint32_t oneBased(size_t zero_based) {
     return static_cast<uint32_t>(zero_based + 1);
 }
 
-Mark fromYaml(const yaml_mark_t& mark) { return Mark{oneBased(mark.line), oneBased(mark.column)}; }
+Mark fromYaml(const yaml_mark_t& mark) {
+    return Mark{oneBased(mark.line), oneBased(mark.column)};
+}
 
-bool isUtf8Continuation(unsigned char c) { return (c & 0xC0u) == 0x80u; }
+bool isUtf8Continuation(unsigned char c) {
+    return (c & 0xC0u) == 0x80u;
+}
 
 // Advances `mark` over one byte of UTF-8 text. Columns count characters, as libyaml's do; a CR LF
 // pair is one line break.
@@ -289,7 +293,8 @@ private:
                     continue;
                 }
                 if (c != closers.back()) {
-                    return fail(closers.back() == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+                    return fail(closers.back() == '}' ? "expected ',' or '}'"
+                                                      : "expected ',' or ']'");
                 }
                 bump();
                 closers.pop_back();
@@ -345,7 +350,8 @@ private:
             } else if (c == 't' || c == 'f' || c == 'n') {
                 ok = parseLiteral();
             } else {
-                return fail(pos_ < text_.size() ? "expected a JSON value" : "unexpected end of input");
+                return fail(pos_ < text_.size() ? "expected a JSON value"
+                                                : "unexpected end of input");
             }
             if (!ok) {
                 return false;
@@ -633,7 +639,8 @@ std::string_view viewOf(const yaml_char_t* text, size_t length) {
 }
 
 std::string_view tagOf(const yaml_char_t* tag) {
-    return tag == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(tag));
+    return tag == nullptr ? std::string_view{}
+                          : std::string_view(reinterpret_cast<const char*>(tag));
 }
 
 // The documents, or the failure with the position it happened at.
@@ -649,7 +656,7 @@ std::variant<std::vector<SourceNode>, YamlFailure> parseYaml(std::string_view te
 
     std::vector<SourceNode> documents;
     TreeBuilder builder(limits.max_depth);
-    const auto fail = [](const yaml_event_t& event, core::Status status) {
+    const auto fail = [](const yaml_event_t& event, const core::Status& status) {
         return YamlFailure{fromYaml(event.start_mark), core::Error{status.error()}};
     };
     while (true) {
@@ -673,7 +680,7 @@ std::variant<std::vector<SourceNode>, YamlFailure> parseYaml(std::string_view te
                 node.quoted = event.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
                               tag == kStrTag || tag == kNonSpecificTag;
                 if (auto status = builder.scalar(std::move(node)); !status) {
-                    return fail(event, std::move(status));
+                    return fail(event, status);
                 }
                 break;
             }
@@ -683,14 +690,14 @@ std::variant<std::vector<SourceNode>, YamlFailure> parseYaml(std::string_view te
                                       ? SourceNode::Kind::kSequence
                                       : SourceNode::Kind::kMapping;
                 if (auto status = builder.startCollection(kind, start); !status) {
-                    return fail(event, std::move(status));
+                    return fail(event, status);
                 }
                 break;
             }
             case YAML_SEQUENCE_END_EVENT:
             case YAML_MAPPING_END_EVENT:
                 if (auto status = builder.endCollection(); !status) {
-                    return fail(event, std::move(status));
+                    return fail(event, status);
                 }
                 break;
             case YAML_DOCUMENT_END_EVENT: {
@@ -701,10 +708,10 @@ std::variant<std::vector<SourceNode>, YamlFailure> parseYaml(std::string_view te
                 }
                 if (documents.size() >= limits.max_documents) {
                     const Mark mark{root->line, root->column};
-                    return YamlFailure{
-                        mark,
-                        errorAt(mark,
-                                "more than " + std::to_string(limits.max_documents) + " documents")};
+                    return YamlFailure{mark,
+                                       errorAt(mark,
+                                               "more than " + std::to_string(limits.max_documents) +
+                                                   " documents")};
                 }
                 documents.push_back(std::move(*root));
                 break;
@@ -759,7 +766,8 @@ const SourceNode* SourceNode::find(std::string_view k) const {
 core::Result<std::vector<SourceNode>> parseDocuments(std::string_view text,
                                                      const ParseLimits& limits) {
     if (text.size() > limits.max_bytes) {
-        return errorAt(Mark{}, "input is larger than " + std::to_string(limits.max_bytes) + " bytes");
+        return errorAt(Mark{},
+                       "input is larger than " + std::to_string(limits.max_bytes) + " bytes");
     }
     std::optional<JsonFailure> json_failure;
     if (looksLikeJson(text)) {

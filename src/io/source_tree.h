@@ -1,7 +1,9 @@
 // SourceNode: a parsed YAML or JSON document as a small owned tree that remembers where each node
 // came from, so decoders can name the file and line of every problem.
 //
-// One parser (libyaml) reads both YAML and JSON: JSON is a subset of the YAML flow style.
+// libyaml's event API reads YAML. Text that starts with '{' or '[' is first read by a small JSON
+// parser (libyaml rejects some valid JSON: escaped surrogate pairs, keys over 1024 characters) and
+// falls back to libyaml when it is not JSON; both build the same tree. Neither recurses.
 // parseDocuments() rejects what Kubernetes rejects or what would let hostile input blow up:
 // aliases, duplicate keys, nesting deeper than ParseLimits::max_depth, more bytes than max_bytes.
 //

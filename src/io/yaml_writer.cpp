@@ -16,7 +16,9 @@ constexpr size_t kMaxSimpleKeyBytes = 1000;
 constexpr size_t kIndentStep = 2;
 constexpr std::string_view kHexDigits = "0123456789ABCDEF";
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
@@ -33,9 +35,22 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 // Plain scalars some YAML 1.1 or 1.2 reader types as null, a boolean, a special float, a merge
 // key or a value key.
 bool isKeyword(std::string_view text) {
-    static constexpr std::string_view kKeywords[] = {
-        "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n",
-        ".inf", "+.inf", "-.inf", ".nan", "<<", "="};
+    static constexpr std::string_view kKeywords[] = {"null",
+                                                     "~",
+                                                     "true",
+                                                     "false",
+                                                     "yes",
+                                                     "no",
+                                                     "on",
+                                                     "off",
+                                                     "y",
+                                                     "n",
+                                                     ".inf",
+                                                     "+.inf",
+                                                     "-.inf",
+                                                     ".nan",
+                                                     "<<",
+                                                     "="};
     for (const std::string_view keyword : kKeywords) {
         if (equalsIgnoreCase(text, keyword)) {
             return true;

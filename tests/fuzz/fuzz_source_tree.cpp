@@ -27,11 +27,19 @@ constexpr size_t kMaxInputBytes = 1u << 16;
 constexpr uint32_t kMaxDepth = 24;
 constexpr size_t kMaxDocuments = 64;
 
-// go-yaml v2's float rule after removing underscores; finite values only.
+// go-yaml v2's float rule:
+//   [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+// Only finite values in range count; anything else stays a string.
 std::optional<double> plainFloat(const std::string& text) {
+    // go-yaml tries numbers only for scalars that start with a digit, a sign or a dot, and removes
+    // underscores except after a leading dot.
+    if (text.empty() || !((text[0] >= '0' && text[0] <= '9') || text[0] == '+' || text[0] == '-' ||
+                          text[0] == '.')) {
+        return std::nullopt;
+    }
     std::string s;
     for (const char c : text) {
-        if (c != '_') {
+        if (c != '_' || text[0] == '.') {
             s += c;
         }
     }
@@ -152,7 +160,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         const json round_trip = toJson(again->front());
         if (round_trip != value) {
-            fail("round trip changed the value", value.dump() + "\n" + yaml + "\n" + round_trip.dump());
+            fail("round trip changed the value",
+                 value.dump() + "\n" + yaml + "\n" + round_trip.dump());
         }
         if (netpolgen::io::writeYaml(round_trip) != yaml) {
             fail("writing is not stable", yaml);

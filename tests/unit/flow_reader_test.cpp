@@ -90,7 +90,8 @@ public:
 
     std::string write(const std::string& name, std::string_view bytes) const {
         const std::string p = path_ + "/" + name;
-        std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        std::ofstream(p, std::ios::binary)
+            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         return p;
     }
 
@@ -100,8 +101,9 @@ private:
 
 std::string gzipMember(std::string_view text) {
     z_stream z{};
-    EXPECT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
-              Z_OK);
+    EXPECT_EQ(
+        deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+        Z_OK);
     std::string out(deflateBound(&z, text.size()) + 64, '\0');
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
     z.avail_in = static_cast<uInt>(text.size());
@@ -205,6 +207,40 @@ TEST(FlowReaderCanonical, IgnoresUnknownKeysInAnyOrder) {
     EXPECT_EQ(r.flows[0].count, 2u);
 }
 
+TEST(FlowReaderCanonical, UnderstandsEscapesAndWhitespace) {
+    auto r = readText(
+        R"({"\u0073rc":"sh\u006fp/web","dst":"c/d","pr\u006ftocol":"\u0055DP","time":"2026-11-20T10:00:00\u005a"}
+{ "src" : "a/b" ,	"dst" : "internet" , "port" : 80 , "count" : 2 , "time" : 1795168800 }
+{"src":"a\/b","dst":"c/d","port":0}
+)");
+    ASSERT_TRUE(r.status.ok()) << r.status.error();
+    ASSERT_EQ(r.flows.size(), 3u);
+    EXPECT_EQ(r.flows[0].src.ns, "shop");
+    EXPECT_EQ(r.flows[0].src.name, "web");
+    EXPECT_EQ(r.flows[0].protocol, core::Protocol::kUdp);
+    EXPECT_EQ(r.flows[0].time, 1795168800);
+    EXPECT_EQ(r.flows[1].port, 80u);
+    EXPECT_EQ(r.flows[1].count, 2u);
+    EXPECT_EQ(r.flows[1].dst.kind, Kind::kInternet);
+    EXPECT_EQ(r.flows[1].time, 1795168800);
+    EXPECT_EQ(r.flows[2].src.ns, "a");
+    EXPECT_EQ(r.flows[2].src.name, "b");
+}
+
+TEST(FlowReaderCanonical, RejectsMalformedNumbers) {
+    EXPECT_EQ(readText(R"({"src":"a/b","dst":"c/d","port":8e1})").status.error(),
+              "flows.jsonl:1: \"port\" must be an integer, got 8e1");
+    EXPECT_EQ(readText(R"({"src":"a/b","dst":"c/d","count":2.0})").status.error(),
+              "flows.jsonl:1: \"count\" must be an integer, got 2.0");
+    auto leading_zero = readText(R"({"src":"a/b","dst":"c/d","port":080})");
+    ASSERT_FALSE(leading_zero.status.ok());
+    EXPECT_NE(leading_zero.status.error().find("invalid JSON"), std::string::npos)
+        << leading_zero.status.error();
+    EXPECT_FALSE(readText(R"({"src":"a/b","dst":"c/d","time":-5})").status.ok());
+    EXPECT_FALSE(readText(R"({"src":"a/b","dst":"c/d","time":1795168800000})").status.ok());
+    EXPECT_FALSE(readText(R"({"src":"a/b","dst":"c/d","time":true})").status.ok());
+}
+
 TEST(FlowReaderCanonical, RejectsPortOutOfRange) {
     auto r = readText(R"({"src":"a/b","dst":"c/d","port":1}
 {"src":"a/b","dst":"c/d","port":70000}
@@ -270,8 +306,16 @@ TEST(FlowReaderCanonical, RejectsMissingEndpoints) {
 }
 
 TEST(FlowReaderCanonical, ValidatesEndpointSyntax) {
-    for (const char* ep : {"/web", "shop/", "shop//web", "a/B/c/d", "Shop/web", "shop/web app",
-                           "10.0.0.300", "10.0.0.0/33", "nonsense", ""}) {
+    for (const char* ep : {"/web",
+                           "shop/",
+                           "shop//web",
+                           "a/B/c/d",
+                           "Shop/web",
+                           "shop/web app",
+                           "10.0.0.300",
+                           "10.0.0.0/33",
+                           "nonsense",
+                           ""}) {
         const std::string line = std::string(R"({"src":")") + ep + R"(","dst":"c/d"})";
         auto r = readText(line);
         EXPECT_FALSE(r.status.ok()) << ep;
@@ -372,7 +416,10 @@ TEST(FlowReaderLines, EmptyInputIsNoFlows) {
 }
 
 TEST(FlowReaderLines, BlankLinesAreSkipped) {
-    auto r = readText("\n   \n\t\r\n" R"({"src":"a/b","dst":"c/d"})" "\n\n");
+    auto r = readText(
+        "\n   \n\t\r\n"
+        R"({"src":"a/b","dst":"c/d"})"
+        "\n\n");
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     EXPECT_EQ(r.stats.flows, 1u);
     EXPECT_EQ(r.stats.skipped_non_flow, 4u);
@@ -380,9 +427,10 @@ TEST(FlowReaderLines, BlankLinesAreSkipped) {
 }
 
 TEST(FlowReaderLines, CrlfAndMissingFinalNewline) {
-    auto r = readText("{\"src\":\"a/b\",\"dst\":\"c/d\",\"port\":1}\r\n"
-                      "{\"src\":\"a/b\",\"dst\":\"c/d\",\"port\":2}\r\n"
-                      "{\"src\":\"a/b\",\"dst\":\"c/d\",\"port\":3}");
+    auto r = readText(
+        "{\"src\":\"a/b\",\"dst\":\"c/d\",\"port\":1}\r\n"
+        "{\"src\":\"a/b\",\"dst\":\"c/d\",\"port\":2}\r\n"
+        "{\"src\":\"a/b\",\"dst\":\"c/d\",\"port\":3}");
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     ASSERT_EQ(r.flows.size(), 3u);
     EXPECT_EQ(r.flows[2].port, 3u);
@@ -426,14 +474,16 @@ TEST(FlowReaderLines, LineLongerThanTheBufferIsSkippedWithoutBeingHeld) {
 }
 
 TEST(FlowReaderLines, LinesCarriedAcrossChunks) {
-    // More than one 16 MiB chunk of short lines: partial lines are carried over intact.
+    // More than one 16 MiB chunk of lines of varied length: the partial line at the end of a chunk
+    // is carried over intact.
     std::string text;
     uint64_t expected = 0;
-    constexpr int kLines = 260000;
+    constexpr int kLines = 21000;
     for (int i = 0; i < kLines; ++i) {
         const int port = 1 + i % 60000;
         expected += static_cast<uint64_t>(port);
-        text += R"({"src":"shop/frontend-)" + std::to_string(i % 97) +
+        text += R"({"src":"shop/frontend-)" + std::to_string(i % 97) + R"(","pad":")" +
+                std::string(700 + static_cast<size_t>(i % 301), 'p') +
                 R"(","dst":"shop/cartservice","protocol":"TCP","port":)" + std::to_string(port) +
                 "}\n";
     }
@@ -441,10 +491,11 @@ TEST(FlowReaderLines, LinesCarriedAcrossChunks) {
     TempDir dir;
     FlowReadStats stats;
     uint64_t sum = 0;
-    auto st = readFlowFile(dir.write("big.jsonl", text), {}, stats, [&](const core::FlowObservation& f) {
-        sum += f.port;
-        return core::Status();
-    });
+    auto st =
+        readFlowFile(dir.write("big.jsonl", text), {}, stats, [&](const core::FlowObservation& f) {
+            sum += f.port;
+            return core::Status();
+        });
     ASSERT_TRUE(st.ok()) << st.error();
     EXPECT_EQ(stats.flows, static_cast<uint64_t>(kLines));
     EXPECT_EQ(sum, expected);
@@ -465,18 +516,20 @@ std::string hubbleFlow(std::string_view l4,
                        std::string_view extra = "",
                        std::string_view src_ip = "10.0.0.1",
                        std::string_view time = "2026-05-14T09:21:07.5Z") {
-    return std::string(R"({"time":")") + std::string(time) + R"(","verdict":"FORWARDED","IP":{"source":")" +
-           std::string(src_ip) +
+    return std::string(R"({"time":")") + std::string(time) +
+           R"(","verdict":"FORWARDED","IP":{"source":")" + std::string(src_ip) +
            R"(","destination":"10.0.0.2"},"l4":)" + std::string(l4) +
            R"(,"source":{"namespace":"a","pod_name":"client-1","workloads":[{"name":"client","kind":"Deployment"}]},"destination":{"namespace":"b","pod_name":"server-1","workloads":[{"name":"server","kind":"StatefulSet"}]},"Type":"L3_L4")" +
            std::string(extra) + "}";
 }
 
 std::string envelope(std::string_view flow) {
-    return R"({"flow":)" + std::string(flow) + R"(,"node_name":"n1","time":"2026-05-14T09:21:07Z"})";
+    return R"({"flow":)" + std::string(flow) +
+           R"(,"node_name":"n1","time":"2026-05-14T09:21:07Z"})";
 }
 
-constexpr std::string_view kSyn = R"({"TCP":{"source_port":40000,"destination_port":8080,"flags":{"SYN":true}}})";
+constexpr std::string_view kSyn =
+    R"({"TCP":{"source_port":40000,"destination_port":8080,"flags":{"SYN":true}}})";
 
 TEST(FlowReaderHubble, ReadsTheDocumentedExamples) {
     auto r = readText(std::string(kHubbleSyn) + "\n" + std::string(kHubbleDropped) + "\n");
@@ -569,8 +622,10 @@ TEST(FlowReaderHubble, SkipsNonFlowResponses) {
 }
 
 TEST(FlowReaderHubble, KeepsOnlyConnectionOpeningTcpSegments) {
-    const std::string synack = R"({"TCP":{"source_port":40000,"destination_port":8080,"flags":{"SYN":true,"ACK":true}}})";
-    const std::string ack = R"({"TCP":{"source_port":40001,"destination_port":8080,"flags":{"ACK":true,"PSH":true}}})";
+    const std::string synack =
+        R"({"TCP":{"source_port":40000,"destination_port":8080,"flags":{"SYN":true,"ACK":true}}})";
+    const std::string ack =
+        R"({"TCP":{"source_port":40001,"destination_port":8080,"flags":{"ACK":true,"PSH":true}}})";
     const std::string noflags = R"({"TCP":{"source_port":40002,"destination_port":8080}})";
     auto r = readText(hubbleFlow(synack) + "\n" + hubbleFlow(ack) + "\n" +
                       // trace_reason NEW counts as opening
@@ -623,14 +678,13 @@ TEST(FlowReaderHubble, ReservedIdentitiesBecomeEntities) {
 TEST(FlowReaderHubble, CountsBothObservationPointsOnce) {
     const std::string egress = envelope(hubbleFlow(
         kSyn, R"(,"traffic_direction":"EGRESS","trace_observation_point":"FROM_ENDPOINT")"));
-    const std::string ingress = envelope(hubbleFlow(
-        kSyn,
-        R"(,"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT")",
-        "10.0.0.1",
-        "2026-05-14T09:21:07.9Z"));
+    const std::string ingress = envelope(
+        hubbleFlow(kSyn,
+                   R"(,"traffic_direction":"INGRESS","trace_observation_point":"TO_ENDPOINT")",
+                   "10.0.0.1",
+                   "2026-05-14T09:21:07.9Z"));
     // The same 5-tuple two minutes later is a new connection.
-    const std::string later =
-        envelope(hubbleFlow(kSyn, "", "10.0.0.1", "2026-05-14T09:23:30Z"));
+    const std::string later = envelope(hubbleFlow(kSyn, "", "10.0.0.1", "2026-05-14T09:23:30Z"));
     // Another source port is another connection.
     const std::string other = envelope(hubbleFlow(
         R"({"TCP":{"source_port":40001,"destination_port":8080,"flags":{"SYN":true}}})"));
@@ -661,7 +715,8 @@ TEST(FlowReaderHubble, ReadsUdpAndIcmp) {
 
 TEST(FlowReaderHubble, UsesAggregateCountsAsWeight) {
     auto r = readText(hubbleFlow(
-        kSyn, R"(,"aggregate":{"ingress_flow_count":3,"egressFlowCount":4,"unknown_direction_flow_count":1})"));
+        kSyn,
+        R"(,"aggregate":{"ingress_flow_count":3,"egressFlowCount":4,"unknown_direction_flow_count":1})"));
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     ASSERT_EQ(r.flows.size(), 1u);
     EXPECT_EQ(r.flows[0].count, 8u);
@@ -679,15 +734,27 @@ TEST(FlowReaderHubble, TakesTheFirstWorkloadAndReadsOnAfterTheRest) {
     EXPECT_EQ(r.flows[0].port, 53u);
 }
 
+TEST(FlowReaderHubble, UnderstandsEscapedKeysAndValues) {
+    auto r = readText(
+        R"({"fl\u006fw":{"IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"UDP":{"destination_port":53}},"source":{"namespace":"\u0061","pod_name":"p","workloads":[{"name":"w\u0031"}]},"destination":{"labels":["reserved:world"]},"is_reply":false}})");
+    ASSERT_TRUE(r.status.ok()) << r.status.error();
+    ASSERT_EQ(r.flows.size(), 1u);
+    EXPECT_EQ(r.flows[0].src.ns, "a");
+    EXPECT_EQ(r.flows[0].src.name, "w1");
+    EXPECT_EQ(r.flows[0].dst.kind, Kind::kInternet);
+    EXPECT_EQ(r.flows[0].port, 53u);
+}
+
 TEST(FlowReaderHubble, RejectsMalformedFlows) {
-    for (const char* line : {
-             R"({"flow":"nope"})",
-             R"({"flow":{"IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"destination_port":70000}}}})",
-             R"({"flow":{"IP":{"source":"not-an-ip","destination":"10.0.0.2"},"l4":{"UDP":{"destination_port":53}}}})",
-             R"({"flow":{"time":"yesterday","IP":{"source":"10.0.0.1","destination":"10.0.0.2"}}})",
-             R"({"flow":{"IP":{"source":"10.0.0.1"},"source":{"labels":"reserved:world"}}})",
-             R"({"flow":{"IP":{"source":"10.0.0.1"},"is_reply":"no"}})",
-         }) {
+    for (
+        const char* line : {
+            R"({"flow":"nope"})",
+            R"({"flow":{"IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"destination_port":70000}}}})",
+            R"({"flow":{"IP":{"source":"not-an-ip","destination":"10.0.0.2"},"l4":{"UDP":{"destination_port":53}}}})",
+            R"({"flow":{"time":"yesterday","IP":{"source":"10.0.0.1","destination":"10.0.0.2"}}})",
+            R"({"flow":{"IP":{"source":"10.0.0.1"},"source":{"labels":"reserved:world"}}})",
+            R"({"flow":{"IP":{"source":"10.0.0.1"},"is_reply":"no"}})",
+        }) {
         auto r = readText(line);
         EXPECT_FALSE(r.status.ok()) << line;
     }
@@ -696,7 +763,8 @@ TEST(FlowReaderHubble, RejectsMalformedFlows) {
 }
 
 TEST(FlowReaderHubble, MixesWithCanonicalLinesInAutoMode) {
-    auto r = readText(std::string(kHubbleSyn) + "\n" + R"({"src":"a/b","dst":"c/d","port":5})" + "\n");
+    auto r =
+        readText(std::string(kHubbleSyn) + "\n" + R"({"src":"a/b","dst":"c/d","port":5})" + "\n");
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     ASSERT_EQ(r.flows.size(), 2u);
     EXPECT_EQ(r.flows[0].port, 7070u);
@@ -712,8 +780,8 @@ const std::string kTwoLines = R"({"src":"a/b","dst":"c/d","port":1}
 
 TEST(FlowReaderFiles, ReadsGzipIncludingConcatenatedMembers) {
     TempDir dir;
-    const std::string path =
-        dir.write("flows.jsonl.gz", gzipMember(kTwoLines) + gzipMember(std::string(kHubbleSyn) + "\n"));
+    const std::string path = dir.write(
+        "flows.jsonl.gz", gzipMember(kTwoLines) + gzipMember(std::string(kHubbleSyn) + "\n"));
     auto r = readPath(path);
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     ASSERT_EQ(r.flows.size(), 3u);
@@ -732,17 +800,31 @@ TEST(FlowReaderFiles, ReadsZstdIncludingSeveralFrames) {
 }
 
 TEST(FlowReaderFiles, ReadsLargeCompressedStreams) {
+    // Enough incompressible text that the compressed input takes several reads.
     std::string text;
-    for (int i = 0; i < 200000; ++i) {
-        text += R"({"src":"a/b","dst":"c/d","port":)" + std::to_string(1 + i % 1000) + "}\n";
+    uint64_t state = 12345;
+    constexpr int kLines = 30000;
+    for (int i = 0; i < kLines; ++i) {
+        std::string noise;
+        for (int j = 0; j < 4; ++j) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            noise += std::to_string(state >> 20);
+        }
+        text += R"({"src":"a/b","dst":"c/d","id":")" + noise + R"(","port":)" +
+                std::to_string(1 + i % 1000) + "}\n";
     }
     TempDir dir;
-    auto gz = readPath(dir.write("big.gz", gzipMember(text)));
-    ASSERT_TRUE(gz.status.ok()) << gz.status.error();
-    EXPECT_EQ(gz.stats.flows, 200000u);
-    auto zst = readPath(dir.write("big.zst", zstdFrame(text)));
-    ASSERT_TRUE(zst.status.ok()) << zst.status.error();
-    EXPECT_EQ(zst.stats.flows, 200000u);
+    const std::string gz = gzipMember(text);
+    const std::string zst = zstdFrame(text);
+    ASSERT_GT(gz.size(), size_t{600} << 10);
+    ASSERT_GT(zst.size(), size_t{600} << 10);
+    auto from_gz = readPath(dir.write("big.gz", gz));
+    ASSERT_TRUE(from_gz.status.ok()) << from_gz.status.error();
+    EXPECT_EQ(from_gz.stats.flows, static_cast<uint64_t>(kLines));
+    EXPECT_EQ(from_gz.stats.bytes, text.size());
+    auto from_zst = readPath(dir.write("big.zst", zst));
+    ASSERT_TRUE(from_zst.status.ok()) << from_zst.status.error();
+    EXPECT_EQ(from_zst.stats.flows, static_cast<uint64_t>(kLines));
 }
 
 TEST(FlowReaderFiles, CorruptOrTruncatedStreamsNameTheFile) {

@@ -615,7 +615,8 @@ TEST(ManifestDecoder, EmptyFilesWarnWithoutObjects) {
         ASSERT_TRUE(d.status.ok()) << d.status.error();
         EXPECT_EQ(d.stats.objects, 0u);
         EXPECT_EQ(d.stats.documents, 0u);
-        EXPECT_EQ(d.stats.warnings, (std::vector<std::string>{"t.yaml: empty file, no objects"}));
+        EXPECT_EQ(d.stats.warnings,
+                  (std::vector<std::string>{"t.yaml: no Kubernetes objects (empty file)"}));
     }
 }
 
@@ -784,24 +785,25 @@ TEST(ManifestDecoder, ContainerPortValidation) {
 
 TEST(ManifestDecoder, ServicePortValidation) {
     const std::string head =
-        "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: n}\nspec:\n  ports:\n";
-    EXPECT_EQ(errorOf(head + "  - {port: 0}\n"),
-              "t.yaml:6: Service n/s: spec.ports[0].port: Invalid value: 0: must be between 1 and "
-              "65535, inclusive");
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns1}\nspec:\n  ports:\n";
+    EXPECT_EQ(
+        errorOf(head + "  - {port: 0}\n"),
+        "t.yaml:6: Service ns1/s: spec.ports[0].port: Invalid value: 0: must be between 1 and "
+        "65535, inclusive");
     EXPECT_EQ(errorOf(head + "  - {targetPort: 80}\n"),
-              "t.yaml:6: Service n/s: spec.ports[0].port: Required value");
+              "t.yaml:6: Service ns1/s: spec.ports[0].port: Required value");
     EXPECT_EQ(
         errorOf(head + "  - {port: 80, nodePort: 70000}\n"),
-        "t.yaml:6: Service n/s: spec.ports[0].nodePort: Invalid value: 70000: must be between "
+        "t.yaml:6: Service ns1/s: spec.ports[0].nodePort: Invalid value: 70000: must be between "
         "1 and 65535, inclusive");
     EXPECT_EQ(errorOf(head + "  - {port: 80, targetPort: 65536}\n"),
-              "t.yaml:6: Service n/s: spec.ports[0].targetPort: Invalid value: 65536: must be "
+              "t.yaml:6: Service ns1/s: spec.ports[0].targetPort: Invalid value: 65536: must be "
               "between 1 and 65535, inclusive");
     EXPECT_EQ(errorOf(head + "  - {port: 80, targetPort: \"8080\"}\n"),
-              "t.yaml:6: Service n/s: spec.ports[0].targetPort: Invalid value: \"8080\": must "
+              "t.yaml:6: Service ns1/s: spec.ports[0].targetPort: Invalid value: \"8080\": must "
               "contain at least one letter (a-z)");
     EXPECT_EQ(errorOf(head + "  - {port: 80, protocol: HTTP}\n"),
-              "t.yaml:6: Service n/s: spec.ports[0].protocol: Unsupported value: \"HTTP\": "
+              "t.yaml:6: Service ns1/s: spec.ports[0].protocol: Unsupported value: \"HTTP\": "
               "supported values: \"SCTP\", \"TCP\", \"UDP\"");
     EXPECT_EQ(errorOf("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: Public}\n"),
               "t.yaml:4: Service default/s: spec.type: Unsupported value: \"Public\": supported "
@@ -838,6 +840,46 @@ TEST(ManifestDecoder, LabelSelectorValidation) {
         "t.yaml:10: NetworkPolicy shop/np: spec.ingress[0].from[0].podSelector."
         "matchExpressions[0].values: Forbidden: may not be specified when `operator` is "
         "'Exists' or 'DoesNotExist'");
+}
+
+TEST(ManifestDecoder, WorkloadSelectorMustSelectItsTemplate) {
+    // An empty selector would become `podSelector: {}`: every pod of the namespace.
+    EXPECT_EQ(errorOf("apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: "
+                      "kube-system}\nspec:\n  selector: {}\n"),
+              "t.yaml:5: DaemonSet kube-system/agent: spec.selector: Invalid value: {}: empty "
+              "selector is invalid for daemonset");
+    EXPECT_EQ(errorOf(R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: api, tier: front}
+)"),
+              "t.yaml:8: Deployment shop/web: spec.template.metadata.labels: Invalid value: "
+              "{\"app\": \"api\", \"tier\": \"front\"}: `selector` does not match template "
+              "`labels`");
+    EXPECT_EQ(errorOf(R"(apiVersion: v1
+kind: ReplicationController
+metadata: {name: rc}
+spec:
+  selector: {app: rc}
+  template: {metadata: {}}
+)"),
+              "t.yaml:6: ReplicationController default/rc: spec.template.metadata.labels: Invalid "
+              "value: {}: `selector` does not match template `labels`");
+    EXPECT_EQ(errorOf(R"(apiVersion: batch/v1
+kind: CronJob
+metadata: {name: cj}
+spec:
+  jobTemplate:
+    spec:
+      selector: {matchExpressions: [{key: job, operator: Exists}]}
+      template: {metadata: {labels: {app: cj}}}
+)"),
+              "t.yaml:8: CronJob default/cj: spec.jobTemplate.spec.template.metadata.labels: "
+              "Invalid value: {\"app\": \"cj\"}: `selector` does not match template `labels`");
 }
 
 // --- NetworkPolicy validation (docs/networkpolicy-semantics.md §1 item 5) --------------------
@@ -969,7 +1011,8 @@ TEST(ManifestDecoder, DecodeNetworkPolicyFromANode) {
     auto wrong = decodeNetworkPolicy((*other)[0], "cli.yaml");
     ASSERT_FALSE(wrong.ok());
     EXPECT_EQ(wrong.error(),
-              "cli.yaml:2: Pod p: expected kind NetworkPolicy in apiVersion networking.k8s.io/v1, "
+              "cli.yaml:2: Pod default/p: expected kind NetworkPolicy in apiVersion "
+              "networking.k8s.io/v1, "
               "got \"Pod\" in apiVersion v1");
 }
 
@@ -987,7 +1030,7 @@ TEST(ManifestDecoder, SkipInvalidCountsAndGoesOn) {
     ASSERT_FALSE(strict.status.ok());
     EXPECT_EQ(
         strict.status.error(),
-        "t.yaml:6: Pod default/bad0: spec.containers[0].ports[0].containerPort: Required value");
+        "t.yaml:5: Pod default/bad0: spec.containers[0].ports[0].containerPort: Required value");
 
     Decoded d = decode(text, true);
     ASSERT_TRUE(d.status.ok()) << d.status.error();
@@ -995,7 +1038,7 @@ TEST(ManifestDecoder, SkipInvalidCountsAndGoesOn) {
     ASSERT_EQ(d.stats.invalid_examples.size(), 10u);
     EXPECT_EQ(
         d.stats.invalid_examples[9],
-        "t.yaml:51: Pod default/bad9: spec.containers[0].ports[0].containerPort: Required value");
+        "t.yaml:50: Pod default/bad9: spec.containers[0].ports[0].containerPort: Required value");
     ASSERT_EQ(d.objects.pods.size(), 1u);  // invalid objects are never partly kept
     EXPECT_EQ(d.objects.pods[0].name, "good");
     EXPECT_EQ(d.stats.objects, 1u);
@@ -1094,7 +1137,8 @@ TEST_F(ManifestFiles, EmptyFileInADirectory) {
     ASSERT_TRUE(st.ok()) << st.error();
     EXPECT_EQ(stats.objects, 0u);
     ASSERT_EQ(stats.warnings.size(), 1u);
-    EXPECT_EQ(stats.warnings[0], (dir_ / "empty.yaml").string() + ": empty file, no objects");
+    EXPECT_EQ(stats.warnings[0],
+              (dir_ / "empty.yaml").string() + ": no Kubernetes objects (empty file)");
 }
 
 // --- shared sample apps and netpol-analyzer conformance manifests ---------------------------

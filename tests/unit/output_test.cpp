@@ -102,3 +102,20 @@ TEST(Output, FileIsReplacedAtomicallyAndFailuresLeaveNothing) {
 
 }  // namespace
 }  // namespace netpolgen
+
+namespace netpolgen {
+namespace {
+
+TEST(Output, DevicesAreWrittenNotReplaced) {
+    std::ostringstream unused;
+    ASSERT_TRUE(cli::writeOutput("/dev/null", "discarded\n", unused).ok());
+    EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+}
+
+TEST(Output, DirectoryIsAnError) {
+    std::ostringstream unused;
+    EXPECT_FALSE(cli::writeOutput(std::filesystem::temp_directory_path().string(), "x", unused).ok());
+}
+
+}  // namespace
+}  // namespace netpolgen

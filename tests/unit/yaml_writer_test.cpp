@@ -137,18 +137,26 @@ TEST(YamlWriter, DeepNestingDoesNotRecurse) {
 
 TEST(YamlWriter, NeedsQuotes) {
     for (const char* text :
-         {"", "true", "TRUE", "tRuE", "false", "yes", "No", "on", "OFF", "y", "N", "null", "NULL",
-          "~", "80", "-1", "+1", "0x1F", "0o17", "0755", "1e3", "1E3", ".5", "1_000", "1:20",
-          "1.2.3", "2024-01-01", ".inf", "-.Inf", ".nan", "<<", "=", "-", "- x", "-x", "?x", ":x",
-          ",x", "[x", "]x", "{x", "}x", "#x", "&x", "*x", "!x", "|x", ">x", "'x", "\"x", "%x",
-          "@x", "`x", " x", "x ", "x:", "a: b", "a #b", "a\nb", "a\tb", "a\rb", "\xC3\xA9", "a\x7F",
-          "---", "...", "... x", "+", "."}) {
+         {"",     "true",  "TRUE",  "tRuE", "false", "yes",   "No",   "on",       "OFF",
+          "y",    "N",     "null",  "NULL", "~",     "80",    "-1",   "+1",       "0x1F",
+          "0o17", "0755",  "1e3",   "1E3",  ".5",    "1_000", "1:20", "1.2.3",    "2024-01-01",
+          ".inf", "-.Inf", ".nan",  "<<",   "=",     "-",     "- x",  "-x",       "?x",
+          ":x",   ",x",    "[x",    "]x",   "{x",    "}x",    "#x",   "&x",       "*x",
+          "!x",   "|x",    ">x",    "'x",   "\"x",   "%x",    "@x",   "`x",       " x",
+          "x ",   "x:",    "a: b",  "a #b", "a\nb",  "a\tb",  "a\rb", "\xC3\xA9", "a\x7F",
+          "---",  "...",   "... x", "+",    "."}) {
         EXPECT_TRUE(yamlNeedsQuotes(text)) << text;
     }
-    for (const char* text : {"web", "app.kubernetes.io/name", "10.0.0.0/8", "a:b", "a#b", "3rd",
-                             "web-1", "hello world", "Ingress", "TCP", "x-y_z", "a,b", "a[0]",
-                             "path/to:file", "inf", "NaN", "truex", "nulls", ".hidden",
-                             "sha256:abc"}) {
+    for (const char* text : {"web",        "app.kubernetes.io/name",
+                             "10.0.0.0/8", "a:b",
+                             "a#b",        "3rd",
+                             "web-1",      "hello world",
+                             "Ingress",    "TCP",
+                             "x-y_z",      "a,b",
+                             "a[0]",       "path/to:file",
+                             "inf",        "NaN",
+                             "truex",      "nulls",
+                             ".hidden",    "sha256:abc"}) {
         EXPECT_FALSE(yamlNeedsQuotes(text)) << text;
     }
 }
