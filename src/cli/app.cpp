@@ -24,21 +24,36 @@ const std::map<std::string, io::FlowFormat> kFlowFormats{
 // Options shared by generate and demo: what to generate and how to print it.
 void addGenerationOptions(CLI::App& cmd, GenerateCommandOptions& o, bool with_scope) {
     if (with_scope) {
-        cmd.add_option("--namespace,-n", o.generate.namespaces, "Only workloads of this namespace (repeatable)");
-        cmd.add_option("--deployment,--workload", o.generate.workloads, "Only this workload, NAME or NS/NAME (repeatable)");
-        cmd.add_option("--delete-existing", o.generate.delete_existing, "Existing policies to delete: none, generated, all")
+        cmd.add_option("--namespace,-n",
+                       o.generate.namespaces,
+                       "Only workloads of this namespace (repeatable)");
+        cmd.add_option("--deployment,--workload",
+                       o.generate.workloads,
+                       "Only this workload, NAME or NS/NAME (repeatable)");
+        cmd.add_option("--delete-existing",
+                       o.generate.delete_existing,
+                       "Existing policies to delete: none, generated, all")
             ->transform(CLI::CheckedTransformer(kDeleteModes, CLI::ignore_case))
             ->default_str("none");
-        cmd.add_option("--namespace-label-key", o.generate.namespace_label_key,
+        cmd.add_option("--namespace-label-key",
+                       o.generate.namespace_label_key,
                        "Namespace label that cross-namespace peers select on")
             ->default_str(std::string(core::kNamespaceNameLabel));
-        cmd.add_option("--since", o.since, "Only flows seen since (RFC 3339, or a duration back from now: 24h, 7d)");
-        cmd.add_option("--until", o.until, "Only flows seen until (RFC 3339 or a duration back from now)");
-        cmd.add_option("--now", o.now, "The time durations count back from (RFC 3339; default: now)");
-        cmd.add_flag("--skip-invalid", o.inputs.skip_invalid, "Count and skip invalid objects and flow lines instead of failing");
+        cmd.add_option("--since",
+                       o.since,
+                       "Only flows seen since (RFC 3339, or a duration back from now: 24h, 7d)");
+        cmd.add_option(
+            "--until", o.until, "Only flows seen until (RFC 3339 or a duration back from now)");
+        cmd.add_option(
+            "--now", o.now, "The time durations count back from (RFC 3339; default: now)");
+        cmd.add_flag("--skip-invalid",
+                     o.inputs.skip_invalid,
+                     "Count and skip invalid objects and flow lines instead of failing");
     }
-    cmd.add_flag("--exclude-ports", [&o](int64_t) { o.generate.include_ports = false; },
-                 "One rule per peer set without ports and protocols");
+    cmd.add_flag(
+        "--exclude-ports",
+        [&o](int64_t) { o.generate.include_ports = false; },
+        "One rule per peer set without ports and protocols");
     cmd.add_option("--format", o.format, "Output format: yaml or json")
         ->check(CLI::IsMember({"yaml", "json"}))
         ->default_str("yaml");
@@ -54,17 +69,24 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     app.set_version_flag("--version", NETPOLGEN_VERSION);
 
     GenerateCommandOptions generate;
-    CLI::App* gen = app.add_subcommand("generate", "Generate one ingress NetworkPolicy per workload from observed flows");
-    gen->add_option("--cluster,-c", generate.inputs.cluster_paths, "Manifests: YAML/JSON file or directory (repeatable)")
+    CLI::App* gen = app.add_subcommand(
+        "generate", "Generate one ingress NetworkPolicy per workload from observed flows");
+    gen->add_option("--cluster,-c",
+                    generate.inputs.cluster_paths,
+                    "Manifests: YAML/JSON file or directory (repeatable)")
         ->required();
-    gen->add_option("--flows,-f", generate.inputs.flow_paths, "Flow file: canonical JSONL or Hubble JSON, .gz/.zst, - for stdin (repeatable)");
+    gen->add_option(
+        "--flows,-f",
+        generate.inputs.flow_paths,
+        "Flow file: canonical JSONL or Hubble JSON, .gz/.zst, - for stdin (repeatable)");
     gen->add_option("--flow-format", generate.inputs.flow_format, "auto, canonical or hubble")
         ->transform(CLI::CheckedTransformer(kFlowFormats, CLI::ignore_case))
         ->default_str("auto");
     addGenerationOptions(*gen, generate, true);
 
     GenerateCommandOptions demo;
-    CLI::App* demo_cmd = app.add_subcommand("demo", "Generate policies for the bundled Online Boutique demo");
+    CLI::App* demo_cmd =
+        app.add_subcommand("demo", "Generate policies for the bundled Online Boutique demo");
     addGenerationOptions(*demo_cmd, demo, false);
 
     std::ostringstream cli_out;

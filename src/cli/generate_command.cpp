@@ -1,9 +1,10 @@
 #include "cli/generate_command.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 
 #include "cli/app.h"
 #include "cli/output_file.h"
@@ -43,7 +44,8 @@ core::Status resolveWindow(GenerateCommandOptions& o) {
         }
         o.inputs.window.until = *t;
     }
-    if (o.inputs.window.since && o.inputs.window.until && *o.inputs.window.since > *o.inputs.window.until) {
+    if (o.inputs.window.since && o.inputs.window.until &&
+        *o.inputs.window.since > *o.inputs.window.until) {
         return core::Error{"--since is after --until"};
     }
     return {};
@@ -57,8 +59,8 @@ std::string findDemoDir() {
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        for (const fs::path& candidate :
-             {exe.parent_path().parent_path() / "share/netpolgen/demo", exe.parent_path().parent_path() / "demo"}) {
+        for (const fs::path& candidate : {exe.parent_path().parent_path() / "share/netpolgen/demo",
+                                          exe.parent_path().parent_path() / "demo"}) {
             if (fs::exists(candidate / "online-boutique", ec)) {
                 return candidate.string();
             }
@@ -88,7 +90,8 @@ int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream&
         err << "netpolgen: " << inputs.error() << "\n";
         return kExitBadInput;
     }
-    auto generation = core::generatePolicies((*inputs)->cluster, (*inputs)->graph, options.generate);
+    auto generation =
+        core::generatePolicies((*inputs)->cluster, (*inputs)->graph, options.generate);
     if (!generation) {
         err << "netpolgen: " << generation.error() << "\n";
         return kExitBadInput;

@@ -12,9 +12,9 @@ namespace netpolgen::cli {
 struct GenerateCommandOptions {
     InputOptions inputs;
     core::GenerateOptions generate;
-    std::string since;   // RFC 3339 or a duration back from `now`
+    std::string since;  // RFC 3339 or a duration back from `now`
     std::string until;
-    std::string now;     // RFC 3339; empty = the current time
+    std::string now;              // RFC 3339; empty = the current time
     std::string format = "yaml";  // yaml | json
     std::string output;           // file; empty or "-" = stdout
     bool quiet = false;           // no summary on stderr

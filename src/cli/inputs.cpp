@@ -7,14 +7,16 @@ namespace netpolgen::cli {
 core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& options) {
     auto loaded = std::make_unique<LoadedInputs>();
     if (options.cluster_paths.empty()) {
-        return core::Error{"no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json)"};
+        return core::Error{
+            "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json)"};
     }
     core::ClusterObjects objects;
     io::ManifestOptions manifest_options;
     manifest_options.skip_invalid = options.skip_invalid;
     for (const auto& path : options.cluster_paths) {
         const size_t documents_before = loaded->manifest_stats.documents;
-        core::Status st = io::loadManifests(path, manifest_options, objects, loaded->manifest_stats);
+        core::Status st =
+            io::loadManifests(path, manifest_options, objects, loaded->manifest_stats);
         if (!st) {
             return core::Error{st.error()};
         }
@@ -35,9 +37,10 @@ core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& optio
     flow_options.skip_invalid = options.skip_invalid;
     for (const auto& path : options.flow_paths) {
         const uint64_t lines_before = loaded->flow_stats.lines;
-        core::Status st = io::readFlowFile(path, flow_options, loaded->flow_stats, [&](const core::FlowObservation& f) {
-            return aggregator.add(f);
-        });
+        core::Status st = io::readFlowFile(
+            path, flow_options, loaded->flow_stats, [&](const core::FlowObservation& f) {
+                return aggregator.add(f);
+            });
         if (!st) {
             return core::Error{st.error() + " (--skip-invalid counts and skips such lines)"};
         }

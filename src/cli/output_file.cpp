@@ -1,12 +1,13 @@
 #include "cli/output_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace netpolgen::cli {
 namespace {
@@ -60,7 +61,8 @@ core::Status writeOutput(const std::string& path, const std::string& content, st
         return writeSpecial(path, content);
     }
     // Replace the file a symlink points to, not the link.
-    const std::string target = fs::is_symlink(fs::symlink_status(path, ec)) ? fs::canonical(path, ec).string() : path;
+    const std::string target =
+        fs::is_symlink(fs::symlink_status(path, ec)) ? fs::canonical(path, ec).string() : path;
     std::string tmp = target + ".tmp-XXXXXX";
     int fd = mkstemp(tmp.data());
     if (fd < 0) {

@@ -22,13 +22,15 @@ std::string inputSummary(const LoadedInputs& in) {
     const auto& f = in.flow_stats;
     const auto& a = in.aggregation;
     std::string out;
-    out += fmt::format("cluster: {} objects from {} files: {} namespaces, {} workloads, {} services, {} network policies\n",
-                       m.objects,
-                       m.files,
-                       in.cluster.namespaces.size(),
-                       in.cluster.workloads.size(),
-                       in.cluster.services.size(),
-                       in.cluster.policies.size());
+    out += fmt::format(
+        "cluster: {} objects from {} files: {} namespaces, {} workloads, {} services, {} network "
+        "policies\n",
+        m.objects,
+        m.files,
+        in.cluster.namespaces.size(),
+        in.cluster.workloads.size(),
+        in.cluster.services.size(),
+        in.cluster.policies.size());
     if (!m.skipped_kinds.empty()) {
         std::string kinds;
         for (const auto& [kind, n] : m.skipped_kinds) {

@@ -40,10 +40,10 @@ std::optional<WorkloadKind> parseWorkloadKind(std::string_view kind) {
 }
 
 const Namespace* Cluster::findNamespace(std::string_view name) const {
-    auto it = std::lower_bound(namespaces.begin(),
-                               namespaces.end(),
-                               name,
-                               [](const Namespace& ns, std::string_view n) { return ns.name < n; });
+    auto it = std::lower_bound(
+        namespaces.begin(), namespaces.end(), name, [](const Namespace& ns, std::string_view n) {
+            return ns.name < n;
+        });
     return it != namespaces.end() && it->name == name ? &*it : nullptr;
 }
 

@@ -82,7 +82,9 @@ struct Workload {
 
     // The selector a policy uses for this workload: its own selector, else its pod labels
     // (docs/stackrox-generator.md §2.6).
-    LabelSelector policySelector() const { return selector ? *selector : selectorFromLabels(pod_labels); }
+    LabelSelector policySelector() const {
+        return selector ? *selector : selectorFromLabels(pod_labels);
+    }
 };
 
 struct Pod {

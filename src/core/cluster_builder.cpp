@@ -96,7 +96,8 @@ std::vector<Namespace> collectNamespaces(ClusterObjects& objects) {
 long matchBySelector(const std::vector<Workload>& top, const Pod& pod) {
     for (size_t i = 0; i < top.size(); ++i) {
         const Workload& w = top[i];
-        if (w.ns == pod.ns && w.selector && !w.selector->empty() && w.selector->matches(pod.labels)) {
+        if (w.ns == pod.ns && w.selector && !w.selector->empty() &&
+            w.selector->matches(pod.labels)) {
             return static_cast<long>(i);
         }
     }

@@ -54,11 +54,11 @@ ClusterIndex::ClusterIndex(const Cluster& cluster) : cluster_(cluster) {
         if (!service.selector) {
             continue;
         }
-        auto first = std::lower_bound(
-            cluster.workloads.begin(),
-            cluster.workloads.end(),
-            service.ns,
-            [](const Workload& w, const std::string& ns) { return w.ns < ns; });
+        auto first =
+            std::lower_bound(cluster.workloads.begin(),
+                             cluster.workloads.end(),
+                             service.ns,
+                             [](const Workload& w, const std::string& ns) { return w.ns < ns; });
         for (auto it = first; it != cluster.workloads.end() && it->ns == service.ns; ++it) {
             if (selectorSubset(*service.selector, it->pod_labels)) {
                 service_selects_[s].push_back(static_cast<size_t>(it - cluster.workloads.begin()));
@@ -90,8 +90,9 @@ Result<size_t> ClusterIndex::findWorkload(std::string_view ns,
                          "/" + std::string(name) + "\""};
         }
     }
-    std::string what = kind.empty() ? scratch_ : std::string(ns) + "/" + std::string(kind) + "/" +
-                                                      std::string(name);
+    std::string what = kind.empty()
+                           ? scratch_
+                           : std::string(ns) + "/" + std::string(kind) + "/" + std::string(name);
     return Error{"unknown workload \"" + what + "\": not in the cluster snapshot"};
 }
 
@@ -124,7 +125,8 @@ const std::vector<size_t>& ClusterIndex::selectedBy(size_t service_index) const 
     return service_selects_.at(service_index);
 }
 
-std::vector<ResolvedTarget> ClusterIndex::serviceTargets(size_t service_index, uint32_t port) const {
+std::vector<ResolvedTarget> ClusterIndex::serviceTargets(size_t service_index,
+                                                         uint32_t port) const {
     const Service& service = cluster_.services[service_index];
     std::vector<ResolvedTarget> out;
     const ServicePort* sp = nullptr;

@@ -27,7 +27,9 @@ public:
 
     // The workload named ns/name (kind may be empty). An error when none matches or when the
     // name is ambiguous without a kind.
-    Result<size_t> findWorkload(std::string_view ns, std::string_view name, std::string_view kind) const;
+    Result<size_t> findWorkload(std::string_view ns,
+                                std::string_view name,
+                                std::string_view kind) const;
     // The workload a pod (by its own name) belongs to.
     std::optional<size_t> findPod(std::string_view ns, std::string_view pod) const;
     // The workload that owns a pod IP.
@@ -46,15 +48,16 @@ private:
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
-    using NameMap = std::unordered_map<std::string, std::vector<size_t>, StringHash, std::equal_to<>>;
+    using NameMap =
+        std::unordered_map<std::string, std::vector<size_t>, StringHash, std::equal_to<>>;
 
     const Cluster& cluster_;
     NameMap by_name_;  // "ns/name" → workloads
     NameMap by_pod_;   // "ns/pod" → workload
     std::unordered_map<uint64_t, size_t> by_ipv4_;
     std::vector<std::pair<IpAddress, size_t>> by_ip_other_;  // IPv6, sorted
-    std::vector<std::pair<IpAddress, size_t>> service_ips_;   // sorted
-    std::vector<std::vector<size_t>> service_selects_;  // per service
+    std::vector<std::pair<IpAddress, size_t>> service_ips_;  // sorted
+    std::vector<std::vector<size_t>> service_selects_;       // per service
     mutable std::string scratch_;
 };
 

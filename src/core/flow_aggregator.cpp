@@ -19,7 +19,8 @@ Result<std::optional<size_t>> namedWorkload(const ClusterIndex& index, const Flo
             return std::optional<size_t>(*w);
         }
     }
-    auto found = index.findWorkload(ep.ns, ep.name, ep.workload_kind == "Pod" ? "" : ep.workload_kind);
+    auto found =
+        index.findWorkload(ep.ns, ep.name, ep.workload_kind == "Pod" ? "" : ep.workload_kind);
     if (found) {
         return std::optional<size_t>(*found);
     }

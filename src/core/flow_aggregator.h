@@ -27,14 +27,14 @@ struct TimeWindow {
 };
 
 struct AggregationStats {
-    uint64_t flows = 0;                 // observations offered
-    uint64_t aggregated = 0;            // observations that became (part of) an edge
-    uint64_t outside_window = 0;        // dated flows before --since or after --until
-    uint64_t undated_in_window = 0;     // undated flows kept although a window was set
-    uint64_t src_internet = 0;          // sources outside the cluster (addresses, CIDRs, internet)
+    uint64_t flows = 0;              // observations offered
+    uint64_t aggregated = 0;         // observations that became (part of) an edge
+    uint64_t outside_window = 0;     // dated flows before --since or after --until
+    uint64_t undated_in_window = 0;  // undated flows kept although a window was set
+    uint64_t src_internet = 0;       // sources outside the cluster (addresses, CIDRs, internet)
     uint64_t src_internal_unresolved = 0;  // in-cluster addresses that map to no workload
-    uint64_t dst_not_workload = 0;      // destination outside the cluster or no workload
-    uint64_t via_service_ip = 0;        // destinations given as a Service cluster IP
+    uint64_t dst_not_workload = 0;         // destination outside the cluster or no workload
+    uint64_t via_service_ip = 0;           // destinations given as a Service cluster IP
 };
 
 class FlowAggregator {

@@ -39,7 +39,8 @@ std::vector<std::pair<EdgeKey, EdgeStats>> FlowGraph::sortedByDestination() cons
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
         const EdgeKey& x = a.first;
         const EdgeKey& y = b.first;
-        return std::tie(x.dst, x.protocol, x.port, x.src) < std::tie(y.dst, y.protocol, y.port, y.src);
+        return std::tie(x.dst, x.protocol, x.port, x.src) <
+               std::tie(y.dst, y.protocol, y.port, y.src);
     });
     return out;
 }

@@ -22,8 +22,12 @@ inline constexpr EntityId kInternalEntity = 1;  // in the cluster, but no worklo
 inline constexpr EntityId workloadEntity(size_t workload_index) {
     return static_cast<EntityId>(workload_index + 2);
 }
-inline constexpr bool isWorkloadEntity(EntityId id) { return id >= 2; }
-inline constexpr size_t workloadIndex(EntityId id) { return id - 2; }
+inline constexpr bool isWorkloadEntity(EntityId id) {
+    return id >= 2;
+}
+inline constexpr size_t workloadIndex(EntityId id) {
+    return id - 2;
+}
 
 struct EdgeKey {
     EntityId src = 0;

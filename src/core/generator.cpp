@@ -186,9 +186,10 @@ private:
         std::vector<bool> in_scope(cluster_.workloads.size(), false);
         for (size_t i = 0; i < cluster_.workloads.size(); ++i) {
             const Workload& w = cluster_.workloads[i];
-            const bool ns_ok = options_.namespaces.empty() ||
-                               std::find(options_.namespaces.begin(), options_.namespaces.end(), w.ns) !=
-                                   options_.namespaces.end();
+            const bool ns_ok =
+                options_.namespaces.empty() ||
+                std::find(options_.namespaces.begin(), options_.namespaces.end(), w.ns) !=
+                    options_.namespaces.end();
             bool wl_ok = options_.workloads.empty();
             for (size_t a = 0; a < options_.workloads.size(); ++a) {
                 const std::string& arg = options_.workloads[a];
@@ -234,8 +235,8 @@ private:
         }
     }
 
-    // docs/stackrox-generator.md §2.8 and DESIGN.md decision 5: NodePort / LoadBalancer Services and
-    // Routes expose their target ports to everyone.
+    // docs/stackrox-generator.md §2.8 and DESIGN.md decision 5: NodePort / LoadBalancer Services
+    // and Routes expose their target ports to everyone.
     void computeExposures() {
         exposures_.resize(cluster_.workloads.size());
         std::map<std::pair<std::string, std::string>, size_t> service_by_name;
@@ -243,20 +244,24 @@ private:
             const Service& svc = cluster_.services[s];
             service_by_name[{svc.ns, svc.name}] = s;
             if (svc.isExternallyExposed()) {
-                exposeService(s, std::nullopt, "Service " + svc.ns + "/" + svc.name + " (" + svc.type + ")");
+                exposeService(
+                    s, std::nullopt, "Service " + svc.ns + "/" + svc.name + " (" + svc.type + ")");
             }
         }
         for (const auto& route : cluster_.routes) {
             for (const auto& name : route.services) {
                 auto it = service_by_name.find({route.ns, name});
                 if (it != service_by_name.end()) {
-                    exposeService(it->second, route.target_port, "Route " + route.ns + "/" + route.name);
+                    exposeService(
+                        it->second, route.target_port, "Route " + route.ns + "/" + route.name);
                 }
             }
         }
     }
 
-    void exposeService(size_t s, const std::optional<PortValue>& route_port, const std::string& by) {
+    void exposeService(size_t s,
+                       const std::optional<PortValue>& route_port,
+                       const std::string& by) {
         const Service& svc = cluster_.services[s];
         for (size_t w : index_.selectedBy(s)) {
             const Workload& wl = cluster_.workloads[w];
@@ -265,7 +270,8 @@ private:
                 continue;
             }
             for (const auto& sp : svc.ports) {
-                if (route_port && route_port->name != sp.name && route_port->name != sp.target_port.name) {
+                if (route_port && route_port->name != sp.name &&
+                    route_port->name != sp.target_port.name) {
                     continue;
                 }
                 auto target = resolveTargetPort(wl, sp);
@@ -316,7 +322,8 @@ private:
             }
         }
         for (const auto& exposure : exposures_[w]) {
-            by_key[portKey(exposure.key.protocol, exposure.key.port)].exposed_by.push_back(exposure.by);
+            by_key[portKey(exposure.key.protocol, exposure.key.port)].exposed_by.push_back(
+                exposure.by);
         }
         out_.modification.apply.push_back(buildPolicy(w, by_key));
     }
@@ -349,9 +356,9 @@ private:
         p.pod_selector = wl.policySelector();
         p.policy_types = {PolicyType::kIngress};
         if (p.pod_selector.empty()) {
-            out_.report.warnings.push_back(
-                wl.ns + "/" + wl.name + " has no labels: podSelector {} of " + p.name +
-                " selects every pod of namespace " + wl.ns);
+            out_.report.warnings.push_back(wl.ns + "/" + wl.name +
+                                           " has no labels: podSelector {} of " + p.name +
+                                           " selects every pod of namespace " + wl.ns);
         }
         for (const auto& [key, sources] : by_key) {
             p.ingress.push_back(buildRule(p, w, key, sources));
@@ -463,10 +470,10 @@ private:
         for (const auto& p : m.apply) {
             ObjectRef ref{p.ns, p.name};
             if (existing.count(ref) != 0 && deleted.count(ref) == 0) {
-                out_.report.warnings.push_back(
-                    "policy " + p.ns + "/" + p.name +
-                    " already exists in the cluster and is not deleted: `kubectl create` would fail; "
-                    "use --delete-existing generated to replace it");
+                out_.report.warnings.push_back("policy " + p.ns + "/" + p.name +
+                                               " already exists in the cluster and is not deleted: "
+                                               "`kubectl create` would fail; "
+                                               "use --delete-existing generated to replace it");
             }
         }
         std::sort(out_.report.warnings.begin(), out_.report.warnings.end());

@@ -135,8 +135,16 @@ Result<IpAddress> IpAddress::parse(std::string_view text) {
 
 bool IpAddress::isPrivate() const {
     static constexpr std::string_view kRanges[] = {
-        "10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
-        "127.0.0.0/8",    "0.0.0.0/8",     "fc00::/7",       "fe80::/10",     "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+        "0.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
         "::/128",
     };
     for (auto r : kRanges) {
@@ -151,7 +159,8 @@ std::string IpAddress::toString() const {
     char buf[64];
     if (isV4()) {
         uint32_t v = v4();
-        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255);
+        std::snprintf(
+            buf, sizeof buf, "%u.%u.%u.%u", v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255);
         return buf;
     }
     std::string out;

@@ -80,7 +80,8 @@ struct NetworkPolicy {
 };
 
 // The generator's label and name prefix (docs/stackrox-generator.md §0).
-inline constexpr std::string_view kGeneratedLabelKey = "network-policy-generator.stackrox.io/generated";
+inline constexpr std::string_view kGeneratedLabelKey =
+    "network-policy-generator.stackrox.io/generated";
 inline constexpr std::string_view kGeneratedNamePrefix = "stackrox-generated-";
 
 }  // namespace netpolgen::core

@@ -23,11 +23,13 @@ PolicyEvaluator::PolicyEvaluator(const Cluster& cluster,
                                  EvaluatorOptions options)
     : cluster_(cluster), policies_(std::move(policies)), options_(options) {}
 
-std::vector<const NetworkPolicy*> PolicyEvaluator::selecting(size_t workload, PolicyType direction) const {
+std::vector<const NetworkPolicy*> PolicyEvaluator::selecting(size_t workload,
+                                                             PolicyType direction) const {
     const Workload& w = cluster_.workloads[workload];
     std::vector<const NetworkPolicy*> out;
     for (const NetworkPolicy* p : policies_) {
-        const bool affects = direction == PolicyType::kIngress ? p->affectsIngress() : p->affectsEgress();
+        const bool affects =
+            direction == PolicyType::kIngress ? p->affectsIngress() : p->affectsEgress();
         if (affects && p->ns == w.ns && p->pod_selector.matches(w.pod_labels)) {
             out.push_back(p);
         }
@@ -57,10 +59,11 @@ bool PolicyEvaluator::directionAllows(PolicyType dir,
     for (const NetworkPolicy* p : selected) {
         const auto& rules = dir == PolicyType::kIngress ? p->ingress : p->egress;
         for (const PolicyRule& rule : rules) {
-            const bool peer_ok = rule.peers.empty() ||
-                                 std::any_of(rule.peers.begin(), rule.peers.end(), [&](const PolicyPeer& x) {
-                                     return peerMatches(x, peer, p->ns);
-                                 });
+            const bool peer_ok =
+                rule.peers.empty() ||
+                std::any_of(rule.peers.begin(), rule.peers.end(), [&](const PolicyPeer& x) {
+                    return peerMatches(x, peer, p->ns);
+                });
             if (peer_ok && portsMatch(rule.ports, c)) {
                 return true;
             }
@@ -69,7 +72,9 @@ bool PolicyEvaluator::directionAllows(PolicyType dir,
     return false;
 }
 
-bool PolicyEvaluator::peerMatches(const PolicyPeer& peer, const ConnectionEnd& end, const std::string& policy_ns) const {
+bool PolicyEvaluator::peerMatches(const PolicyPeer& peer,
+                                  const ConnectionEnd& end,
+                                  const std::string& policy_ns) const {
     if (peer.ip_block) {
         if (!end.ip || (end.workload && !options_.ipblock_matches_pods)) {
             return false;

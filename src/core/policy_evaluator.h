@@ -33,7 +33,9 @@ struct EvaluatorOptions {
 
 class PolicyEvaluator {
 public:
-    PolicyEvaluator(const Cluster& cluster, std::vector<const NetworkPolicy*> policies, EvaluatorOptions options = {});
+    PolicyEvaluator(const Cluster& cluster,
+                    std::vector<const NetworkPolicy*> policies,
+                    EvaluatorOptions options = {});
 
     bool allowed(const Connection& c) const { return egressAllowed(c) && ingressAllowed(c); }
     bool ingressAllowed(const Connection& c) const;
@@ -42,8 +44,13 @@ public:
     std::vector<const NetworkPolicy*> selecting(size_t workload, PolicyType direction) const;
 
 private:
-    bool directionAllows(PolicyType dir, const ConnectionEnd& subject, const ConnectionEnd& peer, const Connection& c) const;
-    bool peerMatches(const PolicyPeer& peer, const ConnectionEnd& end, const std::string& policy_ns) const;
+    bool directionAllows(PolicyType dir,
+                         const ConnectionEnd& subject,
+                         const ConnectionEnd& peer,
+                         const Connection& c) const;
+    bool peerMatches(const PolicyPeer& peer,
+                     const ConnectionEnd& end,
+                     const std::string& policy_ns) const;
     bool portsMatch(const std::vector<PolicyPort>& ports, const Connection& c) const;
 
     const Cluster& cluster_;

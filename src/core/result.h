@@ -1,7 +1,7 @@
 // Result<T>: a value or an error message, the project's one error type.
 //
-// Errors are values in this code base (std::expected is C++23 and missing from clang 14 + libstdc++ 12).
-// The message is meant for a user: adapters prefix it with the file and line they know.
+// Errors are values in this code base (std::expected is C++23 and missing from clang 14 + libstdc++
+// 12). The message is meant for a user: adapters prefix it with the file and line they know.
 //
 //   Result<Cidr> c = Cidr::parse("10.0.0.0/8");
 //   if (!c) return Error{c.error()};
@@ -22,7 +22,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
     Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return v_.index() == 0; }
@@ -41,7 +41,8 @@ private:
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Error error) : error_(std::move(error.message)) {}  // NOLINT(google-explicit-constructor)
+    Status(Error error)
+        : error_(std::move(error.message)) {}  // NOLINT(google-explicit-constructor)
     bool ok() const { return !error_.has_value(); }
     explicit operator bool() const { return ok(); }
     const std::string& error() const { return *error_; }

@@ -29,10 +29,10 @@ struct SourceNode {
     enum class Kind : uint8_t { kScalar, kSequence, kMapping };
 
     Kind kind = Kind::kScalar;
-    std::string key;       // set on the children of a mapping
-    std::string value;     // scalar text (after unescaping)
-    bool quoted = false;   // the scalar was single- or double-quoted, or a block literal
-    uint32_t line = 0;     // 1-based position of the node's start
+    std::string key;      // set on the children of a mapping
+    std::string value;    // scalar text (after unescaping)
+    bool quoted = false;  // the scalar was single- or double-quoted, or a block literal
+    uint32_t line = 0;    // 1-based position of the node's start
     uint32_t column = 0;
     std::vector<SourceNode> children;  // sequence items, or mapping entries in document order
 
@@ -44,14 +44,15 @@ struct SourceNode {
 };
 
 struct ParseLimits {
-    size_t max_bytes = 256u << 20;   // bytes of one input
-    uint32_t max_depth = 64;         // nesting of mappings and sequences
+    size_t max_bytes = 256u << 20;  // bytes of one input
+    uint32_t max_depth = 64;        // nesting of mappings and sequences
     size_t max_documents = 1u << 20;
 };
 
 // Parses a stream of one or more documents. Empty documents (a lone `---`) are left out.
 // Errors read "line L, column C: what" (1-based).
-core::Result<std::vector<SourceNode>> parseDocuments(std::string_view text, const ParseLimits& limits);
+core::Result<std::vector<SourceNode>> parseDocuments(std::string_view text,
+                                                     const ParseLimits& limits);
 
 // Plain null, ~, empty plain scalar: true. Quoted scalars are never null.
 bool isNull(const SourceNode& node);

@@ -75,7 +75,8 @@ core::Result<core::Timestamp> parseRfc3339(std::string_view s) {
     if (pos != s.size()) {
         return bad;
     }
-    const int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    const int64_t days =
+        daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
     return days * 86400 + hour * 3600 + minute * 60 + second - offset;
 }
 

@@ -71,9 +71,13 @@ RandomCase makeCase(uint32_t seed) {
     const int edges = pick(30);
     for (int e = 0; e < edges; ++e) {
         const int src = pick(n + 2);
-        const EntityId src_id = src < 2 ? static_cast<EntityId>(src) : workloadEntity(static_cast<size_t>(src - 2));
+        const EntityId src_id =
+            src < 2 ? static_cast<EntityId>(src) : workloadEntity(static_cast<size_t>(src - 2));
         const uint32_t port = pick(4) == 0 ? 0 : static_cast<uint32_t>(1 + pick(3) * 1000);
-        c.graph.add({src_id, workloadEntity(static_cast<size_t>(pick(n))), port, protocols[pick(4)]}, 1, kUndated);
+        c.graph.add(
+            {src_id, workloadEntity(static_cast<size_t>(pick(n))), port, protocols[pick(4)]},
+            1,
+            kUndated);
     }
     c.options.include_ports = pick(2) == 0;
     return c;

@@ -64,7 +64,9 @@ protected:
         return kInternalEntity;
     }
 
-    static const NetworkPolicy* find(const Generation& g, const std::string& ns, const std::string& name) {
+    static const NetworkPolicy* find(const Generation& g,
+                                     const std::string& ns,
+                                     const std::string& name) {
         for (const auto& p : g.modification.apply) {
             if (p.ns == ns && p.name == "stackrox-generated-" + name) {
                 return &p;
@@ -73,10 +75,16 @@ protected:
         return nullptr;
     }
 
-    static PolicyPort tcp(uint32_t port) { return PolicyPort{Protocol::kTcp, true, PortValue{port, {}}, {}}; }
-    static PolicyPeer podPeer(Labels labels) { return PolicyPeer{selectorFromLabels(labels), std::nullopt, std::nullopt}; }
+    static PolicyPort tcp(uint32_t port) {
+        return PolicyPort{Protocol::kTcp, true, PortValue{port, {}}, {}};
+    }
+    static PolicyPeer podPeer(Labels labels) {
+        return PolicyPeer{selectorFromLabels(labels), std::nullopt, std::nullopt};
+    }
     static PolicyPeer nsPeer(const std::string& ns, Labels labels) {
-        return PolicyPeer{selectorFromLabels(labels), LabelSelector{{{"kubernetes.io/metadata.name", ns}}, {}}, std::nullopt};
+        return PolicyPeer{selectorFromLabels(labels),
+                          LabelSelector{{{"kubernetes.io/metadata.name", ns}}, {}},
+                          std::nullopt};
     }
 
     struct TestFlow {
@@ -114,7 +122,13 @@ TEST_F(GeneratorTest, NoIncomingFlowsGivesDenyAllIngress) {
 }
 
 TEST_F(GeneratorTest, ProtectedNamespacesAreSkipped) {
-    for (const char* ns : {"kube-system", "kubeflow", "openshift-monitoring", "openshift", "redhat-x", "istio-system", "stackrox"}) {
+    for (const char* ns : {"kube-system",
+                           "kubeflow",
+                           "openshift-monitoring",
+                           "openshift",
+                           "redhat-x",
+                           "istio-system",
+                           "stackrox"}) {
         add(ns, "a");
     }
     for (const char* ns : {"kube", "openshift-operators", "istio", "stackrox2"}) {
@@ -216,7 +230,8 @@ TEST_F(GeneratorTest, DeleteGeneratedReplacesOldGeneratedPolicies) {
     opts.delete_existing = DeleteExisting::kGenerated;
     auto g = run(opts);
     EXPECT_NE(find(g, "shop", "web"), nullptr);
-    EXPECT_EQ(g.modification.to_delete, (std::vector<ObjectRef>{{"shop", "stackrox-generated-web"}}));
+    EXPECT_EQ(g.modification.to_delete,
+              (std::vector<ObjectRef>{{"shop", "stackrox-generated-web"}}));
 }
 
 TEST_F(GeneratorTest, DeleteAllDeletesEveryPolicyOutsideProtectedNamespaces) {
@@ -238,7 +253,8 @@ TEST_F(GeneratorTest, DeleteAllDeletesEveryPolicyOutsideProtectedNamespaces) {
     opts.namespaces = {"shop"};
     auto g = run(opts);
     EXPECT_NE(find(g, "shop", "web"), nullptr);
-    EXPECT_EQ(g.modification.to_delete, (std::vector<ObjectRef>{{"elsewhere", "x"}, {"shop", "deny"}}));
+    EXPECT_EQ(g.modification.to_delete,
+              (std::vector<ObjectRef>{{"elsewhere", "x"}, {"shop", "deny"}}));
 }
 
 TEST_F(GeneratorTest, InternetSourceOpensThatPortToEveryone) {
@@ -284,7 +300,8 @@ TEST_F(GeneratorTest, LoadBalancerExposesTargetPortEvenWithoutFlows) {
     EXPECT_EQ(p->ingress[0], (PolicyRule{{}, {tcp(8080)}}));  // named targetPort resolved
     EXPECT_EQ(p->ingress[1].ports, std::vector<PolicyPort>{tcp(9090)});
     ASSERT_EQ(g.report.open_rules.size(), 1u);
-    EXPECT_NE(g.report.open_rules[0].reason.find("Service shop/web-lb (LoadBalancer)"), std::string::npos);
+    EXPECT_NE(g.report.open_rules[0].reason.find("Service shop/web-lb (LoadBalancer)"),
+              std::string::npos);
 }
 
 TEST_F(GeneratorTest, NodePortWithExcludedPortsAllowsEverything) {
@@ -331,7 +348,8 @@ TEST_F(GeneratorTest, SameNamespacePeerUsesPodSelectorOnly) {
     add("shop", "api");
     flow("shop/web", "shop/api", 8080);
     auto g = run();
-    EXPECT_EQ(find(g, "shop", "api")->ingress[0].peers, std::vector<PolicyPeer>{podPeer({{"app", "web"}})});
+    EXPECT_EQ(find(g, "shop", "api")->ingress[0].peers,
+              std::vector<PolicyPeer>{podPeer({{"app", "web"}})});
 }
 
 TEST_F(GeneratorTest, OtherNamespacePeerUsesNamespaceAndPodSelectorInOnePeer) {
@@ -362,7 +380,8 @@ TEST_F(GeneratorTest, CustomNamespaceLabelKeyListsNamespacesToLabel) {
     auto g = run(opts);
     EXPECT_EQ(find(g, "back", "api")->ingress[0].peers[0].namespace_selector,
               (LabelSelector{{{"name", "front"}}, {}}));
-    EXPECT_EQ(g.modification.namespace_labels, (std::vector<NamespaceLabel>{{"front", "name", "front"}}));
+    EXPECT_EQ(g.modification.namespace_labels,
+              (std::vector<NamespaceLabel>{{"front", "name", "front"}}));
 }
 
 TEST_F(GeneratorTest, LabelLessStandalonePodSelectsItsWholeNamespace) {
@@ -396,7 +415,8 @@ TEST_F(GeneratorTest, InternalSourcesAreIgnoredBesideWorkloads) {
     flow("internal", "shop/api", 8080);
     flow("shop/web", "shop/api", 8080);
     auto g = run();
-    EXPECT_EQ(find(g, "shop", "api")->ingress[0].peers, std::vector<PolicyPeer>{podPeer({{"app", "web"}})});
+    EXPECT_EQ(find(g, "shop", "api")->ingress[0].peers,
+              std::vector<PolicyPeer>{podPeer({{"app", "web"}})});
     EXPECT_TRUE(g.report.open_rules.empty());
 }
 
@@ -424,8 +444,10 @@ TEST_F(GeneratorTest, OneRulePerPortAndProtocolSortedWithSortedUniquePeers) {
     ASSERT_EQ(rules.size(), 3u);
     EXPECT_EQ(rules[0].ports, std::vector<PolicyPort>{tcp(80)});
     EXPECT_EQ(rules[1].ports, std::vector<PolicyPort>{tcp(8080)});
-    EXPECT_EQ(rules[1].peers, (std::vector<PolicyPeer>{podPeer({{"app", "a"}}), podPeer({{"app", "b"}})}));
-    EXPECT_EQ(rules[2].ports, (std::vector<PolicyPort>{PolicyPort{Protocol::kUdp, true, PortValue{53, {}}, {}}}));
+    EXPECT_EQ(rules[1].peers,
+              (std::vector<PolicyPeer>{podPeer({{"app", "a"}}), podPeer({{"app", "b"}})}));
+    EXPECT_EQ(rules[2].ports,
+              (std::vector<PolicyPort>{PolicyPort{Protocol::kUdp, true, PortValue{53, {}}, {}}}));
 }
 
 TEST_F(GeneratorTest, ExcludePortsGivesOneRuleWithAllPeers) {
@@ -451,14 +473,16 @@ TEST_F(GeneratorTest, PortZeroMeansEveryPortOfTheProtocolAndIcmpEveryPort) {
     auto g = run();
     const auto& rules = find(g, "shop", "api")->ingress;
     ASSERT_EQ(rules.size(), 2u);
-    EXPECT_EQ(rules[0].ports, (std::vector<PolicyPort>{PolicyPort{Protocol::kTcp, true, std::nullopt, {}}}));
+    EXPECT_EQ(rules[0].ports,
+              (std::vector<PolicyPort>{PolicyPort{Protocol::kTcp, true, std::nullopt, {}}}));
     EXPECT_TRUE(rules[1].ports.empty());
 }
 
 TEST_F(GeneratorTest, SelfTrafficGivesItsOwnSelectorAsPeer) {
     add("shop", "peer");
     flow("shop/peer", "shop/peer", 7000);
-    EXPECT_EQ(find(run(), "shop", "peer")->ingress[0].peers, std::vector<PolicyPeer>{podPeer({{"app", "peer"}})});
+    EXPECT_EQ(find(run(), "shop", "peer")->ingress[0].peers,
+              std::vector<PolicyPeer>{podPeer({{"app", "peer"}})});
 }
 
 TEST_F(GeneratorTest, ScopeByNamespaceAndWorkload) {

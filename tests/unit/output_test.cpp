@@ -20,10 +20,12 @@ core::Modification sampleModification() {
     p.ns = "shop";
     p.name = "stackrox-generated-web";
     p.labels = {{"network-policy-generator.stackrox.io/generated", "true"}};
-    p.pod_selector = core::LabelSelector{{{"app", "web"}}, {{"tier", core::SelectorOperator::kNotIn, {"db", "80"}}}};
+    p.pod_selector = core::LabelSelector{{{"app", "web"}},
+                                         {{"tier", core::SelectorOperator::kNotIn, {"db", "80"}}}};
     p.policy_types = {core::PolicyType::kIngress};
     core::PolicyRule from_peers;
-    from_peers.peers.push_back({core::selectorFromLabels({{"app", "api"}}), std::nullopt, std::nullopt});
+    from_peers.peers.push_back(
+        {core::selectorFromLabels({{"app", "api"}}), std::nullopt, std::nullopt});
     from_peers.peers.push_back({core::selectorFromLabels({{"app", "yes"}}),
                                 core::LabelSelector{{{"kubernetes.io/metadata.name", "null"}}, {}},
                                 std::nullopt});
@@ -59,7 +61,8 @@ TEST(Output, YamlReadsBackAsTheSamePolicies) {
 
 TEST(Output, YamlQuotesValuesThatWouldChangeType) {
     const std::string yaml = io::modificationToYaml(sampleModification());
-    EXPECT_NE(yaml.find("network-policy-generator.stackrox.io/generated: \"true\""), std::string::npos);
+    EXPECT_NE(yaml.find("network-policy-generator.stackrox.io/generated: \"true\""),
+              std::string::npos);
     EXPECT_NE(yaml.find("app: \"yes\""), std::string::npos);
     EXPECT_NE(yaml.find("kubernetes.io/metadata.name: \"null\""), std::string::npos);
     EXPECT_NE(yaml.find("- \"80\""), std::string::npos);
@@ -84,7 +87,8 @@ TEST(Output, EmptyModificationSaysSo) {
 
 TEST(Output, FileIsReplacedAtomicallyAndFailuresLeaveNothing) {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / ("netpolgen-out-" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("netpolgen-out-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const fs::path target = dir / "policies.yaml";
     std::ostringstream unused;
@@ -93,7 +97,8 @@ TEST(Output, FileIsReplacedAtomicallyAndFailuresLeaveNothing) {
     std::ifstream in(target);
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_EQ(content, "second\n");
-    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temp file left
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()),
+              1);  // no temp file left
     core::Status st = cli::writeOutput((dir / "missing" / "x.yaml").string(), "x", unused);
     EXPECT_FALSE(st.ok());
     EXPECT_NE(st.error().find("missing/x.yaml"), std::string::npos);
@@ -114,7 +119,8 @@ TEST(Output, DevicesAreWrittenNotReplaced) {
 
 TEST(Output, DirectoryIsAnError) {
     std::ostringstream unused;
-    EXPECT_FALSE(cli::writeOutput(std::filesystem::temp_directory_path().string(), "x", unused).ok());
+    EXPECT_FALSE(
+        cli::writeOutput(std::filesystem::temp_directory_path().string(), "x", unused).ok());
 }
 
 }  // namespace
