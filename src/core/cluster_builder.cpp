@@ -153,6 +153,7 @@ Cluster buildCluster(ClusterObjects objects, std::vector<std::string>& warnings)
             cluster.workloads.push_back(all[i]);
         }
     }
+    std::map<WorkloadKey, size_t> synthesized;  // workloads made from missing owners
     for (const auto& pod : objects.pods) {
         long owner = pod.owners.empty() ? -1 : resolver.ownerIndex(pod.ns, pod.owners);
         if (owner >= 0) {
@@ -166,12 +167,26 @@ Cluster buildCluster(ClusterObjects objects, std::vector<std::string>& warnings)
             attachPod(cluster.workloads[static_cast<size_t>(matched)], pod);
             continue;
         }
-        if (!pod.owners.empty()) {
-            warnings.push_back(pod.origin + ": pod " + pod.ns + "/" + pod.name + ": owner " +
-                               controllerOf(pod.owners)->kind + "/" +
-                               controllerOf(pod.owners)->name +
-                               " is not in the snapshot and no workload selects the pod; it is "
-                               "treated as a standalone pod");
+        if (const OwnerRef* owner = controllerOf(pod.owners)) {
+            // The owner is not in the snapshot (e.g. `kubectl get pods` only): its pods form a
+            // workload of that kind and name, as netpol-analyzer and StackRox both show them.
+            const auto kind = parseWorkloadKind(owner->kind);
+            const WorkloadKey key{pod.ns, owner->kind, owner->name};
+            auto it = synthesized.find(key);
+            if (it == synthesized.end()) {
+                Workload w = standalonePod(pod);
+                w.kind = kind.value_or(WorkloadKind::kPod);
+                w.name = kind ? owner->name : pod.name;
+                warnings.push_back(pod.origin + ": pod " + pod.ns + "/" + pod.name + ": its " +
+                                   owner->kind + " " + owner->name +
+                                   " is not in the snapshot and no workload selects the pod; its "
+                                   "pods are grouped as " +
+                                   owner->kind + " " + owner->name);
+                it = synthesized.emplace(key, cluster.workloads.size()).first;
+                cluster.workloads.push_back(std::move(w));
+            }
+            attachPod(cluster.workloads[it->second], pod);
+            continue;
         }
         Workload w = standalonePod(pod);
         attachPod(w, pod);

@@ -2,8 +2,9 @@
 //
 // Ownership follows DESIGN.md decision 4: a pod belongs to its top-level workload, found through
 // ownerReferences up to the top (Pod → ReplicaSet → Deployment, Pod → Job → CronJob), else through
-// the first workload of its namespace whose selector matches the pod's labels; a pod with neither
-// is a standalone workload of kind Pod. Every namespace that anything mentions exists afterwards,
+// the first workload of its namespace whose selector matches the pod's labels, else a workload
+// named after its (missing) controller owner; a pod without owners is a standalone workload of
+// kind Pod. Every namespace that anything mentions exists afterwards,
 // and every namespace carries kubernetes.io/metadata.name=<name>, as the API server ensures.
 #pragma once
 

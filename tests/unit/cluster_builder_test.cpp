@@ -1,0 +1,119 @@
+#include "core/cluster_builder.h"
+
+#include <gtest/gtest.h>
+
+namespace netpolgen::core {
+namespace {
+
+Workload workload(WorkloadKind kind,
+                  std::string name,
+                  Labels labels,
+                  std::vector<OwnerRef> owners = {}) {
+    Workload w;
+    w.kind = kind;
+    w.ns = "shop";
+    w.name = std::move(name);
+    w.selector = selectorFromLabels(labels);
+    w.pod_labels = std::move(labels);
+    w.owners = std::move(owners);
+    return w;
+}
+
+Pod pod(std::string name, Labels labels, std::vector<OwnerRef> owners, std::string ip) {
+    Pod p;
+    p.ns = "shop";
+    p.name = std::move(name);
+    p.labels = std::move(labels);
+    p.owners = std::move(owners);
+    p.ips.push_back(*IpAddress::parse(ip));
+    return p;
+}
+
+const Workload* find(const Cluster& c, std::string_view name) {
+    for (const auto& w : c.workloads) {
+        if (w.name == name) {
+            return &w;
+        }
+    }
+    return nullptr;
+}
+
+TEST(ClusterBuilder, PodsBelongToTheTopOfTheirOwnerChain) {
+    ClusterObjects o;
+    o.workloads.push_back(workload(WorkloadKind::kDeployment, "web", {{"app", "web"}}));
+    o.workloads.push_back(workload(
+        WorkloadKind::kReplicaSet, "web-5d9", {{"app", "web"}}, {{"Deployment", "web", true}}));
+    o.workloads.push_back(workload(WorkloadKind::kCronJob, "backup", {{"job", "backup"}}));
+    o.workloads.push_back(workload(
+        WorkloadKind::kJob, "backup-1", {{"job", "backup"}}, {{"CronJob", "backup", true}}));
+    o.pods.push_back(
+        pod("web-5d9-a", {{"app", "web"}}, {{"ReplicaSet", "web-5d9", true}}, "10.0.0.1"));
+    o.pods.push_back(
+        pod("backup-1-x", {{"job", "backup"}}, {{"Job", "backup-1", true}}, "10.0.0.2"));
+    std::vector<std::string> warnings;
+    Cluster c = buildCluster(o, warnings);
+    ASSERT_EQ(c.workloads.size(), 2u);  // the ReplicaSet and the Job are owned
+    EXPECT_EQ(find(c, "web")->pod_names, std::vector<std::string>{"web-5d9-a"});
+    EXPECT_EQ(find(c, "backup")->pod_ips.size(), 1u);
+    EXPECT_TRUE(warnings.empty());
+}
+
+TEST(ClusterBuilder, MissingOwnerFallsBackToSelectorMatch) {
+    ClusterObjects o;
+    o.workloads.push_back(workload(WorkloadKind::kDeployment, "web", {{"app", "web"}}));
+    o.pods.push_back(pod("web-5d9-a",
+                         {{"app", "web"}, {"pod-template-hash", "5d9"}},
+                         {{"ReplicaSet", "web-5d9", true}},
+                         "10.0.0.1"));
+    std::vector<std::string> warnings;
+    Cluster c = buildCluster(o, warnings);
+    ASSERT_EQ(c.workloads.size(), 1u);
+    EXPECT_EQ(c.workloads[0].pod_ips.size(), 1u);
+}
+
+TEST(ClusterBuilder, UnmatchedMissingOwnerGroupsPodsUnderItsName) {
+    ClusterObjects o;
+    o.pods.push_back(
+        pod("api-77d-a", {{"app", "api"}}, {{"ReplicaSet", "api-77d", true}}, "10.0.0.1"));
+    o.pods.push_back(
+        pod("api-77d-b", {{"app", "api"}}, {{"ReplicaSet", "api-77d", true}}, "10.0.0.2"));
+    std::vector<std::string> warnings;
+    Cluster c = buildCluster(o, warnings);
+    ASSERT_EQ(c.workloads.size(), 1u);
+    EXPECT_EQ(c.workloads[0].kind, WorkloadKind::kReplicaSet);
+    EXPECT_EQ(c.workloads[0].name, "api-77d");
+    EXPECT_EQ(c.workloads[0].pod_ips.size(), 2u);
+    EXPECT_EQ(warnings.size(), 1u);
+}
+
+TEST(ClusterBuilder, PodWithoutOwnersIsStandaloneAndNamespacesAreLabelled) {
+    ClusterObjects o;
+    o.pods.push_back(pod("debug", {}, {}, "10.0.0.9"));
+    std::vector<std::string> warnings;
+    Cluster c = buildCluster(o, warnings);
+    ASSERT_EQ(c.workloads.size(), 1u);
+    EXPECT_EQ(c.workloads[0].kind, WorkloadKind::kPod);
+    ASSERT_NE(c.findNamespace("shop"), nullptr);
+    EXPECT_EQ(c.findNamespace("shop")->labels.at("kubernetes.io/metadata.name"), "shop");
+    EXPECT_FALSE(c.findNamespace("shop")->declared);
+}
+
+TEST(ClusterBuilder, ProtectedNamespaces) {
+    for (const char* ns : {"kube-system",
+                           "kube-public",
+                           "kubeflow",
+                           "openshift",
+                           "openshift-dns",
+                           "redhat-ods",
+                           "istio-system",
+                           "stackrox"}) {
+        EXPECT_TRUE(isProtectedNamespace(ns)) << ns;
+    }
+    for (const char* ns :
+         {"kube", "openshift-operators", "istio", "default", "my-kube-system", "stackrox-x"}) {
+        EXPECT_FALSE(isProtectedNamespace(ns)) << ns;
+    }
+}
+
+}  // namespace
+}  // namespace netpolgen::core
