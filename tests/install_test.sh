@@ -9,9 +9,11 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 test -x "$prefix/bin/netpolgen"
 test "$(readlink "$prefix/bin/kubectl-netpolgen")" = netpolgen
 "$prefix/bin/kubectl-netpolgen" --version
-NETPOLGEN_DEMO_DIR= "$prefix/bin/netpolgen" demo -q | grep -q "name: stackrox-generated-frontend"
+out=$(NETPOLGEN_DEMO_DIR= "$prefix/bin/netpolgen" demo -q)
+grep -q "name: stackrox-generated-frontend" <<< "$out"
 if command -v kubectl >/dev/null; then
-    PATH="$prefix/bin:$PATH" kubectl netpolgen demo -q | grep -q "kind: NetworkPolicy"
+    out=$(PATH="$prefix/bin:$PATH" kubectl netpolgen demo -q)
+    grep -q "kind: NetworkPolicy" <<< "$out"
     echo "kubectl plugin: ok"
 fi
 echo "install: ok"
