@@ -27,7 +27,9 @@ step "asan+ubsan tests" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_O
 step "fuzz build" build fuzz
 fuzz_smoke() {
     local seconds=${FUZZ_SECONDS:-20}
-    for target in build-fuzz/tests/fuzz_*; do
+    local targets=(build-fuzz/tests/fuzz_*)
+    [ -x "${targets[0]}" ] || { echo "no fuzz targets were built"; return 1; }
+    for target in "${targets[@]}"; do
         local name=${target##*/fuzz_}
         local corpus=tests/fuzz/corpus/$name
         [ -d "$corpus" ] || { echo "no corpus $corpus"; return 1; }
