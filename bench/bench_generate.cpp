@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "bench_common.h"
 #include "core/generator.h"
 #include "io/policy_encoder.h"
 #include "synth/synthetic_cluster.h"
@@ -33,45 +34,11 @@ namespace nb = netpolgen::bench;
 constexpr double kTargetSeconds = 2.0;
 constexpr double kTargetRssMiB = 1024.0;
 
-double peakRssMiB() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-double cpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// The best of `repeat` runs of a step: wall time, and CPU time (user + system), which other
-// processes on a busy machine disturb less.
-struct Timing {
-    double wall = 1e300;
-    double cpu = 1e300;
-};
-
-Timing bestOf(int repeat, const std::function<void()>& step) {
-    Timing best;
-    for (int i = 0; i < repeat; ++i) {
-        const double cpu_start = cpuSeconds();
-        const auto start = std::chrono::steady_clock::now();
-        step();
-        best.wall = std::min(
-            best.wall,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        best.cpu = std::min(best.cpu, cpuSeconds() - cpu_start);
-    }
-    return best;
-}
-
-template <typename T>
-bool parseNumber(std::string_view text, T& out) {
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && ptr == text.data() + text.size();
-}
+using nb::bestOf;
+using nb::cpuSeconds;
+using nb::parseNumber;
+using nb::peakRssMiB;
+using nb::Timing;
 
 struct Args {
     nb::SynthOptions synth;
@@ -96,16 +63,8 @@ bool parseArgs(int argc, char** argv, Args& args) {
         }
         const std::string_view value = argv[++i];
         bool ok = false;
-        if (arg == "--workloads") {
-            ok = parseNumber(value, args.synth.workloads) && args.synth.workloads > 0;
-        } else if (arg == "--edges") {
-            ok = parseNumber(value, args.synth.edges) && args.synth.edges > 0;
-        } else if (arg == "--namespaces") {
-            ok = parseNumber(value, args.synth.namespaces) && args.synth.namespaces > 0;
-        } else if (arg == "--label-sets") {
-            ok = parseNumber(value, args.synth.label_sets) && args.synth.label_sets > 0;
-        } else if (arg == "--seed") {
-            ok = parseNumber(value, args.synth.seed);
+        if (auto synth = nb::parseSynthOption(arg, value, args.synth)) {
+            ok = *synth;
         } else if (arg == "--repeat") {
             ok = parseNumber(value, args.repeat) && args.repeat > 0;
         }
@@ -131,18 +90,15 @@ int main(int argc, char** argv) {
     if (!parseArgs(argc, argv, args)) {
         return 2;
     }
-    const auto build_start = std::chrono::steady_clock::now();
-    auto model = nb::buildSyntheticModel(args.synth);
-    if (!model) {
-        std::fprintf(stderr, "bench_generate: %s\n", model.error().c_str());
+    const auto inputs = nb::buildSynthInputs(args.synth, "bench_generate");
+    if (!inputs) {
         return 2;
     }
-    constexpr core::Timestamp kWeekStart = 1795132800;  // 2026-11-20T00:00:00Z
-    const core::FlowGraph graph = nb::buildFlowGraph(*model, args.synth.seed, kWeekStart);
-    const double build_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count();
+    const auto& model = inputs->model;
+    const core::FlowGraph& graph = inputs->graph;
+    const double build_seconds = inputs->build_seconds;
     const double rss_inputs = peakRssMiB();
-    const core::Cluster& cluster = model->cluster;
+    const core::Cluster& cluster = model.cluster;
     std::printf(
         "input: %zu workloads in %zu namespaces, %zu services, %zu existing policies, "
         "%zu distinct edges (biggest hub: %zu callers); built in %.2f s\n",
@@ -151,7 +107,7 @@ int main(int argc, char** argv) {
         cluster.services.size(),
         cluster.policies.size(),
         graph.size(),
-        model->max_callers,
+        model.max_callers,
         build_seconds);
 
     // Floor: copy and sort the edges, as the generator's first step does.
@@ -218,13 +174,7 @@ int main(int argc, char** argv) {
         build_seconds,
         rss_inputs);
     auto row = [&](const char* what, const Timing& t, double rss) {
-        std::printf("| %s | %.3f s | %.2f | %.3f s | %.2f | %.0f MiB |\n",
-                    what,
-                    t.wall,
-                    t.wall / floor_s.wall,
-                    t.cpu,
-                    t.cpu / floor_s.cpu,
-                    rss);
+        nb::printTimingRow(what, t, floor_s, rss);
     };
     row("floor: FlowGraph::sortedByDestination", floor_s, rss_floor);
     row("core::generatePolicies", generate_s, rss_generate);

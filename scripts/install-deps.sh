@@ -30,6 +30,7 @@ gettext-base         0.21-12
 python3              3.11.2-1+b1
 python3-jsonschema   4.10.3-1
 zstd                 1.5.4+dfsg2-5
+graphviz             2.42.2-7+deb12u1
 "
 
 missing=()

@@ -4,7 +4,12 @@
 #include <map>
 #include <sstream>
 
+#include "cli/compare_command.h"
+#include "cli/connectivity_command.h"
+#include "cli/diff_command.h"
+#include "cli/explain_command.h"
 #include "cli/generate_command.h"
+#include "cli/simulate_command.h"
 
 namespace netpolgen::cli {
 namespace {
@@ -89,6 +94,21 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         app.add_subcommand("demo", "Generate policies for the bundled Online Boutique demo");
     addGenerationOptions(*demo_cmd, demo, false);
 
+    DiffCommandOptions diff;
+    CLI::App* diff_cmd = addDiffCommand(app, diff);
+
+    ExplainCommandOptions explain;
+    CLI::App* explain_cmd = addExplainCommand(app, explain);
+
+    SimulateCommandOptions simulate;
+    CLI::App* simulate_cmd = addSimulateCommand(app, simulate);
+
+    CompareCommandOptions compare;
+    CLI::App* compare_cmd = addCompareCommand(app, compare);
+
+    ConnectivityCommandOptions connectivity;
+    CLI::App* connectivity_cmd = addConnectivityCommand(app, connectivity);
+
     std::ostringstream cli_out;
     std::ostringstream cli_err;
     try {
@@ -103,8 +123,23 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         err << cli_err.str();
         return code == 0 ? kExitOk : kExitBadInput;
     }
+    if (connectivity_cmd->parsed()) {
+        return runConnectivity(connectivity, out, err);
+    }
     if (gen->parsed()) {
         return runGenerate(std::move(generate), out, err);
+    }
+    if (diff_cmd->parsed()) {
+        return runDiff(std::move(diff), out, err);
+    }
+    if (explain_cmd->parsed()) {
+        return runExplain(explain, out, err);
+    }
+    if (simulate_cmd->parsed()) {
+        return runSimulate(std::move(simulate), out, err);
+    }
+    if (compare_cmd->parsed()) {
+        return runCompare(std::move(compare), out, err);
     }
     if (demo_cmd->parsed()) {
         return runDemo(std::move(demo), out, err);

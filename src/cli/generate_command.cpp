@@ -2,54 +2,18 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
 #include "cli/app.h"
 #include "cli/output_file.h"
 #include "cli/summary.h"
+#include "cli/time_window.h"
 #include "io/flow_reader.h"
 #include "io/policy_encoder.h"
-#include "io/time_text.h"
 
 namespace netpolgen::cli {
 namespace {
-
-core::Result<core::Timestamp> currentTime(const std::string& now) {
-    if (!now.empty()) {
-        return io::parseRfc3339(now);
-    }
-    return static_cast<core::Timestamp>(std::chrono::duration_cast<std::chrono::seconds>(
-                                            std::chrono::system_clock::now().time_since_epoch())
-                                            .count());
-}
-
-core::Status resolveWindow(GenerateCommandOptions& o) {
-    auto now = currentTime(o.now);
-    if (!now) {
-        return core::Error{"--now: " + now.error()};
-    }
-    if (!o.since.empty()) {
-        auto t = io::parseInstantOrAgo(o.since, *now);
-        if (!t) {
-            return core::Error{"--since: " + t.error()};
-        }
-        o.inputs.window.since = *t;
-    }
-    if (!o.until.empty()) {
-        auto t = io::parseInstantOrAgo(o.until, *now);
-        if (!t) {
-            return core::Error{"--until: " + t.error()};
-        }
-        o.inputs.window.until = *t;
-    }
-    if (o.inputs.window.since && o.inputs.window.until &&
-        *o.inputs.window.since > *o.inputs.window.until) {
-        return core::Error{"--since is after --until"};
-    }
-    return {};
-}
 
 std::string findDemoDir() {
     namespace fs = std::filesystem;
@@ -81,7 +45,9 @@ int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream&
         err << "netpolgen: --format must be yaml or json\n";
         return kExitBadInput;
     }
-    if (core::Status st = resolveWindow(options); !st) {
+    if (core::Status st =
+            resolveTimeWindow(options.since, options.until, options.now, options.inputs.window);
+        !st) {
         err << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
     }

@@ -17,25 +17,63 @@ void widen(EdgeStats& stats, Timestamp first, Timestamp last) {
 
 }  // namespace
 
+EdgeStats& FlowGraph::slotFor(const EdgeKey& key) {
+    if ((edges_.size() + 1) * 4 > table_.size() * 3) {
+        grow();
+    }
+    const size_t mask = table_.size() - 1;
+    for (size_t i = EdgeKeyHash{}(key)&mask;; i = (i + 1) & mask) {
+        uint32_t& pos = table_[i];
+        if (pos == kEmpty) {
+            pos = static_cast<uint32_t>(edges_.size());
+            edges_.push_back({key, EdgeStats{}});
+            return edges_.back().second;
+        }
+        if (edges_[pos].first == key) {
+            return edges_[pos].second;
+        }
+    }
+}
+
+void FlowGraph::grow() {
+    table_.assign(table_.empty() ? 1024 : table_.size() * 2, kEmpty);
+    const size_t mask = table_.size() - 1;
+    for (uint32_t pos = 0; pos < edges_.size(); ++pos) {
+        size_t i = EdgeKeyHash{}(edges_[pos].first) & mask;
+        while (table_[i] != kEmpty) {
+            i = (i + 1) & mask;
+        }
+        table_[i] = pos;
+    }
+}
+
 void FlowGraph::add(const EdgeKey& key, uint64_t count, Timestamp time) {
-    EdgeStats& stats = edges_[key];
+    EdgeStats& stats = slotFor(key);
     stats.count += count;
     widen(stats, time, time);
 }
 
 void FlowGraph::merge(const EdgeKey& key, const EdgeStats& other) {
-    EdgeStats& stats = edges_[key];
+    EdgeStats& stats = slotFor(key);
     stats.count += other.count;
     widen(stats, other.first_seen, other.last_seen);
 }
 
 const EdgeStats* FlowGraph::find(const EdgeKey& key) const {
-    auto it = edges_.find(key);
-    return it == edges_.end() ? nullptr : &it->second;
+    if (table_.empty()) {
+        return nullptr;
+    }
+    const size_t mask = table_.size() - 1;
+    for (size_t i = EdgeKeyHash{}(key)&mask; table_[i] != kEmpty; i = (i + 1) & mask) {
+        if (edges_[table_[i]].first == key) {
+            return &edges_[table_[i]].second;
+        }
+    }
+    return nullptr;
 }
 
-std::vector<std::pair<EdgeKey, EdgeStats>> FlowGraph::sortedByDestination() const {
-    std::vector<std::pair<EdgeKey, EdgeStats>> out(edges_.begin(), edges_.end());
+std::vector<FlowGraph::Edge> FlowGraph::sortedByDestination() const {
+    std::vector<Edge> out(edges_);
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
         const EdgeKey& x = a.first;
         const EdgeKey& y = b.first;

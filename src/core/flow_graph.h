@@ -7,8 +7,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/flow.h"
@@ -55,20 +54,30 @@ struct EdgeKeyHash {
     }
 };
 
+// Edges live in one vector in insertion order (deterministic iteration, cache-friendly walks);
+// an open-addressing table of positions finds them (DESIGN.md: flat maps keyed by packed integers).
 class FlowGraph {
 public:
+    using Edge = std::pair<EdgeKey, EdgeStats>;
+
     void add(const EdgeKey& key, uint64_t count, Timestamp time);
     // Adds a whole edge (merging with an existing one), e.g. from a store.
     void merge(const EdgeKey& key, const EdgeStats& stats);
 
     size_t size() const { return edges_.size(); }
     const EdgeStats* find(const EdgeKey& key) const;
-    // Edges sorted by (dst, protocol, port, src): the order the generator consumes them in.
-    std::vector<std::pair<EdgeKey, EdgeStats>> sortedByDestination() const;
-    const std::unordered_map<EdgeKey, EdgeStats, EdgeKeyHash>& edges() const { return edges_; }
+    // Edges sorted by (dst, protocol, port, src).
+    std::vector<Edge> sortedByDestination() const;
+    // Every edge once, in the order it was first seen.
+    const std::vector<Edge>& edges() const { return edges_; }
 
 private:
-    std::unordered_map<EdgeKey, EdgeStats, EdgeKeyHash> edges_;
+    EdgeStats& slotFor(const EdgeKey& key);
+    void grow();
+
+    static constexpr uint32_t kEmpty = 0xffffffffu;
+    std::vector<Edge> edges_;
+    std::vector<uint32_t> table_;  // positions in edges_, kEmpty for a free slot; size a power of 2
 };
 
 }  // namespace netpolgen::core

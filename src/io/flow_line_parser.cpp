@@ -876,17 +876,21 @@ constexpr uint64_t swarBetween(uint64_t w, unsigned char lo, unsigned char hi) {
     return true;
 }
 
-// "internet" and "internal", before the general parser.
-[[gnu::always_inline]] inline bool parseEntity(std::string_view text, core::FlowEndpoint& ep) {
-    if (text == "internet") {
-        ep.kind = core::FlowEndpoint::Kind::kInternet;
-        return true;
+// The cache slot of an endpoint text: its size and first and last words. REQUIRES: 8 bytes
+// readable from text.data() (it lies in the padded line).
+size_t endpointCacheSlot(std::string_view text) {
+    uint64_t first = 0;
+    uint64_t last = 0;
+    std::memcpy(&first, text.data(), sizeof first);
+    if (text.size() >= sizeof last) {
+        std::memcpy(&last, text.data() + text.size() - sizeof last, sizeof last);
     }
-    if (text == "internal") {
-        ep.kind = core::FlowEndpoint::Kind::kInternal;
-        return true;
+    if (text.size() < sizeof first) {
+        first &= (uint64_t{1} << (8 * text.size())) - 1;
     }
-    return false;
+    constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+    const uint64_t h = (first * kGolden) ^ (last + text.size()) * 0xc2b2ae3d27d4eb4fULL;
+    return static_cast<size_t>(h >> 56) % FlowLineParser::kEndpointCacheSize;
 }
 
 bool isWorldIdentity(uint64_t id) {
@@ -1252,17 +1256,27 @@ ErrorCode FlowLineParser::canonicalEndpoint(Value& value,
     clearEndpoint(endpoint);
     const std::string_view token = tokenOf(value);
     if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
-        // The raw text lies in the padded line, as parseWorkloadFast() requires.
+        // The raw text lies in the padded line, as parseWorkloadFast() and the cache require.
         const std::string_view raw = token.substr(1, token.size() - 2);
-        if (parseWorkloadFast(raw, endpoint) || parseEntity(raw, endpoint)) {
+        EndpointCacheEntry& cached = endpoint_cache_[endpointCacheSlot(raw)];
+        if (!raw.empty() && cached.size == raw.size() &&
+            std::memcmp(cached.text.data(), raw.data(), raw.size()) == 0) {
+            cached.apply(raw, endpoint);
             out.seen = true;
             out.text = raw;
             return SUCCESS;
         }
-        if (!hasBackslash(raw)) {
+        // parseWorkloadFast() accepts no backslash: only the general parser needs the check.
+        const bool fast = parseWorkloadFast(raw, endpoint);
+        if (fast || !hasBackslash(raw)) {
+            if (!fast) {
+                out.issue = parseEndpointSegments(raw, endpoint);
+            }
+            if (out.issue.what == EndpointIssue::What::kNone) {
+                cached.store(raw, endpoint);
+            }
             out.seen = true;
             out.text = raw;
-            out.issue = parseEndpointSegments(raw, endpoint);
             return SUCCESS;
         }
     }

@@ -16,7 +16,9 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -113,6 +115,11 @@ public:
         int64_t seconds = 0;
     };
 
+    // Canonical endpoint texts already validated, by a hash of their bytes: files repeat the same
+    // few hundred endpoints, and a compare is cheaper than a validation.
+    static constexpr size_t kEndpointCacheSize = 256;
+    static constexpr size_t kMaxCachedEndpoint = 64;
+
     explicit FlowLineParser(FlowFormat format);
 
     // `data[0, size)` is one line without its newline; `capacity` bytes from `data` are readable,
@@ -133,6 +140,50 @@ private:
         bool seen = false;
         std::string_view text;
         EndpointIssue issue;
+    };
+
+    // A valid endpoint text and where its parts are (offsets into the text).
+    struct EndpointCacheEntry {
+        std::array<char, kMaxCachedEndpoint> text{};
+        uint8_t size = 0;  // 0: empty
+        core::FlowEndpoint::Kind kind = core::FlowEndpoint::Kind::kUnknown;
+        uint8_t ns_size = 0;
+        uint8_t kind_offset = 0;
+        uint8_t kind_size = 0;
+        uint8_t name_offset = 0;
+        uint8_t name_size = 0;
+
+        void store(std::string_view raw, const core::FlowEndpoint& ep) {
+            if (raw.empty() || raw.size() > kMaxCachedEndpoint) {
+                return;
+            }
+            std::memcpy(text.data(), raw.data(), raw.size());
+            size = static_cast<uint8_t>(raw.size());
+            kind = ep.kind;
+            const auto offset = [&](std::string_view part) {
+                return static_cast<uint8_t>(part.empty() ? 0 : part.data() - raw.data());
+            };
+            ns_size = static_cast<uint8_t>(ep.ns.size());
+            kind_offset = offset(ep.workload_kind);
+            kind_size = static_cast<uint8_t>(ep.workload_kind.size());
+            name_offset = offset(ep.name);
+            name_size = static_cast<uint8_t>(ep.name.size());
+        }
+
+        // Fills `ep` (cleared) for `raw`, a text equal to the stored one.
+        void apply(std::string_view raw, core::FlowEndpoint& ep) const {
+            using Kind = core::FlowEndpoint::Kind;
+            ep.kind = kind;
+            if (kind == Kind::kWorkload) {
+                ep.ns = raw.substr(0, ns_size);
+                ep.workload_kind = raw.substr(kind_offset, kind_size);
+                ep.name = raw.substr(name_offset, name_size);
+            } else if (kind == Kind::kIp) {
+                ep.ip = raw;
+            } else if (kind == Kind::kCidr) {
+                ep.cidr = raw;
+            }
+        }
     };
 
     struct Canonical {
@@ -202,6 +253,7 @@ private:
     bool hubble_dirty_ = true;  // hubble_ was written since it was last reset
     TimeValue top_time_;  // "time" at the top level: canonical time, envelope or bare-Flow time
     FieldProblem time_problem_;
+    std::array<EndpointCacheEntry, kEndpointCacheSize> endpoint_cache_{};
     // The last RFC 3339 text parsed and its value.
     std::string last_time_text_;
     core::Timestamp last_time_ = core::kUndated;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "io/flow_line_parser.h"
@@ -13,9 +14,9 @@
 namespace netpolgen::io {
 namespace {
 
-// Bytes read from the source at once; the buffer holds one such chunk plus the line carried over.
+// The read buffer: max(kChunkBytes, max_line_bytes + kMinReadBytes), so that a carried-over line
+// of max_line_bytes still leaves room for reads that are not tiny.
 constexpr size_t kChunkBytes = 16u << 20;
-// Room left for reading while a long line is carried over, so reads never become tiny.
 constexpr size_t kMinReadBytes = 1u << 20;
 // A buffer for a small input starts at the input's size, but not below this.
 constexpr size_t kMinBufferBytes = 4096;

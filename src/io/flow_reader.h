@@ -26,9 +26,10 @@
 //              identities 2, 9, 10), kInternal (reserved:host, remote-node, kube-apiserver, …,
 //              identities 1, 3-8) or kIp (cidr:… labels, or only an address). Only the 5-tuples of
 //              one call are compared: both observation points must be in the same input.
-// Limits: lines longer than max_line_bytes are invalid and never held whole; memory is a read
-// buffer of about 16 MiB (+ max_line_bytes) and a bounded dedupe table, whatever the input size.
-// Values the decoder never looks at are not validated (simdjson On-Demand).
+// Limits: lines longer than max_line_bytes are invalid and never held whole; memory is one read
+// buffer of max(16 MiB, max_line_bytes + 1 MiB) (less for a smaller file), the parser's buffers
+// (proportional to the longest line) and a dedupe table of at most 2^20 entries, whatever the
+// input size. Values the decoder never looks at are not validated (simdjson On-Demand).
 #pragma once
 
 #include <cstdint>

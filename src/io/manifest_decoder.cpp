@@ -33,6 +33,10 @@ constexpr size_t kMaxShownBytes = 80;  // of a value quoted in a message
 constexpr std::string_view kPortRange = "must be between 1 and 65535, inclusive";
 constexpr std::string_view kBadCidr =
     "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+// field.NotSupported lists values in the order the validator passes them: sorted for container and
+// Service ports (sets.List), as written in ValidateNetworkPolicyPort for NetworkPolicy ports.
+constexpr std::string_view kSortedProtocols = "\"SCTP\", \"TCP\", \"UDP\"";
+constexpr std::string_view kPolicyProtocols = "\"TCP\", \"UDP\", \"SCTP\"";
 
 // ---------------------------------------------------------------------------------------------
 // Kinds and groups
@@ -342,7 +346,11 @@ std::string shortText(std::string_view text) {
 }
 
 std::string quotedText(std::string_view text) {
-    return "\"" + shortText(text) + "\"";
+    // Appended piecewise: `"\"" + s + "\""` trips g++ 12's false -Wrestrict at -O3.
+    std::string out = "\"";
+    out += shortText(text);
+    out += '"';
+    return out;
 }
 
 // A node's value as the API server prints it in "Invalid value: …": strings quoted.
@@ -369,6 +377,8 @@ struct ObjectContext {
     std::string name;
     uint32_t line = 0;  // of the object's start
     std::optional<std::string> error;
+    bool lenient_ports = false;                    // ManifestOptions::lenient_ports
+    std::vector<std::string>* warnings = nullptr;  // where lenient_ports reports what it drops
 
     std::string describe() const {
         std::string out = kind.empty() ? "object" : shortText(kind);
@@ -580,14 +590,19 @@ bool validPort(int64_t n) {
 
 // IANA_SVC_NAME (RFC 6335), the API server's IsValidPortName: the first problem, or nothing.
 std::optional<std::string> portNameProblem(std::string_view name) {
+    constexpr std::string_view kCharset =
+        "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
     if (name.size() > 15) {
         return "must be no more than 15 characters";
+    }
+    if (name.empty()) {
+        return std::string(kCharset);  // the charset regexp needs one character
     }
     bool letter = false;
     for (char ch : name) {
         const bool lower = ch >= 'a' && ch <= 'z';
         if (!lower && !(ch >= '0' && ch <= '9') && ch != '-') {
-            return "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
+            return std::string(kCharset);
         }
         letter = letter || lower;
     }
@@ -608,7 +623,8 @@ bool protocolField(ObjectContext& c,
                    const SourceNode& parent,
                    std::string_view path,
                    core::Protocol& out,
-                   bool* set) {
+                   bool* set,
+                   std::string_view supported = kSortedProtocols) {
     const SourceNode* n = present(parent, "protocol");
     if (n == nullptr) {
         return true;
@@ -627,7 +643,7 @@ bool protocolField(ObjectContext& c,
         return c.fail(*n,
                       path,
                       "Unsupported value: " + quotedText(text) +
-                          ": supported values: \"SCTP\", \"TCP\", \"UDP\"");
+                          ": supported values: " + std::string(supported));
     }
     if (set != nullptr) {
         *set = true;
@@ -869,13 +885,19 @@ bool decodeContainerPorts(ObjectContext& c,
             for (size_t j = 0; j < ports->children.size(); ++j) {
                 const std::string jpath = indexed(ppath, j);
                 core::ContainerPort cp;
-                if (!decodeContainerPort(c, ports->children[j], jpath, cp)) {
-                    return false;
+                bool ok = decodeContainerPort(c, ports->children[j], jpath, cp);
+                if (ok && !cp.name.empty() && !names.insert(cp.name).second) {
+                    ok = c.fail(*present(ports->children[j], "name"),
+                                child(jpath, "name"),
+                                "Duplicate value: " + quotedText(cp.name));
                 }
-                if (!cp.name.empty() && !names.insert(cp.name).second) {
-                    return c.fail(*present(ports->children[j], "name"),
-                                  child(jpath, "name"),
-                                  "Duplicate value: " + quotedText(cp.name));
+                if (!ok) {
+                    if (!c.lenient_ports || c.warnings == nullptr) {
+                        return false;
+                    }
+                    c.warnings->push_back(c.message() + " (container port dropped)");
+                    c.error.reset();
+                    continue;
                 }
                 out.push_back(std::move(cp));
             }
@@ -1367,6 +1389,36 @@ bool decodeRoute(ObjectContext& c, const SourceNode& obj, core::Route& out) {
 // ---------------------------------------------------------------------------------------------
 // NetworkPolicy (docs/networkpolicy-semantics.md §1; the API server's ValidateNetworkPolicy)
 
+// Why core::Cidr::parse refused `text`, in the API server's words. IPv4 octets with leading zeros
+// ("010.0.0.0/8") are refused with strict validation's message (legacy validation read them as
+// decimal; netip and current servers reject them).
+std::string cidrProblem(std::string_view text) {
+    const size_t slash = text.find('/');
+    const std::string_view ip = text.substr(0, slash);
+    if (slash != std::string_view::npos && ip.find(':') == std::string_view::npos) {
+        std::string stripped;
+        size_t start = 0;
+        while (start <= ip.size()) {
+            size_t dot = ip.find('.', start);
+            std::string_view octet =
+                ip.substr(start, dot == std::string_view::npos ? dot : dot - start);
+            while (octet.size() > 1 && octet.front() == '0') {
+                octet.remove_prefix(1);
+            }
+            stripped += std::string(octet);
+            if (dot == std::string_view::npos) {
+                break;
+            }
+            stripped += '.';
+            start = dot + 1;
+        }
+        if (stripped != ip && core::Cidr::parse(stripped + std::string(text.substr(slash)))) {
+            return "must not have leading 0s in IP or prefix length";
+        }
+    }
+    return std::string(kBadCidr);
+}
+
 bool decodeIpBlock(ObjectContext& c,
                    const SourceNode& n,
                    std::string_view path,
@@ -1385,7 +1437,7 @@ bool decodeIpBlock(ObjectContext& c,
     if (!cidr) {
         return c.fail(*present(n, "cidr"),
                       cidr_path,
-                      "Invalid value: " + quotedText(out.cidr) + ": " + std::string(kBadCidr));
+                      "Invalid value: " + quotedText(out.cidr) + ": " + cidrProblem(out.cidr));
     }
     const bool cidr_v6 = out.cidr.find(':') != std::string::npos;
     const SourceNode* except = nullptr;
@@ -1406,7 +1458,7 @@ bool decodeIpBlock(ObjectContext& c,
         auto inner = core::Cidr::parse(text);
         if (!inner) {
             return c.fail(
-                item, ipath, "Invalid value: " + quotedText(text) + ": " + std::string(kBadCidr));
+                item, ipath, "Invalid value: " + quotedText(text) + ": " + cidrProblem(text));
         }
         const bool inner_v6 = text.find(':') != std::string::npos;
         if (inner_v6 != cidr_v6 || !cidr->containsCidr(*inner) ||
@@ -1470,7 +1522,8 @@ bool decodePolicyPort(ObjectContext& c,
     if (!n.isMapping()) {
         return typeError(c, n, path, "map");
     }
-    if (!protocolField(c, n, child(path, "protocol"), out.protocol, &out.protocol_set)) {
+    if (!protocolField(
+            c, n, child(path, "protocol"), out.protocol, &out.protocol_set, kPolicyProtocols)) {
         return false;
     }
     const SourceNode* port = present(n, "port");
@@ -1488,31 +1541,33 @@ bool decodePolicyPort(ObjectContext& c,
                                   std::string(kPortRange));
             }
             out.port = core::PortValue{static_cast<uint32_t>(value.number), {}};
-        } else {
-            if (auto problem = portNameProblem(value.name)) {
-                return c.fail(
-                    *port, port_path, "Invalid value: " + quotedText(value.name) + ": " + *problem);
-            }
-            out.port = core::PortValue{0, value.name};
         }
     }
     const SourceNode* end = present(n, "endPort");
-    if (end == nullptr) {
-        return true;
-    }
     const std::string end_path = child(path, "endPort");
     int64_t end_port = 0;
-    if (!intValue(c, *end, end_path, end_port)) {
+    if (end != nullptr && !intValue(c, *end, end_path, end_port)) {
         return false;
     }
     const std::string shown_end = "Invalid value: " + std::to_string(end_port) + ": ";
+    if (port != nullptr && !value.numeric) {
+        // The API server checks endPort before the name.
+        if (end != nullptr) {
+            return c.fail(
+                *end, end_path, shown_end + "may not be specified when `port` is non-numeric");
+        }
+        if (auto problem = portNameProblem(value.name)) {
+            return c.fail(
+                *port, port_path, "Invalid value: " + quotedText(value.name) + ": " + *problem);
+        }
+        out.port = core::PortValue{0, value.name};
+    }
+    if (end == nullptr) {
+        return true;
+    }
     if (port == nullptr) {
         return c.fail(
             *end, end_path, shown_end + "may not be specified when `port` is not specified");
-    }
-    if (!value.numeric) {
-        return c.fail(
-            *end, end_path, shown_end + "may not be specified when `port` is non-numeric");
     }
     if (end_port < value.number) {
         return c.fail(*end, end_path, shown_end + "must be greater than or equal to `port`");
@@ -1549,20 +1604,7 @@ bool decodeRules(ObjectContext& c,
         if (!item.isMapping()) {
             return typeError(c, item, rpath, "map");
         }
-        const SourceNode* peers = nullptr;
-        const std::string peers_path = child(rpath, peers_key);
-        if (!listField(c, item, peers_key, peers_path, peers)) {
-            return false;
-        }
-        if (peers != nullptr) {
-            for (size_t j = 0; j < peers->children.size(); ++j) {
-                core::PolicyPeer peer;
-                if (!decodePeer(c, peers->children[j], indexed(peers_path, j), peer)) {
-                    return false;
-                }
-                rule.peers.push_back(std::move(peer));
-            }
-        }
+        // Ports first: the API server validates them before the peers.
         const SourceNode* ports = nullptr;
         const std::string ports_path = child(rpath, "ports");
         if (!listField(c, item, "ports", ports_path, ports)) {
@@ -1575,6 +1617,20 @@ bool decodeRules(ObjectContext& c,
                     return false;
                 }
                 rule.ports.push_back(std::move(port));
+            }
+        }
+        const SourceNode* peers = nullptr;
+        const std::string peers_path = child(rpath, peers_key);
+        if (!listField(c, item, peers_key, peers_path, peers)) {
+            return false;
+        }
+        if (peers != nullptr) {
+            for (size_t j = 0; j < peers->children.size(); ++j) {
+                core::PolicyPeer peer;
+                if (!decodePeer(c, peers->children[j], indexed(peers_path, j), peer)) {
+                    return false;
+                }
+                rule.peers.push_back(std::move(peer));
             }
         }
         out.push_back(std::move(rule));
@@ -1613,7 +1669,7 @@ bool decodePolicyTypes(ObjectContext& c, const SourceNode& n, std::vector<core::
             return c.fail(item,
                           indexed(path, i),
                           "Unsupported value: " + quotedText(text) +
-                              ": supported values: \"Egress\", \"Ingress\"");
+                              ": supported values: \"Ingress\", \"Egress\"");
         }
     }
     return true;
@@ -1640,14 +1696,14 @@ bool decodePolicy(ObjectContext& c, const SourceNode& obj, core::NetworkPolicy& 
             return false;
         }
     }
-    if (const SourceNode* types = present(*spec, "policyTypes")) {
-        if (!decodePolicyTypes(c, *types, out.policy_types)) {
-            return false;
-        }
-    }
     out.has_egress_key = spec->find("egress") != nullptr;
-    return decodeRules(c, *spec, "ingress", "from", out.ingress) &&
-           decodeRules(c, *spec, "egress", "to", out.egress);
+    if (!decodeRules(c, *spec, "ingress", "from", out.ingress) ||
+        !decodeRules(c, *spec, "egress", "to", out.egress)) {
+        return false;
+    }
+    // policyTypes last, as ValidateNetworkPolicySpec checks them.
+    const SourceNode* types = present(*spec, "policyTypes");
+    return types == nullptr || decodePolicyTypes(c, *types, out.policy_types);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1764,6 +1820,8 @@ public:
             stack.pop_back();
             std::vector<Pending> items;
             ObjectContext c{name_, {}, {}, {}, 0, std::nullopt};
+            c.lenient_ports = options_.lenient_ports;
+            c.warnings = &stats_.warnings;
             if (!decodeObject(c, *p.node, p.kind, p.api_version, items)) {
                 if (!invalid(c.message())) {
                     return false;
@@ -2058,29 +2116,38 @@ core::Status decodeManifests(std::string_view text,
     return {};
 }
 
-core::Status loadManifests(const std::string& path,
-                           const ManifestOptions& options,
-                           core::ClusterObjects& out,
-                           ManifestStats& stats) {
+core::Result<std::vector<std::string>> manifestFiles(const std::string& path) {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
     if (ec) {
         return Error{"cannot read " + path + ": " + ec.message()};
     }
-    std::vector<std::string> files;
-    if (std::filesystem::is_directory(status)) {
-        auto listed = listManifestFiles(path);
-        if (!listed) {
-            return Error{listed.error()};
-        }
-        if (listed->empty()) {
-            return Error{"no .yaml, .yml or .json files in " + path};
-        }
-        files = std::move(*listed);
-    } else {
-        files.push_back(path);
+    if (!std::filesystem::is_directory(status)) {
+        return std::vector<std::string>{path};
     }
-    for (const std::string& file : files) {
+    auto listed = listManifestFiles(path);
+    if (!listed) {
+        return Error{listed.error()};
+    }
+    if (listed->empty()) {
+        return Error{"no .yaml, .yml or .json files in " + path};
+    }
+    return listed;
+}
+
+core::Result<std::string> readManifestFile(const std::string& path) {
+    return readFile(path);
+}
+
+core::Status loadManifests(const std::string& path,
+                           const ManifestOptions& options,
+                           core::ClusterObjects& out,
+                           ManifestStats& stats) {
+    auto files = manifestFiles(path);
+    if (!files) {
+        return Error{files.error()};
+    }
+    for (const std::string& file : *files) {
         auto text = readFile(file);
         if (!text) {
             return Error{text.error()};

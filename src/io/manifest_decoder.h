@@ -61,6 +61,10 @@ namespace netpolgen::io {
 struct ManifestOptions {
     // Count an invalid object (or an unparsable file) and go on, instead of failing on the first.
     bool skip_invalid = false;
+    // Drop an invalid container port entry (e.g. `containerport:` misspelled, so no number) with a
+    // warning instead of failing its object. For third-party test data only: the API server
+    // rejects such objects.
+    bool lenient_ports = false;
 };
 
 struct ManifestStats {
@@ -83,6 +87,15 @@ core::Status decodeManifests(std::string_view text,
                              const ManifestOptions& options,
                              core::ClusterObjects& out,
                              ManifestStats& stats);
+
+// The files loadManifests reads for `path`: the path itself, or the .yaml, .yml and .json files
+// below a directory, sorted. Errors: "cannot read PATH: reason", "no .yaml, .yml or .json files in
+// DIR".
+core::Result<std::vector<std::string>> manifestFiles(const std::string& path);
+
+// The text of one file, read as loadManifests does: regular files only, at most 256 MiB.
+// Errors: "cannot read PATH: reason".
+core::Result<std::string> readManifestFile(const std::string& path);
 
 // A file, or a directory read recursively (files ending .yaml .yml .json, sorted by path for
 // determinism). Errors: "cannot read PATH: reason", "no .yaml, .yml or .json files in DIR", and

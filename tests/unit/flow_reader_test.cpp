@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -170,6 +169,35 @@ TEST(FlowReaderCanonical, ReadsEveryEndpointKind) {
     EXPECT_EQ(r.stats.lines, 6u);
     EXPECT_EQ(r.stats.flows, 6u);
     EXPECT_EQ(r.stats.invalid, 0u);
+}
+
+TEST(FlowReaderCanonical, RepeatedEndpointsDecodeTheSame) {
+    // The second occurrence of each text is served from the decoder's cache of valid endpoints.
+    const std::string lines = R"({"src":"shop/Deployment/frontend","dst":"10.1.2.3","port":1}
+{"src":"203.0.113.0/24","dst":"internet","port":2}
+{"src":"payments/api-gateway","dst":"internal","port":3}
+)";
+    auto r = readText(lines + lines + R"({"src":"","dst":"internet"})" + "\n", skipInvalid());
+    ASSERT_TRUE(r.status.ok()) << r.status.error();
+    ASSERT_EQ(r.flows.size(), 6u);
+    for (size_t i = 0; i < 3; ++i) {
+        const OwnedFlow& a = r.flows[i];
+        const OwnedFlow& b = r.flows[i + 3];
+        for (const auto& [x, y] : {std::pair{&a.src, &b.src}, std::pair{&a.dst, &b.dst}}) {
+            EXPECT_EQ(x->kind, y->kind) << i;
+            EXPECT_EQ(x->ns, y->ns) << i;
+            EXPECT_EQ(x->name, y->name) << i;
+            EXPECT_EQ(x->workload_kind, y->workload_kind) << i;
+            EXPECT_EQ(x->ip, y->ip) << i;
+            EXPECT_EQ(x->cidr, y->cidr) << i;
+        }
+    }
+    EXPECT_EQ(r.flows[3].src.workload_kind, "Deployment");
+    EXPECT_EQ(r.flows[3].src.name, "frontend");
+    EXPECT_EQ(r.flows[3].dst.ip, "10.1.2.3");
+    EXPECT_EQ(r.flows[4].src.cidr, "203.0.113.0/24");
+    EXPECT_EQ(r.flows[5].src.ns, "payments");
+    EXPECT_EQ(r.stats.invalid, 1u);  // the empty src
 }
 
 TEST(FlowReaderCanonical, AppliesDefaults) {

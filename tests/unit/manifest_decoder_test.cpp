@@ -945,7 +945,7 @@ TEST(ManifestDecoder, PolicyPortValidation) {
               "must be between 1 and 65535, inclusive");
     EXPECT_EQ(errorOf(policyWith(head + "    - {protocol: ICMP, port: 80}\n")),
               "t.yaml:8: NetworkPolicy shop/np: spec.ingress[0].ports[0].protocol: Unsupported "
-              "value: \"ICMP\": supported values: \"SCTP\", \"TCP\", \"UDP\"");
+              "value: \"ICMP\": supported values: \"TCP\", \"UDP\", \"SCTP\"");
     EXPECT_EQ(
         errorOf(policyWith(head + "    - {endPort: 90}\n")),
         "t.yaml:8: NetworkPolicy shop/np: spec.ingress[0].ports[0].endPort: Invalid value: 90: "
@@ -978,13 +978,48 @@ TEST(ManifestDecoder, PolicyPortValidation) {
               "expected integer or string, got bool true");
     EXPECT_EQ(errorOf(policyWith("  egress:\n  - ports:\n    - {port: 53, protocol: udp}\n")),
               "t.yaml:8: NetworkPolicy shop/np: spec.egress[0].ports[0].protocol: Unsupported "
-              "value: \"udp\": supported values: \"SCTP\", \"TCP\", \"UDP\"");
+              "value: \"udp\": supported values: \"TCP\", \"UDP\", \"SCTP\"");
+}
+
+TEST(ManifestDecoder, PolicyValidationFollowsTheApiServersOrderAndWording) {
+    const std::string head = "  ingress:\n  - ports:\n";
+    // An empty name fails IsValidPortName's charset check first.
+    EXPECT_EQ(errorOf(policyWith(head + "    - {port: \"\"}\n")),
+              "t.yaml:8: NetworkPolicy shop/np: spec.ingress[0].ports[0].port: Invalid value: "
+              "\"\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+    // endPort on a named port is reported before the name itself.
+    EXPECT_EQ(
+        errorOf(policyWith(head + "    - {port: Bad_Name, endPort: 90}\n")),
+        "t.yaml:8: NetworkPolicy shop/np: spec.ingress[0].ports[0].endPort: Invalid value: 90: "
+        "may not be specified when `port` is non-numeric");
+    // Ports are validated before peers, rules before policyTypes.
+    EXPECT_EQ(errorOf(policyWith("  ingress:\n  - from: [{}]\n    ports: [{port: 0}]\n")),
+              "t.yaml:8: NetworkPolicy shop/np: spec.ingress[0].ports[0].port: Invalid value: 0: "
+              "must be between 1 and 65535, inclusive");
+    EXPECT_EQ(errorOf(policyWith("  policyTypes: [Bad]\n  ingress: [{from: [{}]}]\n")),
+              "t.yaml:7: NetworkPolicy shop/np: spec.ingress[0].from[0]: Required value: must "
+              "specify a peer");
+    // Leading zeros: strict validation's message.
+    EXPECT_EQ(errorOf(policyWith("  ingress:\n  - from:\n    - ipBlock: {cidr: 010.0.0.0/8}\n")),
+              "t.yaml:8: NetworkPolicy shop/np: spec.ingress[0].from[0].ipBlock.cidr: Invalid "
+              "value: \"010.0.0.0/8\": must not have leading 0s in IP or prefix length");
+    EXPECT_EQ(errorOf(policyWith("  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.300/8}\n")),
+              "t.yaml:8: NetworkPolicy shop/np: spec.ingress[0].from[0].ipBlock.cidr: Invalid "
+              "value: \"10.0.0.300/8\": must be a valid CIDR value, (e.g. 10.9.8.0/24 or "
+              "2001:db8::/64)");
+    // Defaults rather than errors: no protocol is TCP, no policyTypes is [Ingress].
+    Decoded d = decode(policyWith(head + "    - {port: 53}\n"));
+    ASSERT_TRUE(d.status.ok()) << d.status.error();
+    EXPECT_EQ(d.objects.policies[0].policy.ingress[0].ports[0].protocol, Protocol::kTcp);
+    EXPECT_FALSE(d.objects.policies[0].policy.ingress[0].ports[0].protocol_set);
+    EXPECT_TRUE(d.objects.policies[0].policy.affectsIngress());
+    EXPECT_FALSE(d.objects.policies[0].policy.affectsEgress());
 }
 
 TEST(ManifestDecoder, PolicyTypesValidation) {
     EXPECT_EQ(errorOf(policyWith("  policyTypes: [Ingress, Egres]\n")),
               "t.yaml:6: NetworkPolicy shop/np: spec.policyTypes[1]: Unsupported value: \"Egres\": "
-              "supported values: \"Egress\", \"Ingress\"");
+              "supported values: \"Ingress\", \"Egress\"");
     EXPECT_EQ(errorOf(policyWith("  policyTypes: [Ingress, Egress, Ingress]\n")),
               "t.yaml:6: NetworkPolicy shop/np: spec.policyTypes: Invalid value: [\"Ingress\", "
               "\"Egress\", \"Ingress\"]: may not specify more than two policyTypes");

@@ -1,0 +1,181 @@
+// Connectivity: every allowed connection between the workloads of a cluster and the outside world
+// under a set of NetworkPolicies (docs/networkpolicy-semantics.md), in the conventions of
+// netpol-analyzer / `roxctl netpol connectivity map` (see
+// ../shared/conformance/netpol-analyzer/README.md).
+//
+// External addresses are IPv4 ranges ("atoms") cut at every ipBlock and except boundary: ranges
+// used as sources come from ingress rules, ranges used as destinations from egress rules (of every
+// policy given, whatever its policyTypes, as netpol-analyzer does). Without any IPv4 ipBlock on a
+// side, that side has the single atom 0.0.0.0-255.255.255.255. IPv6 ipBlocks make no atoms.
+// A workload is never listed with itself. Cost grows with distinct label sets and policies, not
+// with pods squared: workloads with identical (namespace, labels, ports) are evaluated once.
+//
+//   auto conns = computeConnectivity(cluster, policies, {});
+//   for (const auto& c : conns) print(c.src, c.dst, c.conns.toString());
+//
+// For big clusters, ConnectivityMap keeps the result per class pair and enumerates it without
+// materialising one ConnectionSet per workload pair:
+//
+//   ConnectivityMap map(cluster, policies, {});
+//   map.forEachAllowed([](const auto& src, const auto& dst, const ConnectionSet& conns) { … });
+//
+// Workload granularity (netpol-analyzer's): all pods of a workload share its pod-template labels
+// and container ports. With ipblock_matches_pods, a workload matches an ipBlock when every one of
+// its known pod IPs (at least one) lies in the block: a reported connection then holds for every
+// pod. Workloads without known pod IPs (manifests rather than live pods) never match an ipBlock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/cluster.h"
+#include "core/connection_set.h"
+#include "core/network_policy.h"
+
+namespace netpolgen::core {
+
+struct ConnectivityPeer {
+    enum class Kind : uint8_t { kWorkload, kExternal };
+    Kind kind = Kind::kWorkload;
+    size_t workload = 0;    // kWorkload: index into Cluster::workloads
+    uint32_t first_ip = 0;  // kExternal: IPv4 range [first_ip, last_ip]
+    uint32_t last_ip = 0;
+
+    auto operator<=>(const ConnectivityPeer&) const = default;
+};
+
+struct AllowedConnection {
+    ConnectivityPeer src;
+    ConnectivityPeer dst;
+    ConnectionSet conns;  // never empty
+};
+
+struct ConnectivityOptions {
+    // Upstream Kubernetes: an ipBlock matches pod IPs too. netpol-analyzer: false.
+    bool ipblock_matches_pods = true;
+};
+
+// The computed connectivity of one cluster under one set of policies. Holds references to neither
+// the cluster nor the policies: both may go away after construction.
+//
+// Memory: O(C² + P·(C + A)) 32-bit ids, C = workload classes (distinct namespace, pod labels,
+// container ports, ipBlock matches), P = distinct rule sets selecting a class, A = External atoms.
+class ConnectivityMap {
+public:
+    ConnectivityMap(const Cluster& cluster,
+                    const std::vector<const NetworkPolicy*>& policies,
+                    const ConnectivityOptions& options);
+    ~ConnectivityMap();
+    ConnectivityMap(ConnectivityMap&&) noexcept;
+    ConnectivityMap& operator=(ConnectivityMap&&) noexcept;
+
+    // Every peer that can be a source: all workloads and the ingress atoms; likewise destinations
+    // (all workloads and the egress atoms). Both sorted by printed name (byte order).
+    const std::vector<ConnectivityPeer>& sources() const;
+    const std::vector<ConnectivityPeer>& destinations() const;
+    // peerName() of a source or destination, computed once.
+    const std::string& name(const ConnectivityPeer& peer) const;
+
+    // What src may open to dst: egress of src AND ingress of dst. Empty for a workload with
+    // itself, for two External peers, and for an External peer that is not an atom of its side.
+    const ConnectionSet& allowed(const ConnectivityPeer& src, const ConnectivityPeer& dst) const;
+
+    using Visitor = std::function<void(
+        const ConnectivityPeer& src, const ConnectivityPeer& dst, const ConnectionSet& conns)>;
+    // Calls `visit` for every non-empty allowed connection, sorted by (src name, dst name).
+    void forEachAllowed(const Visitor& visit) const;
+    // The number of connections forEachAllowed would visit, counted per class pair (O(C²), not
+    // per workload pair).
+    size_t countAllowed() const;
+
+    // Whether a policy selects the workload for that direction (else it is not isolated).
+    bool isolated(size_t workload, PolicyType direction) const;
+
+    // Sizes, for reports and benchmarks.
+    size_t classCount() const;
+    size_t workloadClass(size_t workload) const;
+    size_t ingressAtomCount() const;
+    size_t egressAtomCount() const;
+    size_t distinctConnectionSets() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Allowed connections, sorted by (src, dst) in the order of their printed names.
+std::vector<AllowedConnection> computeConnectivity(
+    const Cluster& cluster,
+    const std::vector<const NetworkPolicy*>& policies,
+    const ConnectivityOptions& options);
+
+// "ns/name[Kind]" or "a.b.c.d-e.f.g.h[External]".
+std::string peerName(const Cluster& cluster, const ConnectivityPeer& peer);
+
+// ---- Exposure analysis (netpol-analyzer `list --exposure`) -------------------------------------
+//
+// Which peers that are *not* in the manifests a workload may reach or be reached from, inferred
+// from the selectors of the rules that apply to it:
+// - a direction no policy selects the workload for is "not protected": exposed to the entire
+//   cluster with all connections;
+// - a protected direction is exposed to the entire cluster with the union of its rules whose peer
+//   list is empty or has a peer `namespaceSelector: {}` (pod selector absent or empty);
+// - every other selector peer of a rule (namespaceSelector and/or podSelector; no namespaceSelector
+//   means the policy's namespace) is a "representative peer": a pod that might exist. The workload
+//   is exposed to it with the union of the rules that select it fully (same requirements, or an
+//   empty selector), unless that adds nothing to the entire-cluster exposure. A representative
+//   peer with matchLabels only (no matchExpressions), a non-empty namespace and a non-empty pod
+//   selector is dropped when an existing workload matches it: it is that workload.
+// Named ports towards a representative peer (egress) cannot be resolved and stay names.
+// Connections with External ranges are part of the connectivity map, not of this result.
+
+// A connection set plus port names that could not be resolved (egress to a peer that is not in
+// the manifests): "TCP 80,http".
+struct ExposureConnections {
+    ConnectionSet conns;
+    std::vector<std::pair<Protocol, std::string>> named_ports;  // sorted, unique
+
+    bool empty() const { return conns.empty() && named_ports.empty(); }
+    void unite(const ExposureConnections& other);
+    // True when every port and name of this set is in `other`.
+    bool containedIn(const ExposureConnections& other) const;
+    // netpol-analyzer's form: "All Connections", or per protocol (SCTP, TCP, UDP) the ranges then
+    // the names: "TCP 8080,http,UDP 53".
+    std::string toString() const;
+};
+
+struct RepresentativePeer {
+    bool entire_cluster = false;
+    // A rule peer without namespaceSelector: {kubernetes.io/metadata.name: <policy namespace>}.
+    LabelSelector namespace_selector;
+    LabelSelector pod_selector;  // empty: all pods
+
+    // "entire-cluster", "<ns>/[all pods]", "<ns>/[pod with {app=x}]",
+    // "[namespace with {{Key:env,Operator:NotIn,Values:[a b],}}]/[all pods]", "[all namespaces]/…".
+    std::string toString() const;
+    auto operator<=>(const RepresentativePeer&) const = default;
+};
+
+struct ExposureEntry {
+    RepresentativePeer peer;
+    ExposureConnections conns;
+};
+
+struct WorkloadExposure {
+    size_t workload = 0;
+    bool ingress_protected = true;
+    bool egress_protected = true;
+    std::vector<ExposureEntry> ingress;  // entire-cluster first, then by peer
+    std::vector<ExposureEntry> egress;
+};
+
+// One entry per workload that is exposed (unprotected in a direction or with an entry), in
+// Cluster::workloads order.
+std::vector<WorkloadExposure> computeExposure(const Cluster& cluster,
+                                              const std::vector<const NetworkPolicy*>& policies);
+
+}  // namespace netpolgen::core
