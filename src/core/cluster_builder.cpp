@@ -167,21 +167,23 @@ Cluster buildCluster(ClusterObjects objects, std::vector<std::string>& warnings)
             attachPod(cluster.workloads[static_cast<size_t>(matched)], pod);
             continue;
         }
-        if (const OwnerRef* owner = controllerOf(pod.owners)) {
+        const OwnerRef* missing = controllerOf(pod.owners);
+        // Only workload kinds group pods: static pods owned by a Node stay standalone.
+        if (missing != nullptr && parseWorkloadKind(missing->kind)) {
             // The owner is not in the snapshot (e.g. `kubectl get pods` only): its pods form a
             // workload of that kind and name, as netpol-analyzer and StackRox both show them.
-            const auto kind = parseWorkloadKind(owner->kind);
-            const WorkloadKey key{pod.ns, owner->kind, owner->name};
+            const auto kind = parseWorkloadKind(missing->kind);
+            const WorkloadKey key{pod.ns, missing->kind, missing->name};
             auto it = synthesized.find(key);
             if (it == synthesized.end()) {
                 Workload w = standalonePod(pod);
                 w.kind = kind.value_or(WorkloadKind::kPod);
-                w.name = kind ? owner->name : pod.name;
+                w.name = kind ? missing->name : pod.name;
                 warnings.push_back(pod.origin + ": pod " + pod.ns + "/" + pod.name + ": its " +
-                                   owner->kind + " " + owner->name +
+                                   missing->kind + " " + missing->name +
                                    " is not in the snapshot and no workload selects the pod; its "
                                    "pods are grouped as " +
-                                   owner->kind + " " + owner->name);
+                                   missing->kind + " " + missing->name);
                 it = synthesized.emplace(key, cluster.workloads.size()).first;
                 cluster.workloads.push_back(std::move(w));
             }

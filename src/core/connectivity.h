@@ -63,7 +63,10 @@ struct ConnectivityOptions {
 // the cluster nor the policies: both may go away after construction.
 //
 // Memory: O(C² + P·(C + A)) 32-bit ids, C = workload classes (distinct namespace, pod labels,
-// container ports, ipBlock matches), P = distinct rule sets selecting a class, A = External atoms.
+// container ports, ipBlock matches), P = distinct rule sets selecting a class, A = External atoms;
+// forEachAllowed adds C × (W + A) bits (at most 256 MiB, else it scans pairs directly).
+// Time: building is about C² plus the postings of every selector; forEachAllowed is
+// C × (W + A) + W × (W + A) / 64 + the allowed pairs; countAllowed is C × (C + A).
 class ConnectivityMap {
 public:
     ConnectivityMap(const Cluster& cluster,
