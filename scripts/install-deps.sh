@@ -31,6 +31,12 @@ python3              3.11.2-1+b1
 python3-jsonschema   4.10.3-1
 zstd                 1.5.4+dfsg2-5
 graphviz             2.42.2-7+deb12u1
+libsqlite3-dev       3.40.1-2+deb12u2
+sqlite3              3.40.1-2+deb12u2
+libpq-dev            15.18-0+deb12u1
+postgresql           15+248+deb12u1
+postgresql-15        15.18-0+deb12u1
+libssl-dev           3.0.19-1~deb12u2
 "
 
 missing=()

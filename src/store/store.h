@@ -1,0 +1,161 @@
+// Store: where netpolgen keeps what outlives one command — observed traffic aggregated by day,
+// cluster snapshots, and the history of applied modifications with their undo.
+//
+// One interface, two backends with one schema: SQLite (default, a file) and PostgreSQL (teams,
+// `postgresql://…`). Every write is one transaction, so a process killed at any moment leaves either
+// all of an ingest or apply or none of it.
+//
+// Entities are stored by name, not by the dense ids of one cluster snapshot, because workloads come
+// and go between snapshots: "internet", "internal", or "ns/Kind/name" (see entity_key.h).
+//
+//   auto store = openStore("netpolgen.db");            // or "postgresql://user@host/db"
+//   if (!store) return Error{store.error()};
+//   auto outcome = (*store)->ingest(batch);            // kStored or kAlreadyIngested
+//   auto edges = (*store)->loadEdges({.cluster = "prod", .window = {.since = t}});
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/flow.h"
+#include "core/flow_aggregator.h"
+#include "core/protocol.h"
+#include "core/result.h"
+
+namespace netpolgen::store {
+
+// Flows are bucketed by UTC day: day = floor(time / 86400). Undated flows (StackRox's "still
+// active") go to kUndatedDay and are part of every time window; prune never removes them.
+inline constexpr int64_t kSecondsPerDay = 86400;
+inline constexpr int64_t kUndatedDay = INT64_MIN;
+int64_t dayOf(core::Timestamp time);  // kUndatedDay for core::kUndated
+
+// One aggregated edge. src/dst index the entity names of the batch or result that holds it.
+struct EdgeRow {
+    uint32_t src = 0;
+    uint32_t dst = 0;
+    uint32_t port = 0;
+    core::Protocol protocol = core::Protocol::kTcp;
+    uint64_t count = 0;
+    core::Timestamp first_seen = core::kUndated;  // within the bucket (ingest) or window (load)
+    core::Timestamp last_seen = core::kUndated;
+};
+
+struct BucketedEdge {
+    int64_t day = kUndatedDay;
+    EdgeRow edge;
+};
+
+// What one `netpolgen ingest` read. The digest (hex SHA-256 of the input bytes) makes ingesting
+// the same input twice a no-op.
+struct IngestRecord {
+    std::string cluster;
+    std::string digest;
+    std::string source;  // path as given, "-" for stdin
+    uint64_t bytes = 0;
+    uint64_t lines = 0;
+    uint64_t flows = 0;  // sum of the counts of `edges`: checked by the consistency test
+    core::Timestamp ingested_at = 0;
+};
+
+struct IngestBatch {
+    IngestRecord record;
+    std::vector<std::string> entities;  // names; EdgeRow::src/dst index this
+    std::vector<BucketedEdge> edges;    // at most one row per (day, src, dst, port, protocol)
+};
+
+enum class IngestOutcome { kStored, kAlreadyIngested };
+
+struct EdgeQuery {
+    std::string cluster;
+    core::TimeWindow window;  // both open: everything stored
+};
+
+// Edges of a window, merged over days: one row per (src, dst, port, protocol).
+//
+// Membership is exact to the second for --since alone (an edge is in when its last flow of the
+// first day is at or after `since`) and for --until alone (first flow of the last day at or before
+// `until`); count, first and last seen are exact to the day (whole days at the window's ends).
+struct EdgeSet {
+    std::vector<std::string> entities;
+    std::vector<EdgeRow> edges;
+};
+
+struct PruneResult {
+    uint64_t buckets_removed = 0;  // (day, edge) rows
+    uint64_t flows_removed = 0;    // sum of their counts
+};
+
+// A cluster snapshot: the manifest files as read, so they decode again with their own line numbers.
+struct SnapshotFile {
+    std::string path;
+    std::string content;
+};
+
+struct Snapshot {
+    int64_t id = 0;  // assigned by the store
+    std::string cluster;
+    core::Timestamp taken_at = 0;
+    std::vector<SnapshotFile> files;
+};
+
+// One applied modification and the modification that undoes it (docs/stackrox-generator.md §5).
+struct ApplyRecord {
+    int64_t id = 0;  // assigned by the store, increasing
+    std::string cluster;
+    core::Timestamp applied_at = 0;
+    std::string user;
+    std::string modification_yaml;  // as applied (io::modificationToYaml)
+    std::string undo_yaml;
+    std::string action;                 // "apply" or "revert"
+    std::optional<int64_t> reverts_to;  // revert: the state before this apply id
+    bool via_kubectl = false;           // netpolgen ran kubectl, or only recorded
+};
+
+struct StoreSummary {
+    int schema_version = 0;
+    uint64_t entities = 0;
+    uint64_t edge_buckets = 0;
+    uint64_t flows = 0;
+    uint64_t ingests = 0;
+    uint64_t snapshots = 0;
+    uint64_t applies = 0;
+    std::optional<int64_t> first_day;  // dated buckets only
+    std::optional<int64_t> last_day;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Adds the edges and the record in one transaction, unless this cluster already has an
+    // ingest with the same digest (then nothing changes).
+    virtual core::Result<IngestOutcome> ingest(const IngestBatch& batch) = 0;
+    virtual core::Result<std::vector<IngestRecord>> ingests(const std::string& cluster) = 0;
+    virtual core::Result<EdgeSet> loadEdges(const EdgeQuery& query) = 0;
+    // Removes dated day buckets entirely before `before` (a bucket goes when its whole day does).
+    virtual core::Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) = 0;
+
+    virtual core::Result<int64_t> putSnapshot(const Snapshot& snapshot) = 0;
+    virtual core::Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) = 0;
+
+    virtual core::Result<int64_t> recordApply(const ApplyRecord& record) = 0;
+    // Oldest first.
+    virtual core::Result<std::vector<ApplyRecord>> history(const std::string& cluster) = 0;
+
+    virtual core::Result<StoreSummary> summary() = 0;
+};
+
+// The schema version this build writes. A store with a newer version is refused (never modified);
+// an older one is migrated forward in one transaction.
+inline constexpr int kSchemaVersion = 1;
+
+// `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI.
+// Errors name the location: a file that is not a netpolgen store, a newer schema, an unreachable
+// server, a refused password.
+core::Result<std::unique_ptr<Store>> openStore(const std::string& location);
+
+}  // namespace netpolgen::store
