@@ -38,6 +38,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bench_common.h"
 #include "core/cluster.h"
 #include "core/connectivity.h"
 #include "synth/synthetic_cluster.h"
@@ -51,37 +52,9 @@ constexpr double kTargetSeconds = 10.0;
 constexpr double kTargetRssMiB = 2048.0;
 constexpr size_t kTargetWorkloads = 10000;
 
-double peakRssMiB() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
-}
-
-double cpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-struct Timing {
-    double wall = 1e300;
-    double cpu = 1e300;
-};
-
-Timing bestOf(int repeat, const std::function<void()>& step) {
-    Timing best;
-    for (int i = 0; i < repeat; ++i) {
-        const double cpu_start = cpuSeconds();
-        const auto start = std::chrono::steady_clock::now();
-        step();
-        best.wall = std::min(
-            best.wall,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        best.cpu = std::min(best.cpu, cpuSeconds() - cpu_start);
-    }
-    return best;
-}
+using nb::bestOf;
+using nb::peakRssMiB;
+using nb::Timing;
 
 struct Args {
     std::vector<size_t> workloads = {1000, 10000, 50000};
@@ -92,11 +65,7 @@ struct Args {
     int repeat = 3;
 };
 
-template <typename T>
-bool parseNumber(std::string_view text, T& out) {
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && ptr == text.data() + text.size();
-}
+using nb::parseNumber;
 
 bool parseArgs(int argc, char** argv, Args& args) {
     for (int i = 1; i + 1 < argc; i += 2) {

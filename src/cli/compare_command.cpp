@@ -33,8 +33,9 @@ public:
     CompareReport(const core::Cluster& cluster,
                   const core::PolicyPlan& plan,
                   std::vector<WorkloadComparison> comparisons,
+                  const core::BoundedConnectivityDiff& diff,
                   bool all)
-        : cluster_(cluster), plan_(plan), comparisons_(std::move(comparisons)) {
+        : cluster_(cluster), plan_(plan), comparisons_(std::move(comparisons)), diff_(diff) {
         for (const WorkloadComparison& c : comparisons_) {
             if (all || c.verdict != CompareVerdict::kSame || c.policiesChanged(plan_)) {
                 listed_.push_back(&c);
@@ -47,6 +48,14 @@ public:
                                       comparisons_.size(),
                                       countsText(),
                                       listed_.size());
+        if (diff_.truncated()) {
+            // Verdicts cover every connection; the listings below stop at --diff-limit.
+            out += fmt::format(
+                "Connection changes: {} in all, the first {} listed (--diff-limit 0 "
+                "lists all)\n",
+                diff_.total(),
+                diff_.entries.size());
+        }
         for (const WorkloadComparison* c : listed_) {
             out += fmt::format("\n=== {}: {}\n",
                                workloadName(cluster_, c->workload),
@@ -64,7 +73,10 @@ public:
     }
 
     json toJson() const {
-        json summary = {{"workloads", comparisons_.size()}, {"listed", listed_.size()}};
+        json summary = {{"workloads", comparisons_.size()},
+                        {"listed", listed_.size()},
+                        {"connectionChanges", diff_.total()},
+                        {"connectionChangesListed", diff_.entries.size()}};
         for (CompareVerdict v : kVerdicts) {
             summary[std::string(core::compareVerdictName(v))] = count(v);
         }
@@ -142,6 +154,7 @@ private:
     const core::Cluster& cluster_;
     const core::PolicyPlan& plan_;
     std::vector<WorkloadComparison> comparisons_;
+    const core::BoundedConnectivityDiff& diff_;
     std::vector<const WorkloadComparison*> listed_;
 };
 
@@ -176,7 +189,8 @@ int runCompare(CompareCommandOptions options, std::ostream& out, std::ostream& e
         err << "netpolgen: --format must be txt or json\n";
         return kExitBadInput;
     }
-    options.inputs.flow_paths.clear();  // compare reads no traffic
+    options.inputs.flow_paths.clear();  // compare reads no traffic; --db gives the cluster only
+    options.inputs.flows_from_db = false;
     auto loaded =
         loadAndSimulate(options.inputs, options.modification, {}, options.ipblock_matches_pods);
     if (!loaded) {
@@ -194,6 +208,7 @@ int runCompare(CompareCommandOptions options, std::ostream& out, std::ostream& e
             inputs.cluster,
             sim.plan,
             core::compareWorkloads(inputs.cluster, sim.plan, sim.connectivity),
+            sim.connectivity,
             options.all);
         text = as_json ? report.toJson().dump(2) + "\n" : report.text();
     }

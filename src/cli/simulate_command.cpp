@@ -89,12 +89,24 @@ public:
             return out;
         }
         out += markdown ? "\n## Connectivity diff (ref1: today, ref2: after)\n\n" : "\n";
-        auto formatted = formatConnectivityDiff(sim_.connectivity, markdown ? "md" : "txt");
+        const core::BoundedConnectivityDiff& d = sim_.connectivity;
+        auto formatted = formatConnectivityDiff(d.entries, markdown ? "md" : "txt");
         std::string diff = formatted ? *formatted : formatted.error() + "\n";
         if (diff.empty()) {
             diff = markdown ? "No connection changes.\n" : "Connectivity diff: no changes\n";
         }
         out += diff;
+        if (d.truncated()) {
+            out += fmt::format(
+                "{}… {} more connection changes not listed ({} in all: {} changed, {} added, {} "
+                "removed); --diff-limit 0 lists all\n",
+                markdown ? "\n" : "",
+                d.total() - d.entries.size(),
+                d.total(),
+                d.changed,
+                d.added,
+                d.removed);
+        }
         if (sim_.replay) {
             replayText(*sim_.replay, out, markdown);
         }
@@ -117,14 +129,20 @@ public:
             summary[statusKey(s)] = sim_.plan.count(s);
         }
         json diff = json::array();
-        for (const auto& e : sim_.connectivity) {
+        for (const auto& e : sim_.connectivity.entries) {
             diff.push_back(diffEntryToJson(e));
         }
+        const core::BoundedConnectivityDiff& d = sim_.connectivity;
         json out = {{"valid", sim_.plan.errors.empty()},
                     {"errors", sim_.plan.errors},
                     {"policySummary", std::move(summary)},
                     {"policies", std::move(policies)},
                     {"connectivityDiff", std::move(diff)},
+                    {"connectivityDiffCounts",
+                     {{"changed", d.changed},
+                      {"added", d.added},
+                      {"removed", d.removed},
+                      {"listed", d.entries.size()}}},
                     {"replay", nullptr}};
         if (sim_.replay) {
             out["replay"] = replayJson(*sim_.replay);
@@ -274,7 +292,7 @@ std::string simulationSummary(const SimulatedInputs& in) {
         return out + fmt::format("simulation: {} validation errors\n", sim.plan.errors.size());
     }
     out += fmt::format("simulation: {} connections changed, added or removed\n",
-                       sim.connectivity.size());
+                       sim.connectivity.total());
     if (sim.replay) {
         out += fmt::format(
             "replay: {} edges newly blocked, {} newly allowed, {} blocked in both, {} not "
@@ -333,8 +351,10 @@ void addModificationInputOptions(CLI::App& cmd,
                                  bool& quiet) {
     cmd.add_option("--cluster,-c",
                    inputs.cluster_paths,
-                   "Manifests: YAML/JSON file or directory (repeatable)")
-        ->required();
+                   "Manifests: YAML/JSON file or directory (repeatable); default with --db: the "
+                   "latest stored snapshot");
+    addOptionalDbOption(cmd, inputs.db);
+    addClusterNameOption(cmd, inputs.cluster_name);
     cmd.add_option("--policies",
                    o.policy_paths,
                    "More manifests holding the current NetworkPolicies (repeatable)");
@@ -354,6 +374,10 @@ void addModificationInputOptions(CLI::App& cmd,
     cmd.add_flag("--skip-invalid",
                  inputs.skip_invalid,
                  "Count and skip invalid cluster objects and flow lines instead of failing");
+    cmd.add_option("--diff-limit",
+                   o.diff_limit,
+                   "List at most N connectivity diff entries (0: all); the counts cover all")
+        ->default_str("1000");
     cmd.add_option("--output,-o", output, "Write to FILE (atomically) instead of stdout");
     cmd.add_flag("--quiet,-q", quiet, "No summary on stderr");
 }
@@ -403,8 +427,9 @@ core::Result<std::unique_ptr<SimulatedInputs>> loadAndSimulate(
             return core::Error{st.error()};
         }
     }
-    inputs.cluster_paths.insert(
-        inputs.cluster_paths.end(), options.policy_paths.begin(), options.policy_paths.end());
+    inputs.extra_manifest_paths.insert(inputs.extra_manifest_paths.end(),
+                                       options.policy_paths.begin(),
+                                       options.policy_paths.end());
     auto loaded = loadInputs(inputs);
     if (!loaded) {
         return core::Error{loaded.error()};
@@ -412,7 +437,9 @@ core::Result<std::unique_ptr<SimulatedInputs>> loadAndSimulate(
     out->inputs = std::move(*loaded);
     core::SimulationOptions sim_options;
     sim_options.ipblock_matches_pods = ipblock_matches_pods;
-    const core::FlowGraph* graph = inputs.flow_paths.empty() ? nullptr : &out->inputs->graph;
+    sim_options.diff_limit = options.diff_limit;
+    const bool has_flows = !inputs.flow_paths.empty() || (!inputs.db.empty() && inputs.flows_from_db);
+    const core::FlowGraph* graph = has_flows ? &out->inputs->graph : nullptr;
     out->simulation =
         core::simulate(out->inputs->cluster, out->modification.modification, graph, sim_options);
     return out;
@@ -423,6 +450,7 @@ int runSimulate(SimulateCommandOptions options, std::ostream& out, std::ostream&
         err << "netpolgen: --format must be txt, json or md\n";
         return kExitBadInput;
     }
+    options.inputs.windowed_counts = true;  // the replay lists each edge's flows in the window
     auto loaded = loadAndSimulate(
         options.inputs, options.modification, options.window, options.ipblock_matches_pods);
     if (!loaded) {

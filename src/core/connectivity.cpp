@@ -1109,6 +1109,19 @@ size_t ConnectivityMap::egressAtomCount() const {
     return impl_->atoms[kEgress].size();
 }
 
+uint32_t ConnectivityMap::classPairId(size_t src_class, size_t dst_class) const {
+    return impl_->pair_conn[src_class * impl_->classCount() + dst_class];
+}
+
+std::span<const uint32_t> ConnectivityMap::classRow(size_t src_class) const {
+    const size_t n = impl_->classCount();
+    return {impl_->pair_conn.data() + src_class * n, n};
+}
+
+const ConnectionSet& ConnectivityMap::connectionSet(uint32_t id) const {
+    return impl_->table.get(id);
+}
+
 size_t ConnectivityMap::distinctConnectionSets() const {
     return impl_->table.size();
 }

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,6 +102,13 @@ public:
     // Sizes, for reports and benchmarks.
     size_t classCount() const;
     size_t workloadClass(size_t workload) const;
+    // The connections between two workload classes (a workload with itself is not excluded here)
+    // as an id into this map's table of distinct sets; 0 is the empty set. Ids of two maps are
+    // unrelated: compare the sets, not the ids.
+    uint32_t classPairId(size_t src_class, size_t dst_class) const;
+    // classPairId(src_class, c) for every class c: what walks over many pairs read.
+    std::span<const uint32_t> classRow(size_t src_class) const;
+    const ConnectionSet& connectionSet(uint32_t id) const;
     size_t ingressAtomCount() const;
     size_t egressAtomCount() const;
     size_t distinctConnectionSets() const;

@@ -731,10 +731,10 @@ Simulation simulate(const Cluster& cluster,
     if (options.connectivity_diff) {
         ConnectivityOptions copts;
         copts.ipblock_matches_pods = options.ipblock_matches_pods;
-        const auto conns_before = computeConnectivity(cluster, before, copts);
-        const auto conns_after = computeConnectivity(after_cluster, after, copts);
+        const ConnectivityMap map_before(cluster, before, copts);
+        const ConnectivityMap map_after(after_cluster, after, copts);
         sim.connectivity =
-            computeConnectivityDiff(cluster, conns_before, after_cluster, conns_after, {});
+            diffConnectivityMaps(cluster, map_before, after_cluster, map_after, options.diff_limit);
     }
     if (graph != nullptr) {
         ReplayOptions ropts;
@@ -755,7 +755,7 @@ bool WorkloadComparison::policiesChanged(const PolicyPlan& plan) const {
 
 std::vector<WorkloadComparison> compareWorkloads(const Cluster& cluster,
                                                  const PolicyPlan& plan,
-                                                 const std::vector<ConnectivityDiffEntry>& diff) {
+                                                 const BoundedConnectivityDiff& diff) {
     std::map<std::string, std::vector<size_t>, std::less<>> entries_by_ns;
     for (size_t e = 0; e < plan.policies.size(); ++e) {
         entries_by_ns[plan.policies[e].ref.ns].push_back(e);
@@ -787,7 +787,7 @@ std::vector<WorkloadComparison> compareWorkloads(const Cluster& cluster,
         std::stable_sort(c.existing.begin(), c.existing.end(), by_policy_name);
         std::stable_sort(c.proposed.begin(), c.proposed.end(), by_policy_name);
     }
-    for (const ConnectivityDiffEntry& entry : diff) {
+    for (const ConnectivityDiffEntry& entry : diff.entries) {
         if (entry.type == DiffType::kUnchanged) {
             continue;
         }
@@ -805,12 +805,8 @@ std::vector<WorkloadComparison> compareWorkloads(const Cluster& cluster,
         }
     }
     for (WorkloadComparison& c : out) {
-        bool gained = false;
-        bool lost = false;
-        for (const ConnectivityDiffEntry& e : c.changes) {
-            gained = gained || !e.ref2.subtract(e.ref1).empty();
-            lost = lost || !e.ref1.subtract(e.ref2).empty();
-        }
+        const bool gained = diff.gained[c.workload];
+        const bool lost = diff.lost[c.workload];
         if (gained && lost) {
             c.verdict = CompareVerdict::kDifferent;
         } else if (gained) {

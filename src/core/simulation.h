@@ -26,6 +26,7 @@
 
 #include "core/cluster.h"
 #include "core/connectivity_diff.h"
+#include "core/connectivity_map_diff.h"
 #include "core/flow_graph.h"
 #include "core/generator.h"
 #include "core/network_policy.h"
@@ -144,13 +145,15 @@ ReplayResult replayFlows(const Cluster& before_cluster,
 struct SimulationOptions {
     bool ipblock_matches_pods = true;
     bool connectivity_diff = true;  // compute the before → after connectivity diff
+    size_t diff_limit = 0;          // keep at most this many diff entries (0: all); counts are full
 };
 
 struct Simulation {
     PolicyPlan plan;
     // Empty when the plan has errors. Otherwise the diff of the connectivity before (ref1) and
-    // after (ref2), as computeConnectivityDiff returns it (changed, added, removed).
-    std::vector<ConnectivityDiffEntry> connectivity;
+    // after (ref2): entries as computeConnectivityDiff returns them (changed, added, removed), the
+    // first diff_limit of them, with counts and per-workload flags over all.
+    BoundedConnectivityDiff connectivity;
     std::optional<ReplayResult> replay;  // when a graph was given and the plan has no errors
 };
 
@@ -180,7 +183,7 @@ struct WorkloadComparison {
     std::vector<size_t> existing;
     std::vector<size_t> proposed;
     CompareVerdict verdict = CompareVerdict::kSame;
-    // The diff entries with the workload as source or destination.
+    // The diff entries with the workload as source or destination (of those the diff kept).
     std::vector<ConnectivityDiffEntry> changes;
 
     // True when a policy selecting the workload is added, deleted or modified.
@@ -191,6 +194,6 @@ struct WorkloadComparison {
 // (computed with the same plan).
 std::vector<WorkloadComparison> compareWorkloads(const Cluster& cluster,
                                                  const PolicyPlan& plan,
-                                                 const std::vector<ConnectivityDiffEntry>& diff);
+                                                 const BoundedConnectivityDiff& diff);
 
 }  // namespace netpolgen::core

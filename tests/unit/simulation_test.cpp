@@ -220,7 +220,7 @@ TEST_F(SimulationTest, NothingButThePlanIsComputedWhenItHasErrors) {
     const Simulation sim = simulate(cluster, m, &graph, {});
     EXPECT_EQ(sim.plan.errors.size(), 1u);
     EXPECT_FALSE(sim.replay.has_value());
-    EXPECT_TRUE(sim.connectivity.empty());
+    EXPECT_TRUE(sim.connectivity.entries.empty());
 }
 
 // --- replay ------------------------------------------------------------------------------------
@@ -349,28 +349,29 @@ TEST_F(SimulationTest, ConnectivityDiffBeforeAndAfter) {
     ASSERT_TRUE(sim.plan.errors.empty());
     EXPECT_FALSE(sim.replay.has_value());
     auto find = [&](const std::string& src, const std::string& dst) {
-        return std::find_if(sim.connectivity.begin(), sim.connectivity.end(), [&](const auto& e) {
-            return e.src.name == "shop/" + src + "[Deployment]" &&
-                   e.dst.name == "shop/" + dst + "[Deployment]";
-        });
+        return std::find_if(
+            sim.connectivity.entries.begin(), sim.connectivity.entries.end(), [&](const auto& e) {
+                return e.src.name == "shop/" + src + "[Deployment]" &&
+                       e.dst.name == "shop/" + dst + "[Deployment]";
+            });
     };
     auto fe_be = find("frontend", "backend");
-    ASSERT_NE(fe_be, sim.connectivity.end());
+    ASSERT_NE(fe_be, sim.connectivity.entries.end());
     EXPECT_EQ(fe_be->type, DiffType::kChanged);
     EXPECT_TRUE(fe_be->ref1.isAll());
     EXPECT_EQ(fe_be->ref2.toString(), "TCP 8080");
     auto be_db = find("backend", "db");
-    ASSERT_NE(be_db, sim.connectivity.end());
+    ASSERT_NE(be_db, sim.connectivity.entries.end());
     EXPECT_EQ(be_db->type, DiffType::kChanged);
     EXPECT_EQ(be_db->ref1.toString(), "TCP 5432");
     EXPECT_TRUE(be_db->ref2.isAll());
     auto fe_db = find("frontend", "db");
-    ASSERT_NE(fe_db, sim.connectivity.end());
+    ASSERT_NE(fe_db, sim.connectivity.entries.end());
     EXPECT_EQ(fe_db->type, DiffType::kAdded);
     auto db_be = find("db", "backend");
-    ASSERT_NE(db_be, sim.connectivity.end());
+    ASSERT_NE(db_be, sim.connectivity.entries.end());
     EXPECT_EQ(db_be->type, DiffType::kRemoved);
-    EXPECT_EQ(find("db", "frontend"), sim.connectivity.end());  // all, before and after
+    EXPECT_EQ(find("db", "frontend"), sim.connectivity.entries.end());  // all, before and after
 }
 
 class CompareTest : public SimulationTest {
@@ -438,7 +439,7 @@ TEST_F(SimulationTest, AnEmptyModificationChangesNothing) {
     FlowGraph graph;
     graph.add({workload("frontend"), workload("db"), 5432, Protocol::kTcp}, 1, kUndated);
     const Simulation sim = simulate(cluster, {}, &graph, {});
-    EXPECT_TRUE(sim.connectivity.empty());
+    EXPECT_TRUE(sim.connectivity.entries.empty());
     EXPECT_EQ(sim.replay->total(ReplayVerdict::kBlockedInBoth).edges, 1u);
     for (const auto& c : compareWorkloads(cluster, sim.plan, sim.connectivity)) {
         EXPECT_EQ(c.verdict, CompareVerdict::kSame);
