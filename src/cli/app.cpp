@@ -8,8 +8,11 @@
 #include "cli/connectivity_command.h"
 #include "cli/diff_command.h"
 #include "cli/explain_command.h"
+#include "cli/flow_format_option.h"
 #include "cli/generate_command.h"
+#include "cli/history_commands.h"
 #include "cli/simulate_command.h"
+#include "cli/store_commands.h"
 
 namespace netpolgen::cli {
 namespace {
@@ -18,12 +21,6 @@ const std::map<std::string, core::DeleteExisting> kDeleteModes{
     {"none", core::DeleteExisting::kNone},
     {"generated", core::DeleteExisting::kGenerated},
     {"all", core::DeleteExisting::kAll},
-};
-
-const std::map<std::string, io::FlowFormat> kFlowFormats{
-    {"auto", io::FlowFormat::kAuto},
-    {"canonical", io::FlowFormat::kCanonical},
-    {"hubble", io::FlowFormat::kHubble},
 };
 
 // Options shared by generate and demo: what to generate and how to print it.
@@ -78,15 +75,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         "generate", "Generate one ingress NetworkPolicy per workload from observed flows");
     gen->add_option("--cluster,-c",
                     generate.inputs.cluster_paths,
-                    "Manifests: YAML/JSON file or directory (repeatable)")
-        ->required();
+                    "Manifests: YAML/JSON file or directory (repeatable); default with --db: the "
+                    "latest stored snapshot");
+    addOptionalDbOption(*gen, generate.inputs.db);
+    addClusterNameOption(*gen, generate.inputs.cluster_name);
     gen->add_option(
         "--flows,-f",
         generate.inputs.flow_paths,
         "Flow file: canonical JSONL or Hubble JSON, .gz/.zst, - for stdin (repeatable)");
-    gen->add_option("--flow-format", generate.inputs.flow_format, "auto, canonical or hubble")
-        ->transform(CLI::CheckedTransformer(kFlowFormats, CLI::ignore_case))
-        ->default_str("auto");
+    addFlowFormatOption(*gen, generate.inputs.flow_format);
     addGenerationOptions(*gen, generate, true);
 
     GenerateCommandOptions demo;
@@ -108,6 +105,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
     ConnectivityCommandOptions connectivity;
     CLI::App* connectivity_cmd = addConnectivityCommand(app, connectivity);
+
+    HistoryCommands history;
+    addHistoryCommands(app, history);
+
+    StoreCommands store_commands;
+    addStoreCommands(app, store_commands);
 
     std::ostringstream cli_out;
     std::ostringstream cli_err;
@@ -143,6 +146,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (demo_cmd->parsed()) {
         return runDemo(std::move(demo), out, err);
+    }
+    if (auto status = runHistoryCommands(history, out, err)) {
+        return *status;
+    }
+    if (auto status = runStoreCommands(store_commands, out, err)) {
+        return *status;
     }
     return kExitFailure;
 }

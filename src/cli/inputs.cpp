@@ -3,57 +3,134 @@
 #include "core/cluster_builder.h"
 
 namespace netpolgen::cli {
+namespace {
 
-core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& options) {
-    auto loaded = std::make_unique<LoadedInputs>();
-    if (options.cluster_paths.empty()) {
-        return core::Error{
-            "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json)"};
-    }
-    core::ClusterObjects objects;
+// Decodes manifest files and directories into `objects`, refusing empty inputs.
+core::Status loadManifestPaths(const std::vector<std::string>& paths,
+                               bool skip_invalid,
+                               core::ClusterObjects& objects,
+                               LoadedInputs& loaded) {
     io::ManifestOptions manifest_options;
-    manifest_options.skip_invalid = options.skip_invalid;
-    for (const auto& path : options.cluster_paths) {
-        const size_t documents_before = loaded->manifest_stats.documents;
-        core::Status st =
-            io::loadManifests(path, manifest_options, objects, loaded->manifest_stats);
+    manifest_options.skip_invalid = skip_invalid;
+    for (const auto& path : paths) {
+        const size_t documents_before = loaded.manifest_stats.documents;
+        core::Status st = io::loadManifests(path, manifest_options, objects, loaded.manifest_stats);
         if (!st) {
-            return core::Error{st.error()};
+            return st;
         }
         // An empty input is almost always a mistake (a failed `kubectl get > file`).
-        if (loaded->manifest_stats.documents == documents_before) {
-            if (!options.skip_invalid) {
+        if (loaded.manifest_stats.documents == documents_before) {
+            if (!skip_invalid) {
                 return core::Error{path + ": no Kubernetes objects (empty input)"};
             }
-            loaded->warnings.push_back(path + ": no Kubernetes objects (empty input)");
+            loaded.warnings.push_back(path + ": no Kubernetes objects (empty input)");
         }
     }
-    loaded->cluster = core::buildCluster(std::move(objects), loaded->warnings);
+    return {};
+}
 
-    const core::ClusterIndex index(loaded->cluster);
+// The cluster: --cluster files, else the store's latest snapshot; plus extra manifests.
+core::Status loadCluster(const InputOptions& options, store::Store* store, LoadedInputs& loaded) {
+    core::ClusterObjects objects;
+    if (!options.cluster_paths.empty()) {
+        if (auto st =
+                loadManifestPaths(options.cluster_paths, options.skip_invalid, objects, loaded);
+            !st) {
+            return st;
+        }
+    } else if (store != nullptr) {
+        io::ManifestOptions manifest_options;
+        manifest_options.skip_invalid = options.skip_invalid;
+        auto info = decodeLatestSnapshot(
+            *store, options.cluster_name, manifest_options, objects, loaded.manifest_stats);
+        if (!info) {
+            return core::Error{options.db + ": " + info.error()};
+        }
+        loaded.store->snapshot = *info;
+    } else {
+        return core::Error{
+            "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json), "
+            "or --db DB holding a snapshot (netpolgen snapshot)"};
+    }
+    if (auto st =
+            loadManifestPaths(options.extra_manifest_paths, options.skip_invalid, objects, loaded);
+        !st) {
+        return st;
+    }
+    loaded.cluster = core::buildCluster(std::move(objects), loaded.warnings);
+    return {};
+}
+
+core::Status readFlowFiles(const InputOptions& options, LoadedInputs& loaded) {
+    const core::ClusterIndex index(loaded.cluster);
     core::FlowAggregator aggregator(index, options.window);
     io::FlowReadOptions flow_options;
     flow_options.format = options.flow_format;
     flow_options.skip_invalid = options.skip_invalid;
     for (const auto& path : options.flow_paths) {
-        const uint64_t lines_before = loaded->flow_stats.lines;
+        const uint64_t lines_before = loaded.flow_stats.lines;
         core::Status st = io::readFlowFile(
-            path, flow_options, loaded->flow_stats, [&](const core::FlowObservation& f) {
+            path, flow_options, loaded.flow_stats, [&](const core::FlowObservation& f) {
                 return aggregator.add(f);
             });
         if (!st) {
             return core::Error{st.error() + " (--skip-invalid counts and skips such lines)"};
         }
         // No traffic at all would make every policy deny everything: refuse an empty file.
-        if (loaded->flow_stats.lines == lines_before) {
+        if (loaded.flow_stats.lines == lines_before) {
             if (!options.skip_invalid) {
                 return core::Error{path + ": no flow lines (empty input)"};
             }
-            loaded->warnings.push_back(path + ": no flow lines (empty input)");
+            loaded.warnings.push_back(path + ": no flow lines (empty input)");
         }
     }
-    loaded->aggregation = aggregator.stats();
-    loaded->graph = aggregator.takeGraph();
+    loaded.aggregation = aggregator.stats();
+    loaded.graph = aggregator.takeGraph();
+    return {};
+}
+
+core::Status readStoredFlows(const InputOptions& options,
+                             store::Store& store,
+                             LoadedInputs& loaded) {
+    auto flows = loadStoredFlows(
+        store, options.cluster_name, options.window, options.windowed_counts, loaded.cluster);
+    if (!flows) {
+        return core::Error{options.db + ": " + flows.error()};
+    }
+    loaded.graph = std::move(flows->graph);
+    flows->graph = {};
+    loaded.store->flows = std::move(*flows);
+    return {};
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& options) {
+    auto loaded = std::make_unique<LoadedInputs>();
+    const bool use_store = !options.db.empty();
+    if (use_store && options.flows_from_db && !options.flow_paths.empty()) {
+        return core::Error{
+            "--flows and --db cannot be combined: read flows from files (--flows) or from the "
+            "store (--db), or ingest the files first (netpolgen ingest --db DB --flows FILE)"};
+    }
+    std::unique_ptr<store::Store> store;
+    if (use_store && (options.cluster_paths.empty() || options.flows_from_db)) {
+        auto opened = openExistingStoreAt(options.db);
+        if (!opened) {
+            return core::Error{opened.error()};
+        }
+        store = std::move(*opened);
+        loaded->store = StoreSource{options.db, options.cluster_name, std::nullopt, std::nullopt};
+    }
+    if (core::Status st = loadCluster(options, store.get(), *loaded); !st) {
+        return core::Error{st.error()};
+    }
+    core::Status st = store != nullptr && options.flows_from_db
+                          ? readStoredFlows(options, *store, *loaded)
+                          : readFlowFiles(options, *loaded);
+    if (!st) {
+        return core::Error{st.error()};
+    }
     return loaded;
 }
 

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cli/store_inputs.h"
 #include "core/cluster.h"
 #include "core/cluster_index.h"
 #include "core/flow_aggregator.h"
@@ -22,6 +24,25 @@ struct InputOptions {
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     core::TimeWindow window;
     bool skip_invalid = false;
+    // Manifests added to the cluster wherever it comes from (simulate's --policies).
+    std::vector<std::string> extra_manifest_paths;
+    // A store (--db): the cluster is its latest snapshot of `cluster_name` unless cluster_paths
+    // are given, and the flows are its edges within `window` when `flows_from_db`. Combining
+    // --db with --flows is an error (docs/decisions.md). Empty: no store.
+    std::string db;
+    std::string cluster_name{kDefaultClusterName};
+    bool flows_from_db = true;
+    // Counts of stored edges over the window only (simulate's replay prints them); generate needs
+    // only which edges exist, which the store answers faster (store::EdgeQuery).
+    bool windowed_counts = false;
+};
+
+// Where the cluster and the flows came from when a store was used.
+struct StoreSource {
+    std::string db;
+    std::string cluster_name;
+    std::optional<SnapshotInfo> snapshot;  // the cluster came from this snapshot
+    std::optional<StoredFlows> flows;      // the flows came from the store (graph moved out)
 };
 
 struct LoadedInputs {
@@ -31,6 +52,7 @@ struct LoadedInputs {
     io::FlowReadStats flow_stats;
     core::AggregationStats aggregation;
     std::vector<std::string> warnings;
+    std::optional<StoreSource> store;
 };
 
 core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& options);

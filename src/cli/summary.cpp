@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "io/time_text.h"
+
 namespace netpolgen::cli {
 namespace {
 
@@ -15,33 +17,34 @@ void appendList(std::string& out, const std::vector<std::string>& items, const c
     }
 }
 
-}  // namespace
+void storedFlowsSummary(std::string& out, const StoreSource& source, size_t graph_edges) {
+    const StoredFlows& f = *source.flows;
+    // Without windowed counts the store counts each edge's flows over everything it holds.
+    out += fmt::format(
+        "flows: from {} (cluster \"{}\"): {} edges in the window ({} flows{}), {} after mapping "
+        "onto the cluster\n",
+        source.db,
+        source.cluster_name,
+        f.edges,
+        f.flows,
+        f.windowed_counts ? "" : " counted over all stored days",
+        graph_edges);
+    if (f.gone_edges > 0) {
+        std::string names;
+        for (const auto& name : f.gone_examples) {
+            names += (names.empty() ? "" : ", ") + name;
+        }
+        out += fmt::format(
+            "  {} edges ({} flows) of workloads no longer in the cluster left out (e.g. {})\n",
+            f.gone_edges,
+            f.gone_flows,
+            names);
+    }
+}
 
-std::string inputSummary(const LoadedInputs& in) {
-    const auto& m = in.manifest_stats;
+void fileFlowsSummary(std::string& out, const LoadedInputs& in) {
     const auto& f = in.flow_stats;
     const auto& a = in.aggregation;
-    std::string out;
-    out += fmt::format(
-        "cluster: {} objects from {} files: {} namespaces, {} workloads, {} services, {} network "
-        "policies\n",
-        m.objects,
-        m.files,
-        in.cluster.namespaces.size(),
-        in.cluster.workloads.size(),
-        in.cluster.services.size(),
-        in.cluster.policies.size());
-    if (!m.skipped_kinds.empty()) {
-        std::string kinds;
-        for (const auto& [kind, n] : m.skipped_kinds) {
-            kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, kind);
-        }
-        out += "  skipped kinds: " + kinds + "\n";
-    }
-    if (m.invalid > 0) {
-        out += fmt::format("  {} invalid objects skipped (--skip-invalid)\n", m.invalid);
-        appendList(out, m.invalid_examples, "  first invalid objects");
-    }
     out += fmt::format("flows: {} lines, {} flows read, {} aggregated into {} edges\n",
                        f.lines,
                        f.flows,
@@ -69,6 +72,45 @@ std::string inputSummary(const LoadedInputs& in) {
     if (f.invalid > 0) {
         out += fmt::format("  {} invalid flow lines skipped (--skip-invalid)\n", f.invalid);
         appendList(out, f.invalid_examples, "  first invalid lines");
+    }
+}
+
+}  // namespace
+
+std::string inputSummary(const LoadedInputs& in) {
+    const auto& m = in.manifest_stats;
+    std::string out;
+    out += fmt::format(
+        "cluster: {} objects from {} files: {} namespaces, {} workloads, {} services, {} network "
+        "policies\n",
+        m.objects,
+        m.files,
+        in.cluster.namespaces.size(),
+        in.cluster.workloads.size(),
+        in.cluster.services.size(),
+        in.cluster.policies.size());
+    if (!m.skipped_kinds.empty()) {
+        std::string kinds;
+        for (const auto& [kind, n] : m.skipped_kinds) {
+            kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, kind);
+        }
+        out += "  skipped kinds: " + kinds + "\n";
+    }
+    if (m.invalid > 0) {
+        out += fmt::format("  {} invalid objects skipped (--skip-invalid)\n", m.invalid);
+        appendList(out, m.invalid_examples, "  first invalid objects");
+    }
+    if (in.store && in.store->snapshot) {
+        out += fmt::format("  from {}: snapshot {} of cluster \"{}\", taken {}\n",
+                           in.store->db,
+                           in.store->snapshot->id,
+                           in.store->cluster_name,
+                           io::formatRfc3339(in.store->snapshot->taken_at));
+    }
+    if (in.store && in.store->flows) {
+        storedFlowsSummary(out, *in.store, in.graph.size());
+    } else {
+        fileFlowsSummary(out, in);
     }
     std::vector<std::string> warnings = in.warnings;
     warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());

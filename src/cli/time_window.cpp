@@ -19,6 +19,14 @@ core::Result<core::Timestamp> currentTime(const std::string& now) {
 
 }  // namespace
 
+core::Result<core::Timestamp> resolveNow(const std::string& now) {
+    auto t = currentTime(now);
+    if (!t) {
+        return core::Error{"--now: " + t.error()};
+    }
+    return *t;
+}
+
 core::Status resolveTimeWindow(const std::string& since,
                                const std::string& until,
                                const std::string& now,

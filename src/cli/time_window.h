@@ -15,6 +15,9 @@ struct TimeWindowText {
     std::string now;  // RFC 3339; empty = the current time
 };
 
+// --now: RFC 3339, or the current time when empty. Errors name the option ("--now: …").
+core::Result<core::Timestamp> resolveNow(const std::string& now);
+
 // Fills `window` from --since and --until (RFC 3339, or a duration back from `now`: 24h, 7d);
 // `now` is RFC 3339, empty for the current time. Empty since/until leave that bound open.
 // Errors name the option: "--since: …", "--since is after --until".

@@ -81,7 +81,13 @@ Result<EntityId> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
 Status FlowAggregator::addToDestination(const FlowObservation& flow, EntityId src) {
     const FlowEndpoint& ep = flow.dst;
     auto add = [&](size_t workload, uint32_t port) {
-        graph_.add({src, workloadEntity(workload), port, flow.protocol}, flow.count, flow.time);
+        const EdgeKey key{src, workloadEntity(workload), port, flow.protocol};
+        // One well-predicted branch: the generate path (no buckets) stays a direct graph add.
+        if (buckets_ == nullptr) {
+            graph_.add(key, flow.count, flow.time);
+        } else {
+            buckets_->add(key, flow.count, flow.time);
+        }
     };
     switch (ep.kind) {
         case FlowEndpoint::Kind::kWorkload: {

@@ -9,11 +9,15 @@
 //   FlowAggregator agg(index, {.since = t0});
 //   Status st = agg.add(observation);   // error: unknown workload, bad address
 //   const FlowGraph& g = agg.graph();
+//
+// Bucketed (ingest into the store): FlowAggregator agg(index, {}, buckets) adds every resolved
+// flow to `buckets` (a BucketedFlowGraph, one graph per day) instead of graph().
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
+#include "core/bucketed_flow_graph.h"
 #include "core/cluster_index.h"
 #include "core/flow.h"
 #include "core/flow_graph.h"
@@ -40,6 +44,9 @@ struct AggregationStats {
 class FlowAggregator {
 public:
     FlowAggregator(const ClusterIndex& index, TimeWindow window) : index_(index), window_(window) {}
+    // Resolved flows go to `buckets` (which must outlive the aggregator); graph() stays empty.
+    FlowAggregator(const ClusterIndex& index, TimeWindow window, BucketedFlowGraph& buckets)
+        : index_(index), window_(window), buckets_(&buckets) {}
 
     Status add(const FlowObservation& flow);
 
@@ -54,6 +61,7 @@ private:
     const ClusterIndex& index_;
     TimeWindow window_;
     FlowGraph graph_;
+    BucketedFlowGraph* buckets_ = nullptr;
     AggregationStats stats_;
 };
 

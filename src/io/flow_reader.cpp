@@ -94,6 +94,9 @@ public:
                 pos = end + 1;
                 search = pos;
             }
+            if (options_.on_progress) {
+                options_.on_progress(stats_);
+            }
             const size_t partial = len - pos;
             if (eof) {
                 // The last line has no newline.
@@ -211,7 +214,7 @@ core::Status readFlowFile(const std::string& path,
                           FlowReadStats& stats,
                           const FlowConsumer& consumer) {
     const std::string name = path == "-" ? "<stdin>" : path;
-    auto source = openFlowFile(path, name);
+    auto source = openFlowFile(path, name, options.on_raw_bytes);
     if (!source) {
         return core::Error{source.error()};
     }
@@ -224,7 +227,7 @@ core::Status readFlowBuffer(std::string_view data,
                             const FlowReadOptions& options,
                             FlowReadStats& stats,
                             const FlowConsumer& consumer) {
-    auto source = openFlowBuffer(data, name);
+    auto source = openFlowBuffer(data, name, options.on_raw_bytes);
     if (!source) {
         return core::Error{source.error()};
     }

@@ -45,10 +45,18 @@ namespace netpolgen::io {
 
 enum class FlowFormat : uint8_t { kAuto, kCanonical, kHubble };
 
+struct FlowReadStats;
+
 struct FlowReadOptions {
     FlowFormat format = FlowFormat::kAuto;  // kAuto: decided per line
     bool skip_invalid = false;              // count bad lines instead of failing
     size_t max_line_bytes = 16u << 20;      // longer lines are invalid (never buffered whole)
+    // Sees every block of the input as read from the file, stdin or buffer, before decompression:
+    // `netpolgen ingest` hashes the input while it is read, so the file is read once.
+    std::function<void(std::string_view)> on_raw_bytes;
+    // Called after each block of input is parsed (up to 16 MiB of decompressed input), with the
+    // counters so far: progress display.
+    std::function<void(const FlowReadStats&)> on_progress;
 };
 
 // The read functions add to these counters, so one FlowReadStats can sum several inputs. After a

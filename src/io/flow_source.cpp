@@ -81,6 +81,35 @@ private:
     size_t pos_ = 0;
 };
 
+// Shows every block read from the inner source to an observer (ingest hashes the raw input).
+class ObservedSource final : public ByteSource {
+public:
+    ObservedSource(std::unique_ptr<ByteSource> inner, RawBytesObserver observer)
+        : inner_(std::move(inner)), observer_(std::move(observer)) {}
+
+    core::Result<size_t> read(char* out, size_t size) override {
+        auto n = inner_->read(out, size);
+        if (n && *n > 0) {
+            observer_(std::string_view(out, *n));
+        }
+        return n;
+    }
+
+    size_t sizeHint() const override { return inner_->sizeHint(); }
+
+private:
+    std::unique_ptr<ByteSource> inner_;
+    RawBytesObserver observer_;
+};
+
+std::unique_ptr<ByteSource> observed(std::unique_ptr<ByteSource> raw,
+                                     const RawBytesObserver& observer) {
+    if (!observer) {
+        return raw;
+    }
+    return std::make_unique<ObservedSource>(std::move(raw), observer);
+}
+
 // Gives back the bytes already read to detect the format, then the rest of the inner source.
 class PrefixSource final : public ByteSource {
 public:
@@ -293,7 +322,8 @@ core::Result<std::unique_ptr<ByteSource>> detectCompression(std::unique_ptr<Byte
 }  // namespace
 
 core::Result<std::unique_ptr<ByteSource>> openFlowFile(const std::string& path,
-                                                       std::string_view name) {
+                                                       std::string_view name,
+                                                       const RawBytesObserver& observer) {
     int fd = STDIN_FILENO;
     bool owned = false;
     if (path != "-") {
@@ -319,12 +349,14 @@ core::Result<std::unique_ptr<ByteSource>> openFlowFile(const std::string& path,
             }
         }
     }
-    return detectCompression(std::make_unique<FdSource>(fd, owned, name, hint), name);
+    return detectCompression(observed(std::make_unique<FdSource>(fd, owned, name, hint), observer),
+                             name);
 }
 
 core::Result<std::unique_ptr<ByteSource>> openFlowBuffer(std::string_view data,
-                                                         std::string_view name) {
-    return detectCompression(std::make_unique<MemorySource>(data), name);
+                                                         std::string_view name,
+                                                         const RawBytesObserver& observer) {
+    return detectCompression(observed(std::make_unique<MemorySource>(data), observer), name);
 }
 
 }  // namespace netpolgen::io

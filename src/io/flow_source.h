@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,13 +32,18 @@ public:
     virtual size_t sizeHint() const = 0;
 };
 
+// Sees every block of the input as read, before decompression (may be empty: nothing to see).
+using RawBytesObserver = std::function<void(std::string_view)>;
+
 // Opens `path` ("-" reads standard input); errors read "cannot open PATH: <strerror>".
-// `name` is the name used in later error messages.
+// `name` is the name used in later error messages. `observer` sees every byte of the file once.
 core::Result<std::unique_ptr<ByteSource>> openFlowFile(const std::string& path,
-                                                       std::string_view name);
+                                                       std::string_view name,
+                                                       const RawBytesObserver& observer = {});
 
 // Wraps bytes in memory. `data` must stay alive while the source is used.
 core::Result<std::unique_ptr<ByteSource>> openFlowBuffer(std::string_view data,
-                                                         std::string_view name);
+                                                         std::string_view name,
+                                                         const RawBytesObserver& observer = {});
 
 }  // namespace netpolgen::io

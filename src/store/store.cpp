@@ -1,5 +1,10 @@
 #include "store/store.h"
 
+#include <string_view>
+
+#include "store/postgres_store.h"
+#include "store/sqlite_store.h"
+
 namespace netpolgen::store {
 
 int64_t dayOf(core::Timestamp time) {
@@ -12,6 +17,17 @@ int64_t dayOf(core::Timestamp time) {
         --day;
     }
     return day;
+}
+
+core::Result<std::unique_ptr<Store>> openStore(const std::string& location) {
+    const std::string_view loc = location;
+    if (loc.starts_with("postgresql://") || loc.starts_with("postgres://")) {
+        return openPostgresStore(location);
+    }
+    if (location.empty()) {
+        return core::Error{"store: empty location"};
+    }
+    return openSqliteStore(location);
 }
 
 }  // namespace netpolgen::store

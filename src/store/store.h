@@ -2,8 +2,8 @@
 // cluster snapshots, and the history of applied modifications with their undo.
 //
 // One interface, two backends with one schema: SQLite (default, a file) and PostgreSQL (teams,
-// `postgresql://…`). Every write is one transaction, so a process killed at any moment leaves either
-// all of an ingest or apply or none of it.
+// `postgresql://…`). Every write is one transaction, so a process killed at any moment leaves
+// either all of an ingest or apply or none of it.
 //
 // Entities are stored by name, not by the dense ids of one cluster snapshot, because workloads come
 // and go between snapshots: "internet", "internal", or "ns/Kind/name" (see entity_key.h).
@@ -72,13 +72,26 @@ enum class IngestOutcome { kStored, kAlreadyIngested };
 struct EdgeQuery {
     std::string cluster;
     core::TimeWindow window;  // both open: everything stored
+    // false (the default, what `generate` needs): a window with `since` alone is answered from one
+    // totals row per edge — fast, exact membership, but count/first/last over everything stored.
+    // true: always read the day buckets, so count/first/last are those of the window (slower:
+    // one row per edge and day). Windows with `until` always read the day buckets.
+    bool windowed_counts = false;
 };
 
 // Edges of a window, merged over days: one row per (src, dst, port, protocol).
 //
-// Membership is exact to the second for --since alone (an edge is in when its last flow of the
-// first day is at or after `since`) and for --until alone (first flow of the last day at or before
-// `until`); count, first and last seen are exact to the day (whole days at the window's ends).
+// Membership: an edge is in when it has undated flows, or a day bucket whose flows [first, last]
+// meet the window, i.e. last >= since and first <= until. That is exact to the second (some flow
+// lies in [since, until]) except when since and until fall on one UTC day: then an edge seen
+// before and after the window on that day but not inside it is also in.
+//
+// count, first_seen, last_seen:
+// - no window, or `since` alone without windowed_counts: over everything stored for the edge
+//   (first/last of its dated flows; kUndated when it has only undated flows);
+// - otherwise: over the buckets that are in (above) — whole days at the window's ends, so first
+//   may be before `since` and last after `until` on the boundary days — plus its undated flows.
+// Entities are only those the edges reference; edges are sorted by (src, dst, port, protocol).
 struct EdgeSet {
     std::vector<std::string> entities;
     std::vector<EdgeRow> edges;
@@ -115,11 +128,12 @@ struct ApplyRecord {
     bool via_kubectl = false;           // netpolgen ran kubectl, or only recorded
 };
 
+// Over all clusters.
 struct StoreSummary {
     int schema_version = 0;
     uint64_t entities = 0;
-    uint64_t edge_buckets = 0;
-    uint64_t flows = 0;
+    uint64_t edge_buckets = 0;  // (day, edge) rows, the undated bucket included
+    uint64_t flows = 0;         // sum of all counts still stored (after prunes)
     uint64_t ingests = 0;
     uint64_t snapshots = 0;
     uint64_t applies = 0;
@@ -136,14 +150,18 @@ public:
     virtual core::Result<IngestOutcome> ingest(const IngestBatch& batch) = 0;
     virtual core::Result<std::vector<IngestRecord>> ingests(const std::string& cluster) = 0;
     virtual core::Result<EdgeSet> loadEdges(const EdgeQuery& query) = 0;
-    // Removes dated day buckets entirely before `before` (a bucket goes when its whole day does).
+    // Removes dated day buckets entirely before `before` (a bucket goes when its whole day does:
+    // (day + 1) * 86400 <= before). Undated flows are never pruned.
     virtual core::Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) = 0;
 
     virtual core::Result<int64_t> putSnapshot(const Snapshot& snapshot) = 0;
+    // The snapshot with the greatest taken_at (on a tie, the one stored last), files in the order
+    // given; nothing when the cluster has none. Contents come back byte for byte.
     virtual core::Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) = 0;
 
+    // Refuses an action other than "apply" or "revert", and a reverts_to that is no apply id.
     virtual core::Result<int64_t> recordApply(const ApplyRecord& record) = 0;
-    // Oldest first.
+    // Oldest first (in the order recorded, whatever applied_at says).
     virtual core::Result<std::vector<ApplyRecord>> history(const std::string& cluster) = 0;
 
     virtual core::Result<StoreSummary> summary() = 0;
@@ -153,9 +171,13 @@ public:
 // an older one is migrated forward in one transaction.
 inline constexpr int kSchemaVersion = 1;
 
-// `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI.
-// Errors name the location: a file that is not a netpolgen store, a newer schema, an unreachable
-// server, a refused password.
+// `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
+// (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without
+// its password: "FILE: not a netpolgen store: file is not a database", "…: not a netpolgen store
+// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (1); upgrade
+// netpolgen", "URI: cannot connect: <libpq's message>", "FILE: cannot write: disk full".
+// A Store is one connection: use it from one thread at a time; open one per thread or process
+// (writers to one SQLite file queue for up to 30 s, PostgreSQL writers to one cluster take turns).
 core::Result<std::unique_ptr<Store>> openStore(const std::string& location);
 
 }  // namespace netpolgen::store

@@ -1,0 +1,115 @@
+// Notifier definitions: where a network-policy YAML is shared (docs/stackrox-generator.md §6).
+//
+// A file (YAML or JSON, one document) lists the notifiers:
+//
+//   notifiers:
+//   - id: ops-hook                 # unique; defaults to the name
+//     name: ops webhook
+//     type: webhook                # webhook | slack | teams | email | jira
+//     webhook:
+//       url: https://hooks.example.com/np
+//       extraFields: [{key: team, value: platform}]    # merged at the top level of the JSON
+//       headers: [{key: X-Api-Key, value: s3cret}]
+//       username: bot              # HTTP basic auth
+//       password: pw
+//       caCertFile: /etc/ssl/ca.pem
+//       skipTlsVerify: false
+//       clientCertFile: c.pem      # with clientKeyFile: mutual TLS
+//       clientKeyFile: c.key
+//   - {name: chat, type: slack, slack: {webhookUrl: "https://hooks.slack.com/services/…"}}
+//   - {name: ms, type: teams, teams: {webhookUrl: "https://example.webhook.office.com/…"}}
+//   - name: mail
+//     type: email
+//     email: {server: "smtp.example.com:587", startTLS: require, username: u, password: p,
+//             from: np@example.com, to: [sec@example.com]}      # startTLS: require|optional|none
+//   - name: tickets
+//     type: jira
+//     jira: {url: "https://jira.example.com", project: SEC, issueType: Task, username: u,
+//            token: t}
+//
+// Errors read "FILE:LINE: notifiers[1].webhook.url: …". Secrets (passwords, tokens, header values,
+// the path of Slack/Teams webhook URLs, which is their credential) never leave this process through
+// renderRedacted().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace netpolgen::notify {
+
+enum class NotifierType : uint8_t { kWebhook, kSlack, kTeams, kEmail, kJira };
+enum class StartTls : uint8_t { kRequire, kOptional, kNone };
+
+struct KeyValue {
+    std::string key;
+    std::string value;
+};
+
+struct TlsOptions {
+    std::string ca_cert_file;  // empty: the system store
+    bool skip_tls_verify = false;
+    std::string client_cert_file;
+    std::string client_key_file;
+};
+
+struct WebhookConfig {
+    std::string url;
+    std::vector<KeyValue> extra_fields;
+    std::vector<KeyValue> headers;
+    std::string username;  // basic auth when non-empty
+    std::string password;
+    TlsOptions tls;
+};
+
+// Slack and Teams incoming webhooks: the URL is the whole configuration (and the secret).
+struct ChatConfig {
+    std::string webhook_url;
+};
+
+struct EmailConfig {
+    std::string server;  // host:port
+    StartTls start_tls = StartTls::kRequire;
+    std::string username;
+    std::string password;
+    std::string from;
+    std::vector<std::string> to;
+};
+
+struct JiraConfig {
+    std::string url;  // base URL; issues are created at URL/rest/api/2/issue
+    std::string project;
+    std::string issue_type = "Task";
+    std::string username;
+    std::string token;
+    TlsOptions tls;
+};
+
+struct NotifierConfig {
+    std::string id;
+    std::string name;
+    NotifierType type = NotifierType::kWebhook;
+    WebhookConfig webhook;  // type kWebhook
+    ChatConfig chat;        // type kSlack or kTeams
+    EmailConfig email;      // type kEmail
+    JiraConfig jira;        // type kJira
+};
+
+std::string_view typeName(NotifierType type);
+
+// Decodes a notifier file's text; `file_name` names it in errors.
+core::Result<std::vector<NotifierConfig>> parseNotifierConfigs(std::string_view text,
+                                                               std::string_view file_name);
+core::Result<std::vector<NotifierConfig>> loadNotifierConfigs(const std::string& path);
+
+// {"notifiers":[…]} in the file's shape, every secret replaced by "******".
+std::string renderRedacted(const std::vector<NotifierConfig>& notifiers);
+
+// A URL fit for messages and logs: no user:password@, no query; with hide_path only scheme://host.
+std::string displayUrl(std::string_view url, bool hide_path);
+
+}  // namespace netpolgen::notify

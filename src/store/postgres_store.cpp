@@ -1,0 +1,809 @@
+#include "store/postgres_store.h"
+
+#include <cstdlib>
+#include <string_view>
+#include <utility>
+
+#include "store/edge_rows.h"
+#include "store/pg_connection.h"
+
+namespace netpolgen::store {
+namespace {
+
+using core::Error;
+using core::Result;
+using core::Status;
+using pg::Connection;
+using pg::Params;
+using pg::PgResult;
+using pg::Transaction;
+
+// The same logical schema as the SQLite store (see sqlite_store.cpp). Numbers are BIGINT
+// throughout, so binary results are always 8 bytes; snapshot contents are BYTEA (manifests as
+// read, any bytes). Never edit a released script: add the next version.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE meta(
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+INSERT INTO meta(key, value) VALUES ('application', 'netpolgen');
+CREATE TABLE clusters(
+  id BIGSERIAL PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE entities(
+  id BIGSERIAL PRIMARY KEY,
+  cluster_id BIGINT NOT NULL REFERENCES clusters(id),
+  name TEXT NOT NULL,
+  UNIQUE(cluster_id, name)
+);
+CREATE TABLE edge_days(
+  cluster_id BIGINT NOT NULL,
+  day BIGINT NOT NULL,
+  src BIGINT NOT NULL,
+  dst BIGINT NOT NULL,
+  port BIGINT NOT NULL,
+  protocol BIGINT NOT NULL,
+  count BIGINT NOT NULL,
+  first_seen BIGINT,
+  last_seen BIGINT,
+  PRIMARY KEY(cluster_id, day, src, dst, port, protocol)
+);
+CREATE TABLE edge_totals(
+  cluster_id BIGINT NOT NULL,
+  src BIGINT NOT NULL,
+  dst BIGINT NOT NULL,
+  port BIGINT NOT NULL,
+  protocol BIGINT NOT NULL,
+  count BIGINT NOT NULL,
+  first_seen BIGINT,
+  last_seen BIGINT,
+  undated_count BIGINT NOT NULL,
+  PRIMARY KEY(cluster_id, src, dst, port, protocol)
+);
+CREATE TABLE ingests(
+  id BIGSERIAL PRIMARY KEY,
+  cluster TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  lines BIGINT NOT NULL,
+  flows BIGINT NOT NULL,
+  ingested_at BIGINT NOT NULL,
+  UNIQUE(cluster, digest)
+);
+CREATE TABLE snapshots(
+  id BIGSERIAL PRIMARY KEY,
+  cluster TEXT NOT NULL,
+  taken_at BIGINT NOT NULL
+);
+CREATE INDEX snapshots_latest ON snapshots(cluster, taken_at, id);
+CREATE TABLE snapshot_files(
+  snapshot_id BIGINT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  path TEXT NOT NULL,
+  content BYTEA NOT NULL,
+  PRIMARY KEY(snapshot_id, seq)
+);
+CREATE TABLE applies(
+  id BIGSERIAL PRIMARY KEY,
+  cluster TEXT NOT NULL,
+  applied_at BIGINT NOT NULL,
+  user_name TEXT NOT NULL,
+  modification_yaml TEXT NOT NULL,
+  undo_yaml TEXT NOT NULL,
+  action TEXT NOT NULL CHECK(action IN ('apply', 'revert')),
+  reverts_to BIGINT REFERENCES applies(id),
+  via_kubectl BOOLEAN NOT NULL
+);
+CREATE INDEX applies_by_cluster ON applies(cluster, id);
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1};
+static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
+
+// Advisory lock keys: (kLockSpace, kMigrationLock) for migrations, (kLockSpace, hashtext(cluster))
+// for writes to one cluster's edges. "NPGN" keeps them apart from other applications' locks.
+constexpr int kLockSpace = 0x4e50474e;
+constexpr int kMigrationLock = 0;
+
+constexpr std::string_view kOurTables[] = {
+    "clusters", "entities", "edge_days", "edge_totals", "ingests", "snapshots", "applies"};
+
+// Binary-format helpers: every column read here is BIGINT, TEXT, BYTEA or BOOLEAN.
+Result<PgResult> query(Connection& c, const std::string& sql, const Params& p = {}) {
+    return c.exec(sql, p);
+}
+
+// The schema version, 0 for a database without netpolgen tables; an error for a database that
+// has tables of ours but is not a netpolgen store.
+Result<int> schemaVersion(Connection& c) {
+    auto meta = query(c, "SELECT to_regclass('meta') IS NOT NULL");
+    if (!meta) {
+        return Error{meta.error()};
+    }
+    if (!meta->getBool(0, 0)) {
+        for (const std::string_view table : kOurTables) {
+            auto found = query(c, "SELECT to_regclass($1) IS NOT NULL", Params().add(table));
+            if (!found) {
+                return Error{found.error()};
+            }
+            if (found->getBool(0, 0)) {
+                return Error{c.where() + ": not a netpolgen store (it has a table " +
+                             std::string(table) + " but no netpolgen meta table)"};
+            }
+        }
+        return 0;
+    }
+    auto rows =
+        query(c, "SELECT key, value FROM meta WHERE key IN ('application', 'schema_version')");
+    if (!rows) {
+        return Error{rows.error()};
+    }
+    std::string application;
+    int version = 0;
+    for (int i = 0; i < rows->rows(); ++i) {
+        const std::string key = rows->getBytes(i, 0);
+        const std::string value = rows->getBytes(i, 1);
+        if (key == "application") {
+            application = value;
+        } else {
+            version = std::atoi(value.c_str());
+        }
+    }
+    if (application != "netpolgen") {
+        return Error{c.where() + ": not a netpolgen store (table meta has application \"" +
+                     application + "\")"};
+    }
+    return version;
+}
+
+Status checkNotNewer(Connection& c, int version) {
+    if (version > kSchemaVersion) {
+        return Error{c.where() + ": store schema version " + std::to_string(version) +
+                     " is newer than this netpolgen (" + std::to_string(kSchemaVersion) +
+                     "); upgrade netpolgen"};
+    }
+    return {};
+}
+
+// Checks and migrates under a transaction-scoped advisory lock, one transaction per script. A
+// second process opening a new database waits for the first one's commit and then sees its
+// version; checking outside the lock could see the tables of a migration committing in between.
+// A database that is not ours, or newer, is only read, and the transaction rolls back.
+Status migrate(Connection& c) {
+    for (;;) {
+        auto tx = Transaction::begin(c);
+        if (!tx) {
+            return Error{tx.error()};
+        }
+        auto lock = query(c,
+                          "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
+                          Params().add(int64_t{kLockSpace}).add(int64_t{kMigrationLock}));
+        if (!lock) {
+            return Error{lock.error()};
+        }
+        auto version = schemaVersion(c);
+        if (!version) {
+            return Error{version.error()};
+        }
+        if (Status st = checkNotNewer(c, *version); !st) {
+            return st;
+        }
+        if (*version == kSchemaVersion) {
+            return {};
+        }
+        const int target = *version + 1;
+        if (Status st = c.execScript(std::string(kMigrations[target - 1])); !st) {
+            return Error{c.where() + ": migration to schema version " + std::to_string(target) +
+                         " failed: " + st.error()};
+        }
+        auto set = query(c,
+                         "INSERT INTO meta(key, value) VALUES ('schema_version', $1) "
+                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                         Params().add(std::to_string(target)));
+        if (!set) {
+            return Error{set.error()};
+        }
+        if (Status st = tx->commit(); !st) {
+            return st;
+        }
+    }
+}
+
+void appendInt(std::string& line, int64_t v) {
+    line += std::to_string(v);
+}
+
+void appendOpt(std::string& line, const std::optional<int64_t>& v) {
+    if (v) {
+        appendInt(line, *v);
+    } else {
+        line += "\\N";
+    }
+}
+
+std::string copyDays(const std::vector<detail::DayRow>& rows) {
+    std::string data;
+    data.reserve(rows.size() * 64);
+    for (const detail::DayRow& r : rows) {
+        for (const int64_t v : {r.day,
+                                r.src,
+                                r.dst,
+                                int64_t{r.port},
+                                int64_t{r.protocol},
+                                static_cast<int64_t>(r.count)}) {
+            appendInt(data, v);
+            data += '\t';
+        }
+        appendOpt(data, r.first_seen);
+        data += '\t';
+        appendOpt(data, r.last_seen);
+        data += '\n';
+    }
+    return data;
+}
+
+std::string copyTotals(const std::vector<detail::TotalRow>& rows) {
+    std::string data;
+    data.reserve(rows.size() * 64);
+    for (const detail::TotalRow& r : rows) {
+        for (const int64_t v :
+             {r.src, r.dst, int64_t{r.port}, int64_t{r.protocol}, static_cast<int64_t>(r.count)}) {
+            appendInt(data, v);
+            data += '\t';
+        }
+        appendOpt(data, r.first_seen);
+        data += '\t';
+        appendOpt(data, r.last_seen);
+        data += '\t';
+        appendInt(data, static_cast<int64_t>(r.undated_count));
+        data += '\n';
+    }
+    return data;
+}
+
+class PostgresStore final : public Store {
+public:
+    explicit PostgresStore(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+
+    Result<IngestOutcome> ingest(const IngestBatch& batch) override;
+    Result<std::vector<IngestRecord>> ingests(const std::string& cluster) override;
+    Result<EdgeSet> loadEdges(const EdgeQuery& query) override;
+    Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
+    Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
+    Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
+    Result<int64_t> recordApply(const ApplyRecord& record) override;
+    Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
+    Result<StoreSummary> summary() override;
+
+private:
+    Status lockCluster(const std::string& cluster);
+    Result<std::optional<int64_t>> findCluster(const std::string& name);
+    Result<int64_t> clusterId(const std::string& name);
+    Result<std::vector<int64_t>> entityIds(int64_t cluster_id,
+                                           const std::vector<std::string>& names);
+    Status upsertEdges(int64_t cluster_id, const detail::PreparedEdges& edges);
+    Status insertIngest(const IngestRecord& record);
+    Status loadRows(const std::string& select,
+                    const Params& params,
+                    const core::TimeWindow* filter,
+                    detail::EdgeSetBuilder& out);
+    Result<std::vector<std::pair<int64_t, std::string>>> entityNames(int64_t cluster_id);
+    Result<PruneResult> pruneDays(int64_t cluster_id, int64_t keep_from);
+
+    std::unique_ptr<Connection> conn_;
+};
+
+// --- ingest -------------------------------------------------------------------------------------
+
+Status PostgresStore::lockCluster(const std::string& cluster) {
+    // Ingests and prunes of one cluster take turns: the digest check sees the other's commit,
+    // and upserts of the same rows never wait on each other in opposite orders (deadlock).
+    auto lock = query(*conn_,
+                      "SELECT pg_advisory_xact_lock($1::int4, hashtext($2))",
+                      Params().add(int64_t{kLockSpace}).add(cluster));
+    return lock ? Status{} : Status{Error{lock.error()}};
+}
+
+Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch) {
+    if (Status st = detail::validateBatch(batch); !st) {
+        return Error{conn_->where() + ": " + st.error()};
+    }
+    auto tx = Transaction::begin(*conn_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    if (Status st = lockCluster(batch.record.cluster); !st) {
+        return Error{st.error()};
+    }
+    auto known = query(*conn_,
+                       "SELECT 1 FROM ingests WHERE cluster = $1 AND digest = $2",
+                       Params().add(batch.record.cluster).add(batch.record.digest));
+    if (!known) {
+        return Error{known.error()};
+    }
+    if (known->rows() > 0) {
+        return IngestOutcome::kAlreadyIngested;  // rolls back: nothing was written
+    }
+    auto cluster_id = clusterId(batch.record.cluster);
+    if (!cluster_id) {
+        return Error{cluster_id.error()};
+    }
+    auto ids = entityIds(*cluster_id, batch.entities);
+    if (!ids) {
+        return Error{ids.error()};
+    }
+    Status st = upsertEdges(*cluster_id, detail::prepareEdges(batch, *ids));
+    if (st) {
+        st = insertIngest(batch.record);
+    }
+    if (st) {
+        st = tx->commit();
+    }
+    return st ? Result<IngestOutcome>(IngestOutcome::kStored) : Error{st.error()};
+}
+
+Result<std::optional<int64_t>> PostgresStore::findCluster(const std::string& name) {
+    auto found = query(*conn_, "SELECT id FROM clusters WHERE name = $1", Params().add(name));
+    if (!found) {
+        return Error{found.error()};
+    }
+    return found->rows() > 0 ? std::optional<int64_t>(found->getInt(0, 0)) : std::nullopt;
+}
+
+Result<int64_t> PostgresStore::clusterId(const std::string& name) {
+    auto added = query(*conn_,
+                       "INSERT INTO clusters(name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                       Params().add(name));
+    if (!added) {
+        return Error{added.error()};
+    }
+    auto found = findCluster(name);
+    if (!found) {
+        return Error{found.error()};
+    }
+    return **found;
+}
+
+Result<std::vector<int64_t>> PostgresStore::entityIds(int64_t cluster_id,
+                                                      const std::vector<std::string>& names) {
+    std::string data;
+    for (size_t i = 0; i < names.size(); ++i) {
+        data += std::to_string(i);
+        data += '\t';
+        pg::appendCopyText(data, names[i]);
+        data += '\n';
+    }
+    if (Status st = conn_->execScript(
+            "CREATE TEMP TABLE batch_names(idx BIGINT, name TEXT) ON COMMIT DROP");
+        !st) {
+        return Error{st.error()};
+    }
+    if (Status st = conn_->copyIn("COPY batch_names FROM STDIN", data); !st) {
+        return Error{st.error()};
+    }
+    const Params cluster = Params().add(cluster_id);
+    auto added = query(*conn_,
+                       "INSERT INTO entities(cluster_id, name) SELECT DISTINCT $1::int8, name "
+                       "FROM batch_names ON CONFLICT (cluster_id, name) DO NOTHING",
+                       cluster);
+    auto ids = query(*conn_,
+                     "SELECT b.idx, e.id FROM batch_names b JOIN entities e "
+                     "ON e.cluster_id = $1 AND e.name = b.name",
+                     cluster);
+    if (!added || !ids) {
+        return Error{!added ? added.error() : ids.error()};
+    }
+    std::vector<int64_t> out(names.size(), -1);
+    for (int i = 0; i < ids->rows(); ++i) {
+        out.at(static_cast<size_t>(ids->getInt(i, 0))) = ids->getInt(i, 1);
+    }
+    return out;
+}
+
+Status PostgresStore::upsertEdges(int64_t cluster_id, const detail::PreparedEdges& edges) {
+    // COPY into temporary tables, then one INSERT … ON CONFLICT per table: a round trip per
+    // batch instead of per row. The batch's keys are unique (prepareEdges merged them), which
+    // ON CONFLICT DO UPDATE requires.
+    Status st = conn_->execScript(
+        "CREATE TEMP TABLE batch_days(day BIGINT, src BIGINT, dst BIGINT, port BIGINT, "
+        "protocol BIGINT, count BIGINT, first_seen BIGINT, last_seen BIGINT) ON COMMIT DROP;"
+        "CREATE TEMP TABLE batch_totals(src BIGINT, dst BIGINT, port BIGINT, protocol BIGINT, "
+        "count BIGINT, first_seen BIGINT, last_seen BIGINT, undated_count BIGINT) "
+        "ON COMMIT DROP");
+    if (st) {
+        st = conn_->copyIn("COPY batch_days FROM STDIN", copyDays(edges.days));
+    }
+    if (st) {
+        st = conn_->copyIn("COPY batch_totals FROM STDIN", copyTotals(edges.totals));
+    }
+    if (!st) {
+        return st;
+    }
+    const Params cluster = Params().add(cluster_id);
+    // LEAST/GREATEST skip NULLs: an edge first seen undated gets its first dated times.
+    auto days = query(*conn_,
+                      "INSERT INTO edge_days SELECT $1::int8, * FROM batch_days "
+                      "ON CONFLICT (cluster_id, day, src, dst, port, protocol) DO UPDATE SET "
+                      "count = edge_days.count + EXCLUDED.count, "
+                      "first_seen = LEAST(edge_days.first_seen, EXCLUDED.first_seen), "
+                      "last_seen = GREATEST(edge_days.last_seen, EXCLUDED.last_seen)",
+                      cluster);
+    if (!days) {
+        return Error{days.error()};
+    }
+    auto totals = query(*conn_,
+                        "INSERT INTO edge_totals SELECT $1::int8, * FROM batch_totals "
+                        "ON CONFLICT (cluster_id, src, dst, port, protocol) DO UPDATE SET "
+                        "count = edge_totals.count + EXCLUDED.count, "
+                        "first_seen = LEAST(edge_totals.first_seen, EXCLUDED.first_seen), "
+                        "last_seen = GREATEST(edge_totals.last_seen, EXCLUDED.last_seen), "
+                        "undated_count = edge_totals.undated_count + EXCLUDED.undated_count",
+                        cluster);
+    return totals ? Status{} : Status{Error{totals.error()}};
+}
+
+Status PostgresStore::insertIngest(const IngestRecord& r) {
+    auto res = query(*conn_,
+                     "INSERT INTO ingests(cluster, digest, source, bytes, lines, flows, "
+                     "ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     Params()
+                         .add(r.cluster)
+                         .add(r.digest)
+                         .add(r.source)
+                         .add(static_cast<int64_t>(r.bytes))
+                         .add(static_cast<int64_t>(r.lines))
+                         .add(static_cast<int64_t>(r.flows))
+                         .add(r.ingested_at));
+    return res ? Status{} : Status{Error{res.error()}};
+}
+
+Result<std::vector<IngestRecord>> PostgresStore::ingests(const std::string& cluster) {
+    auto res = query(*conn_,
+                     "SELECT cluster, digest, source, bytes, lines, flows, ingested_at "
+                     "FROM ingests WHERE cluster = $1 ORDER BY id",
+                     Params().add(cluster));
+    if (!res) {
+        return Error{res.error()};
+    }
+    std::vector<IngestRecord> out;
+    for (int i = 0; i < res->rows(); ++i) {
+        out.push_back({res->getBytes(i, 0),
+                       res->getBytes(i, 1),
+                       res->getBytes(i, 2),
+                       static_cast<uint64_t>(res->getInt(i, 3)),
+                       static_cast<uint64_t>(res->getInt(i, 4)),
+                       static_cast<uint64_t>(res->getInt(i, 5)),
+                       res->getInt(i, 6)});
+    }
+    return out;
+}
+
+// --- loadEdges ----------------------------------------------------------------------------------
+
+Result<EdgeSet> PostgresStore::loadEdges(const EdgeQuery& q) {
+    auto tx = Transaction::begin(*conn_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    // One snapshot for the edges and the names they reference.
+    if (Status st = conn_->execScript("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        !st) {
+        return Error{st.error()};
+    }
+    auto cluster_id = findCluster(q.cluster);
+    if (!cluster_id || !*cluster_id) {
+        return cluster_id ? Result<EdgeSet>(EdgeSet{}) : Error{cluster_id.error()};
+    }
+    detail::EdgeSetBuilder builder;
+    Status st;
+    if (detail::answeredByTotals(q)) {
+        // last_seen is the edge's latest dated flow: `last_seen >= since` is exact.
+        st = loadRows(
+            "SELECT src, dst, port, protocol, count, first_seen, last_seen, 0::int8 "
+            "FROM edge_totals WHERE cluster_id = $1 "
+            "AND ($2::int8 IS NULL OR last_seen >= $2::int8 OR undated_count > 0)",
+            Params().add(**cluster_id).add(q.window.since),
+            nullptr,
+            builder);
+    } else {
+        const detail::DayRange days = detail::daysOf(q.window);
+        st = loadRows(
+            "SELECT src, dst, port, protocol, count, first_seen, last_seen, day "
+            "FROM edge_days WHERE cluster_id = $1 AND (day = $2 OR day BETWEEN $3 AND $4) "
+            "ORDER BY day, src, dst, port, protocol",
+            Params().add(**cluster_id).add(kUndatedDay).add(days.first).add(days.last),
+            &q.window,
+            builder);
+    }
+    if (!st) {
+        return Error{st.error()};
+    }
+    auto names = entityNames(**cluster_id);
+    if (!names) {
+        return Error{names.error()};
+    }
+    auto edges = builder.finish(std::move(*names));
+    if (!edges) {
+        return Error{conn_->where() + ": " + edges.error()};
+    }
+    return edges;
+}
+
+// Through a cursor, so a million rows never sit in one PGresult. `filter`: day rows, kept when
+// undated or when the bucket meets the window.
+Status PostgresStore::loadRows(const std::string& select,
+                               const Params& params,
+                               const core::TimeWindow* filter,
+                               detail::EdgeSetBuilder& out) {
+    auto declare = query(*conn_, "DECLARE edge_rows NO SCROLL CURSOR FOR " + select, params);
+    if (!declare) {
+        return Error{declare.error()};
+    }
+    for (;;) {
+        auto rows = query(*conn_, "FETCH 100000 FROM edge_rows");
+        if (!rows) {
+            return Error{rows.error()};
+        }
+        if (rows->rows() == 0) {
+            break;
+        }
+        for (int i = 0; i < rows->rows(); ++i) {
+            const core::Timestamp first = rows->isNull(i, 5) ? core::kUndated : rows->getInt(i, 5);
+            const core::Timestamp last = rows->isNull(i, 6) ? core::kUndated : rows->getInt(i, 6);
+            if (filter && rows->getInt(i, 7) != kUndatedDay &&
+                !detail::bucketInWindow(*filter, first, last)) {
+                continue;
+            }
+            const detail::RawEdge edge{rows->getInt(i, 0),
+                                       rows->getInt(i, 1),
+                                       static_cast<uint32_t>(rows->getInt(i, 2)),
+                                       static_cast<uint8_t>(rows->getInt(i, 3)),
+                                       static_cast<uint64_t>(rows->getInt(i, 4)),
+                                       first,
+                                       last};
+            if (filter) {
+                out.addBucket(rows->getInt(i, 7), edge);
+            } else {
+                out.addUnique(edge);  // one totals row per key
+            }
+        }
+    }
+    auto closed = query(*conn_, "CLOSE edge_rows");
+    return closed ? Status{} : Status{Error{closed.error()}};
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> PostgresStore::entityNames(
+    int64_t cluster_id) {
+    auto res = query(
+        *conn_, "SELECT id, name FROM entities WHERE cluster_id = $1", Params().add(cluster_id));
+    if (!res) {
+        return Error{res.error()};
+    }
+    std::vector<std::pair<int64_t, std::string>> out;
+    out.reserve(static_cast<size_t>(res->rows()));
+    for (int i = 0; i < res->rows(); ++i) {
+        out.emplace_back(res->getInt(i, 0), res->getBytes(i, 1));
+    }
+    return out;
+}
+
+// --- prune --------------------------------------------------------------------------------------
+
+Result<PruneResult> PostgresStore::prune(const std::string& cluster, core::Timestamp before) {
+    auto tx = Transaction::begin(*conn_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    if (Status st = lockCluster(cluster); !st) {
+        return Error{st.error()};
+    }
+    auto cluster_id = findCluster(cluster);
+    if (!cluster_id || !*cluster_id) {
+        return cluster_id ? Result<PruneResult>(PruneResult{}) : Error{cluster_id.error()};
+    }
+    // A bucket goes when its whole day lies before `before`: day < dayOf(before).
+    auto result = pruneDays(**cluster_id, dayOf(before));
+    if (!result) {
+        return result;
+    }
+    if (Status st = tx->commit(); !st) {
+        return Error{st.error()};
+    }
+    return result;
+}
+
+Result<PruneResult> PostgresStore::pruneDays(int64_t cluster_id, int64_t keep_from) {
+    const Params p = Params().add(cluster_id).add(kUndatedDay).add(keep_from);
+    auto pruned = query(
+        *conn_,
+        "CREATE TEMP TABLE pruned ON COMMIT DROP AS WITH gone AS ("
+        "DELETE FROM edge_days WHERE cluster_id = $1 AND day > $2 AND day < $3 "
+        "RETURNING src, dst, port, protocol, count) "
+        "SELECT src, dst, port, protocol, sum(count)::int8 AS count, count(*)::int8 AS buckets "
+        "FROM gone GROUP BY src, dst, port, protocol",
+        p);
+    auto sums = query(*conn_,
+                      "SELECT coalesce(sum(buckets), 0)::int8, coalesce(sum(count), 0)::int8 "
+                      "FROM pruned");
+    if (!pruned || !sums) {
+        return Error{!pruned ? pruned.error() : sums.error()};
+    }
+    // The kept buckets are all later than the pruned ones: last_seen stays unless no dated
+    // bucket is left, first_seen becomes the earliest kept one.
+    auto update =
+        query(*conn_,
+              "UPDATE edge_totals t SET count = t.count - p.count, first_seen = k.first_seen, "
+              "last_seen = CASE WHEN k.first_seen IS NULL THEN NULL ELSE t.last_seen END "
+              "FROM pruned p LEFT JOIN ("
+              "  SELECT d.src, d.dst, d.port, d.protocol, min(d.first_seen) AS first_seen "
+              "  FROM edge_days d JOIN pruned q USING (src, dst, port, protocol) "
+              "  WHERE d.cluster_id = $1 AND d.day > $2 GROUP BY 1, 2, 3, 4"
+              ") k USING (src, dst, port, protocol) "
+              "WHERE t.cluster_id = $1 AND t.src = p.src AND t.dst = p.dst AND t.port = p.port "
+              "AND t.protocol = p.protocol",
+              Params().add(cluster_id).add(kUndatedDay));
+    auto drop = query(*conn_,
+                      "DELETE FROM edge_totals t USING pruned p WHERE t.cluster_id = $1 "
+                      "AND t.src = p.src AND t.dst = p.dst AND t.port = p.port "
+                      "AND t.protocol = p.protocol AND t.first_seen IS NULL "
+                      "AND t.undated_count = 0",
+                      Params().add(cluster_id));
+    if (!update || !drop) {
+        return Error{!update ? update.error() : drop.error()};
+    }
+    return PruneResult{static_cast<uint64_t>(sums->getInt(0, 0)),
+                       static_cast<uint64_t>(sums->getInt(0, 1))};
+}
+
+// --- snapshots ----------------------------------------------------------------------------------
+
+Result<int64_t> PostgresStore::putSnapshot(const Snapshot& s) {
+    auto tx = Transaction::begin(*conn_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto head = query(*conn_,
+                      "INSERT INTO snapshots(cluster, taken_at) VALUES ($1, $2) RETURNING id",
+                      Params().add(s.cluster).add(s.taken_at));
+    if (!head) {
+        return Error{head.error()};
+    }
+    const int64_t id = head->getInt(0, 0);
+    for (size_t i = 0; i < s.files.size(); ++i) {
+        auto file = query(*conn_,
+                          "INSERT INTO snapshot_files(snapshot_id, seq, path, content) "
+                          "VALUES ($1, $2, $3, $4)",
+                          Params()
+                              .add(id)
+                              .add(static_cast<int64_t>(i))
+                              .add(s.files[i].path)
+                              .addBytes(s.files[i].content));
+        if (!file) {
+            return Error{file.error()};
+        }
+    }
+    if (Status st = tx->commit(); !st) {
+        return Error{st.error()};
+    }
+    return id;
+}
+
+Result<std::optional<Snapshot>> PostgresStore::latestSnapshot(const std::string& cluster) {
+    // One statement: the files come from the same snapshot as the head, without a transaction.
+    auto res = query(*conn_,
+                     "WITH latest AS (SELECT id, taken_at FROM snapshots WHERE cluster = $1 "
+                     "ORDER BY taken_at DESC, id DESC LIMIT 1) "
+                     "SELECT l.id, l.taken_at, f.path, f.content FROM latest l "
+                     "LEFT JOIN snapshot_files f ON f.snapshot_id = l.id ORDER BY f.seq",
+                     Params().add(cluster));
+    if (!res) {
+        return Error{res.error()};
+    }
+    if (res->rows() == 0) {
+        return std::optional<Snapshot>();
+    }
+    Snapshot out{res->getInt(0, 0), cluster, res->getInt(0, 1), {}};
+    for (int i = 0; i < res->rows(); ++i) {
+        if (!res->isNull(i, 2)) {
+            out.files.push_back({res->getBytes(i, 2), res->getBytes(i, 3)});
+        }
+    }
+    return std::optional<Snapshot>(std::move(out));
+}
+
+// --- applies ------------------------------------------------------------------------------------
+
+Result<int64_t> PostgresStore::recordApply(const ApplyRecord& r) {
+    if (r.action != "apply" && r.action != "revert") {
+        return Error{conn_->where() + ": apply record: action must be \"apply\" or \"revert\", " +
+                     "not \"" + r.action + "\""};
+    }
+    auto res = query(*conn_,
+                     "INSERT INTO applies(cluster, applied_at, user_name, modification_yaml, "
+                     "undo_yaml, action, reverts_to, via_kubectl) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                     Params()
+                         .add(r.cluster)
+                         .add(r.applied_at)
+                         .add(r.user)
+                         .add(r.modification_yaml)
+                         .add(r.undo_yaml)
+                         .add(r.action)
+                         .add(r.reverts_to)
+                         .addBool(r.via_kubectl));
+    if (!res) {
+        return Error{res.error()};
+    }
+    return res->getInt(0, 0);
+}
+
+Result<std::vector<ApplyRecord>> PostgresStore::history(const std::string& cluster) {
+    auto res = query(*conn_,
+                     "SELECT id, cluster, applied_at, user_name, modification_yaml, undo_yaml, "
+                     "action, reverts_to, via_kubectl FROM applies WHERE cluster = $1 "
+                     "ORDER BY id",
+                     Params().add(cluster));
+    if (!res) {
+        return Error{res.error()};
+    }
+    std::vector<ApplyRecord> out;
+    for (int i = 0; i < res->rows(); ++i) {
+        out.push_back({res->getInt(i, 0),
+                       res->getBytes(i, 1),
+                       res->getInt(i, 2),
+                       res->getBytes(i, 3),
+                       res->getBytes(i, 4),
+                       res->getBytes(i, 5),
+                       res->getBytes(i, 6),
+                       res->getOptInt(i, 7),
+                       res->getBool(i, 8)});
+    }
+    return out;
+}
+
+// --- summary ------------------------------------------------------------------------------------
+
+Result<StoreSummary> PostgresStore::summary() {
+    auto version = schemaVersion(*conn_);
+    if (!version) {
+        return Error{version.error()};
+    }
+    auto res = query(*conn_,
+                     "SELECT (SELECT count(*) FROM entities), (SELECT count(*) FROM edge_days), "
+                     "(SELECT coalesce(sum(count), 0)::int8 FROM edge_totals), "
+                     "(SELECT count(*) FROM ingests), (SELECT count(*) FROM snapshots), "
+                     "(SELECT count(*) FROM applies), "
+                     "(SELECT min(day) FROM edge_days WHERE day > $1), "
+                     "(SELECT max(day) FROM edge_days WHERE day > $1)",
+                     Params().add(kUndatedDay));
+    if (!res) {
+        return Error{res.error()};
+    }
+    StoreSummary s;
+    s.schema_version = *version;
+    uint64_t* counts[] = {
+        &s.entities, &s.edge_buckets, &s.flows, &s.ingests, &s.snapshots, &s.applies};
+    for (int i = 0; i < 6; ++i) {
+        *counts[i] = static_cast<uint64_t>(res->getInt(0, i));
+    }
+    s.first_day = res->getOptInt(0, 6);
+    s.last_day = res->getOptInt(0, 7);
+    return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> openPostgresStore(const std::string& uri) {
+    auto conn = Connection::connect(uri);
+    if (!conn) {
+        return Error{conn.error()};
+    }
+    if (Status st = migrate(**conn); !st) {
+        return Error{st.error()};
+    }
+    return std::unique_ptr<Store>(std::make_unique<PostgresStore>(std::move(*conn)));
+}
+
+}  // namespace netpolgen::store

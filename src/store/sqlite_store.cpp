@@ -1,0 +1,926 @@
+#include "store/sqlite_store.h"
+
+#include <chrono>
+#include <cstdio>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "store/edge_rows.h"
+#include "store/sqlite_db.h"
+
+namespace netpolgen::store {
+namespace {
+
+using core::Error;
+using core::Result;
+using core::Status;
+using sqlite::Db;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// Schema scripts, applied in order, each in one transaction with the user_version it leads to.
+// Never edit a released script: add the next version.
+//
+// Edge tables are WITHOUT ROWID with the key first in the primary key, so a cluster's day range
+// (loadEdges) or its totals are one sequential range scan. Edge src/dst carry no FOREIGN KEY:
+// ingest resolves them from entities in the same transaction, and the checks would double the
+// B-tree lookups per edge row. Entities are never deleted.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE clusters(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+) STRICT;
+CREATE TABLE entities(
+  id INTEGER PRIMARY KEY,
+  cluster_id INTEGER NOT NULL REFERENCES clusters(id),
+  name TEXT NOT NULL,
+  UNIQUE(cluster_id, name)
+) STRICT;
+CREATE TABLE edge_days(
+  cluster_id INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  src INTEGER NOT NULL,
+  dst INTEGER NOT NULL,
+  port INTEGER NOT NULL,
+  protocol INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  first_seen INTEGER,
+  last_seen INTEGER,
+  PRIMARY KEY(cluster_id, day, src, dst, port, protocol)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE edge_totals(
+  cluster_id INTEGER NOT NULL,
+  src INTEGER NOT NULL,
+  dst INTEGER NOT NULL,
+  port INTEGER NOT NULL,
+  protocol INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  first_seen INTEGER,
+  last_seen INTEGER,
+  undated_count INTEGER NOT NULL,
+  PRIMARY KEY(cluster_id, src, dst, port, protocol)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE ingests(
+  id INTEGER PRIMARY KEY,
+  cluster TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  lines INTEGER NOT NULL,
+  flows INTEGER NOT NULL,
+  ingested_at INTEGER NOT NULL,
+  UNIQUE(cluster, digest)
+) STRICT;
+CREATE TABLE snapshots(
+  id INTEGER PRIMARY KEY,
+  cluster TEXT NOT NULL,
+  taken_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX snapshots_latest ON snapshots(cluster, taken_at, id);
+CREATE TABLE snapshot_files(
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  content BLOB NOT NULL,
+  PRIMARY KEY(snapshot_id, seq)
+) STRICT;
+CREATE TABLE applies(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  cluster TEXT NOT NULL,
+  applied_at INTEGER NOT NULL,
+  user_name TEXT NOT NULL,
+  modification_yaml TEXT NOT NULL,
+  undo_yaml TEXT NOT NULL,
+  action TEXT NOT NULL CHECK(action IN ('apply', 'revert')),
+  reverts_to INTEGER REFERENCES applies(id),
+  via_kubectl INTEGER NOT NULL CHECK(via_kubectl IN (0, 1))
+) STRICT;
+CREATE INDEX applies_by_cluster ON applies(cluster, id);
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1};
+
+// How long a writer waits for another process's transaction before giving up.
+constexpr int kBusyTimeoutMs = 30000;
+static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
+
+std::string hex32(int64_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", static_cast<unsigned>(static_cast<uint32_t>(v)));
+    return buf;
+}
+
+// Reads only: a file that turns out not to be ours must stay byte for byte as it was. Ours: our
+// application_id, or a database with no id, no tables and user_version 0 (a new or empty file).
+Status checkIdentity(Db& db) {
+    auto app = db.queryInt("PRAGMA application_id");
+    if (!app) {
+        return Error{app.error()};
+    }
+    if (*app != 0 && *app != kSqliteApplicationId) {
+        return Error{db.path() + ": not a netpolgen store (application_id " + hex32(*app) + ")"};
+    }
+    auto version = db.queryInt("PRAGMA user_version");
+    auto tables = db.queryInt("SELECT count(*) FROM sqlite_schema");
+    if (!version || !tables) {
+        return Error{!version ? version.error() : tables.error()};
+    }
+    if (*app == 0 && (*tables != 0 || *version != 0)) {
+        return Error{db.path() + ": not a netpolgen store (application_id 0, and it has " +
+                     (*tables != 0 ? "tables)" : "user_version " + std::to_string(*version) + ")")};
+    }
+    if (*version > kSchemaVersion) {
+        return Error{db.path() + ": store schema version " + std::to_string(*version) +
+                     " is newer than this netpolgen (" + std::to_string(kSchemaVersion) +
+                     "); upgrade netpolgen"};
+    }
+    if (*version < 0) {
+        return Error{db.path() + ": not a netpolgen store (user_version " +
+                     std::to_string(*version) + ")"};
+    }
+    return {};
+}
+
+// WAL: readers never block the writer and a killed process leaves nothing to repair.
+// synchronous=FULL: every commit is fsync'ed, so a committed ingest or apply survives a power
+// loss too (NORMAL survives a process kill, not an OS crash). Commits are one per command, so the
+// extra fsync costs milliseconds. A 64 MiB page cache keeps the edge B-trees' inner pages hot
+// during bulk upserts. A big ingest grows the WAL to its size; journal_size_limit truncates it
+// again after the checkpoint instead of keeping the largest size ever reached.
+Status configure(Db& db) {
+    if (Status st = db.exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                            "PRAGMA cache_size=-65536; PRAGMA journal_size_limit=67108864;");
+        !st) {
+        return st;
+    }
+    // Switching to WAL needs the exclusive lock. When two processes switch a new file at once,
+    // SQLite answers SQLITE_BUSY to one of them without waiting (waiting could deadlock): retry
+    // for as long as the busy timeout.
+    for (int attempt = 0;; ++attempt) {
+        auto mode = db.prepare("PRAGMA journal_mode=WAL");
+        if (!mode) {
+            return Error{mode.error()};
+        }
+        auto row = mode->step();
+        if (row) {
+            return {};
+        }
+        if (!db.busy() || attempt >= kBusyTimeoutMs / 10) {
+            return Error{row.error()};
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+// Each pending script in its own IMMEDIATE transaction. The identity and version are read again
+// under the write lock, so two processes opening a new file at once apply each script once.
+Status migrate(Db& db) {
+    for (;;) {
+        auto tx = Transaction::begin(db);
+        if (!tx) {
+            return Error{tx.error()};
+        }
+        if (Status st = checkIdentity(db); !st) {
+            return st;
+        }
+        auto current = db.queryInt("PRAGMA user_version");
+        if (!current) {
+            return Error{current.error()};
+        }
+        if (*current == kSchemaVersion) {
+            return {};  // the rollback of an unwritten transaction is free
+        }
+        const int target = static_cast<int>(*current) + 1;
+        const std::string script(kMigrations[target - 1]);
+        if (Status st =
+                db.exec(script + ";PRAGMA application_id=" + std::to_string(kSqliteApplicationId) +
+                        ";PRAGMA user_version=" + std::to_string(target));
+            !st) {
+            return Error{db.path() + ": migration to schema version " + std::to_string(target) +
+                         " failed: " + st.error()};
+        }
+        if (Status st = tx->commit(); !st) {
+            return st;
+        }
+    }
+}
+
+// Before any write: one read transaction, so the answers come from one state of the file even
+// while another process is creating the schema.
+Status checkIdentityReadOnly(Db& db) {
+    auto tx = Transaction::beginRead(db);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    return checkIdentity(db);
+}
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+    Result<IngestOutcome> ingest(const IngestBatch& batch) override;
+    Result<std::vector<IngestRecord>> ingests(const std::string& cluster) override;
+    Result<EdgeSet> loadEdges(const EdgeQuery& query) override;
+    Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
+    Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
+    Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
+    Result<int64_t> recordApply(const ApplyRecord& record) override;
+    Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
+    Result<StoreSummary> summary() override;
+
+private:
+    Result<bool> hasIngest(const IngestRecord& record);
+    Result<std::optional<int64_t>> findCluster(const std::string& name);
+    Result<int64_t> clusterId(const std::string& name);
+    Result<std::vector<int64_t>> entityIds(int64_t cluster_id,
+                                           const std::vector<std::string>& names);
+    Status upsertDays(int64_t cluster_id, const std::vector<detail::DayRow>& rows);
+    Status upsertTotals(int64_t cluster_id, const std::vector<detail::TotalRow>& rows);
+    Status insertIngest(const IngestRecord& record);
+    Status loadTotals(int64_t cluster_id, const EdgeQuery& query, detail::EdgeSetBuilder& out);
+    Status loadDays(int64_t cluster_id, const EdgeQuery& query, detail::EdgeSetBuilder& out);
+    Result<std::vector<std::pair<int64_t, std::string>>> entityNames(int64_t cluster_id);
+    Status adjustTotals(int64_t cluster_id, int64_t from_day, core::FlowGraph& pruned);
+    Status writeTotalsAfterPrune(int64_t cluster_id, const core::FlowGraph& pruned);
+    Result<std::vector<SnapshotFile>> snapshotFiles(int64_t snapshot_id);
+    Result<uint64_t> count(std::string_view sql);
+
+    std::unique_ptr<Db> db_;
+};
+
+// --- ingest -------------------------------------------------------------------------------------
+
+Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch) {
+    if (Status st = detail::validateBatch(batch); !st) {
+        return Error{db_->path() + ": " + st.error()};
+    }
+    auto tx = Transaction::begin(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto known = hasIngest(batch.record);
+    if (!known) {
+        return Error{known.error()};
+    }
+    if (*known) {
+        return IngestOutcome::kAlreadyIngested;  // rolls back: nothing was written
+    }
+    auto cluster_id = clusterId(batch.record.cluster);
+    if (!cluster_id) {
+        return Error{cluster_id.error()};
+    }
+    auto ids = entityIds(*cluster_id, batch.entities);
+    if (!ids) {
+        return Error{ids.error()};
+    }
+    const detail::PreparedEdges edges = detail::prepareEdges(batch, *ids);
+    Status st = upsertDays(*cluster_id, edges.days);
+    if (st) {
+        st = upsertTotals(*cluster_id, edges.totals);
+    }
+    if (st) {
+        st = insertIngest(batch.record);
+    }
+    if (st) {
+        st = tx->commit();
+    }
+    return st ? Result<IngestOutcome>(IngestOutcome::kStored) : Error{st.error()};
+}
+
+Result<bool> SqliteStore::hasIngest(const IngestRecord& record) {
+    auto st = db_->prepare("SELECT 1 FROM ingests WHERE cluster = ? AND digest = ?");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, record.cluster);
+    st->bind(2, record.digest);
+    return st->step();
+}
+
+Result<std::optional<int64_t>> SqliteStore::findCluster(const std::string& name) {
+    auto st = db_->prepare("SELECT id FROM clusters WHERE name = ?");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, name);
+    auto row = st->step();
+    if (!row) {
+        return Error{row.error()};
+    }
+    return *row ? std::optional<int64_t>(st->columnInt(0)) : std::nullopt;
+}
+
+Result<int64_t> SqliteStore::clusterId(const std::string& name) {
+    auto found = findCluster(name);
+    if (!found || *found) {
+        return found ? Result<int64_t>(**found) : Error{found.error()};
+    }
+    auto st = db_->prepare("INSERT INTO clusters(name) VALUES (?) RETURNING id");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, name);
+    auto row = st->step();
+    if (!row) {
+        return Error{row.error()};
+    }
+    return st->columnInt(0);
+}
+
+Result<std::vector<int64_t>> SqliteStore::entityIds(int64_t cluster_id,
+                                                    const std::vector<std::string>& names) {
+    auto find = db_->prepare("SELECT id FROM entities WHERE cluster_id = ? AND name = ?");
+    auto add = db_->prepare("INSERT INTO entities(cluster_id, name) VALUES (?, ?) RETURNING id");
+    if (!find || !add) {
+        return Error{!find ? find.error() : add.error()};
+    }
+    std::vector<int64_t> ids;
+    ids.reserve(names.size());
+    for (const std::string& name : names) {
+        find->bind(1, cluster_id);
+        find->bind(2, name);
+        auto found = find->step();
+        if (!found) {
+            return Error{found.error()};
+        }
+        if (*found) {
+            ids.push_back(find->columnInt(0));
+        } else {
+            add->bind(1, cluster_id);
+            add->bind(2, name);
+            auto added = add->step();
+            if (!added) {
+                return Error{added.error()};
+            }
+            ids.push_back(add->columnInt(0));
+            add->reset();
+        }
+        find->reset();
+    }
+    return ids;
+}
+
+Status SqliteStore::upsertDays(int64_t cluster_id, const std::vector<detail::DayRow>& rows) {
+    auto st = db_->prepare(
+        "INSERT INTO edge_days(cluster_id, day, src, dst, port, protocol, count, first_seen, "
+        "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
+        "first_seen = min(first_seen, excluded.first_seen), "
+        "last_seen = max(last_seen, excluded.last_seen)");
+    if (!st) {
+        return Error{st.error()};
+    }
+    // Both sides of min/max are NULL for the undated bucket and set for a dated one.
+    st->bind(1, cluster_id);
+    for (const detail::DayRow& r : rows) {
+        st->bind(2, r.day);
+        st->bind(3, r.src);
+        st->bind(4, r.dst);
+        st->bind(5, int64_t{r.port});
+        st->bind(6, int64_t{r.protocol});
+        st->bind(7, static_cast<int64_t>(r.count));
+        st->bind(8, r.first_seen);
+        st->bind(9, r.last_seen);
+        if (Status s = st->run(); !s) {
+            return s;
+        }
+    }
+    return {};
+}
+
+Status SqliteStore::upsertTotals(int64_t cluster_id, const std::vector<detail::TotalRow>& rows) {
+    // SQLite's two-argument min/max return NULL when either side is NULL (an edge seen only
+    // undated so far): coalesce keeps the side that is set.
+    auto st = db_->prepare(
+        "INSERT INTO edge_totals(cluster_id, src, dst, port, protocol, count, first_seen, "
+        "last_seen, undated_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
+        "first_seen = coalesce(min(first_seen, excluded.first_seen), first_seen, "
+        "excluded.first_seen), "
+        "last_seen = coalesce(max(last_seen, excluded.last_seen), last_seen, excluded.last_seen), "
+        "undated_count = undated_count + excluded.undated_count");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, cluster_id);
+    for (const detail::TotalRow& r : rows) {
+        st->bind(2, r.src);
+        st->bind(3, r.dst);
+        st->bind(4, int64_t{r.port});
+        st->bind(5, int64_t{r.protocol});
+        st->bind(6, static_cast<int64_t>(r.count));
+        st->bind(7, r.first_seen);
+        st->bind(8, r.last_seen);
+        st->bind(9, static_cast<int64_t>(r.undated_count));
+        if (Status s = st->run(); !s) {
+            return s;
+        }
+    }
+    return {};
+}
+
+Status SqliteStore::insertIngest(const IngestRecord& r) {
+    auto st = db_->prepare(
+        "INSERT INTO ingests(cluster, digest, source, bytes, lines, flows, ingested_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, r.cluster);
+    st->bind(2, r.digest);
+    st->bind(3, r.source);
+    st->bind(4, static_cast<int64_t>(r.bytes));
+    st->bind(5, static_cast<int64_t>(r.lines));
+    st->bind(6, static_cast<int64_t>(r.flows));
+    st->bind(7, r.ingested_at);
+    return st->run();
+}
+
+Result<std::vector<IngestRecord>> SqliteStore::ingests(const std::string& cluster) {
+    auto st = db_->prepare(
+        "SELECT cluster, digest, source, bytes, lines, flows, ingested_at FROM ingests "
+        "WHERE cluster = ? ORDER BY id");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, cluster);
+    std::vector<IngestRecord> out;
+    for (auto row = st->step();; row = st->step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back({st->columnText(0),
+                       st->columnText(1),
+                       st->columnText(2),
+                       static_cast<uint64_t>(st->columnInt(3)),
+                       static_cast<uint64_t>(st->columnInt(4)),
+                       static_cast<uint64_t>(st->columnInt(5)),
+                       st->columnInt(6)});
+    }
+}
+
+// --- loadEdges ----------------------------------------------------------------------------------
+
+detail::RawEdge rawEdge(const Statement& st) {
+    return {st.columnInt(0),
+            st.columnInt(1),
+            static_cast<uint32_t>(st.columnInt(2)),
+            static_cast<uint8_t>(st.columnInt(3)),
+            static_cast<uint64_t>(st.columnInt(4)),
+            st.isNull(5) ? core::kUndated : st.columnInt(5),
+            st.isNull(6) ? core::kUndated : st.columnInt(6)};
+}
+
+Result<EdgeSet> SqliteStore::loadEdges(const EdgeQuery& query) {
+    auto tx = Transaction::beginRead(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto cluster_id = findCluster(query.cluster);
+    if (!cluster_id || !*cluster_id) {
+        return cluster_id ? Result<EdgeSet>(EdgeSet{}) : Error{cluster_id.error()};
+    }
+    detail::EdgeSetBuilder builder;
+    Status st = detail::answeredByTotals(query) ? loadTotals(**cluster_id, query, builder)
+                                                : loadDays(**cluster_id, query, builder);
+    if (!st) {
+        return Error{st.error()};
+    }
+    auto names = entityNames(**cluster_id);
+    if (!names) {
+        return Error{names.error()};
+    }
+    auto edges = builder.finish(std::move(*names));
+    if (!edges) {
+        return Error{db_->path() + ": " + edges.error()};
+    }
+    return edges;
+}
+
+Status SqliteStore::loadTotals(int64_t cluster_id,
+                               const EdgeQuery& query,
+                               detail::EdgeSetBuilder& out) {
+    // last_seen is the edge's latest dated flow, so `last_seen >= since` is exactly "some dated
+    // flow at or after since"; undated flows belong to every window.
+    auto st = db_->prepare(
+        "SELECT src, dst, port, protocol, count, first_seen, last_seen FROM edge_totals "
+        "WHERE cluster_id = ?1 AND (?2 IS NULL OR last_seen >= ?2 OR undated_count > 0)");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, cluster_id);
+    st->bind(2, query.window.since);
+    for (auto row = st->step();; row = st->step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            return {};
+        }
+        out.addUnique(rawEdge(*st));  // one totals row per key
+    }
+}
+
+Status SqliteStore::loadDays(int64_t cluster_id,
+                             const EdgeQuery& query,
+                             detail::EdgeSetBuilder& out) {
+    // Two range scans of the primary key, the undated bucket and the window's days: with
+    // `day = ? OR day BETWEEN ? AND ?` SQLite scans every day of the cluster.
+    auto st = db_->prepare(
+        "SELECT src, dst, port, protocol, count, first_seen, last_seen, day FROM edge_days "
+        "WHERE cluster_id = ?1 AND day BETWEEN ?2 AND ?3 "
+        "ORDER BY day, src, dst, port, protocol");
+    if (!st) {
+        return Error{st.error()};
+    }
+    const detail::DayRange days = detail::daysOf(query.window);
+    const std::pair<int64_t, int64_t> ranges[] = {{kUndatedDay, kUndatedDay},
+                                                  {days.first, days.last}};
+    for (const auto& [first, last] : ranges) {
+        st->bind(1, cluster_id);
+        st->bind(2, first);
+        st->bind(3, last);
+        for (auto row = st->step();; row = st->step()) {
+            if (!row) {
+                return Error{row.error()};
+            }
+            if (!*row) {
+                break;
+            }
+            const int64_t day = st->columnInt(7);
+            if (day == kUndatedDay ||
+                detail::bucketInWindow(query.window, st->columnInt(5), st->columnInt(6))) {
+                out.addBucket(day, rawEdge(*st));
+            }
+        }
+        st->reset();
+    }
+    return {};
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::entityNames(int64_t cluster_id) {
+    auto st = db_->prepare("SELECT id, name FROM entities WHERE cluster_id = ?");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, cluster_id);
+    std::vector<std::pair<int64_t, std::string>> out;
+    for (auto row = st->step();; row = st->step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            return out;
+        }
+        out.emplace_back(st->columnInt(0), st->columnText(1));
+    }
+}
+
+// --- prune --------------------------------------------------------------------------------------
+
+core::EdgeKey keyOf(const Statement& st) {
+    return {static_cast<core::EntityId>(st.columnInt(0)),
+            static_cast<core::EntityId>(st.columnInt(1)),
+            static_cast<uint32_t>(st.columnInt(2)),
+            static_cast<core::Protocol>(st.columnInt(3))};
+}
+
+Result<PruneResult> SqliteStore::prune(const std::string& cluster, core::Timestamp before) {
+    auto tx = Transaction::begin(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto cluster_id = findCluster(cluster);
+    if (!cluster_id || !*cluster_id) {
+        return cluster_id ? Result<PruneResult>(PruneResult{}) : Error{cluster_id.error()};
+    }
+    // A bucket goes when its whole day lies before `before`: (day + 1) * 86400 <= before, i.e.
+    // day < dayOf(before). The undated bucket (INT64_MIN) never goes.
+    const int64_t keep_from = dayOf(before);
+    auto del = db_->prepare(
+        "DELETE FROM edge_days WHERE cluster_id = ?1 AND day > ?2 AND day < ?3 "
+        "RETURNING src, dst, port, protocol, count");
+    if (!del) {
+        return Error{del.error()};
+    }
+    del->bind(1, **cluster_id);
+    del->bind(2, kUndatedDay);
+    del->bind(3, keep_from);
+    PruneResult result;
+    core::FlowGraph pruned;  // per edge: the pruned count; first_seen = earliest kept flow
+    for (auto row = del->step();; row = del->step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            break;
+        }
+        ++result.buckets_removed;
+        result.flows_removed += static_cast<uint64_t>(del->columnInt(4));
+        pruned.merge(keyOf(*del), {static_cast<uint64_t>(del->columnInt(4))});
+    }
+    Status st = adjustTotals(**cluster_id, keep_from, pruned);
+    if (st) {
+        st = tx->commit();
+    }
+    return st ? Result<PruneResult>(result) : Error{st.error()};
+}
+
+// The kept buckets of an edge are all later than the pruned ones, so its new first_seen is the
+// first_seen of its earliest kept bucket, and last_seen stays unless no dated bucket is left.
+// Walks the kept days from the oldest and stops once every pruned edge has been found again —
+// usually after one day — instead of aggregating all kept buckets.
+Status SqliteStore::adjustTotals(int64_t cluster_id, int64_t from_day, core::FlowGraph& pruned) {
+    size_t unresolved = pruned.size();
+    auto next_day = db_->prepare(
+        "SELECT min(day) FROM edge_days WHERE cluster_id = ?1 AND day >= ?2 AND day > ?3");
+    auto rows = db_->prepare(
+        "SELECT src, dst, port, protocol, first_seen FROM edge_days "
+        "WHERE cluster_id = ?1 AND day = ?2");
+    if (!next_day || !rows) {
+        return Error{!next_day ? next_day.error() : rows.error()};
+    }
+    for (int64_t day = from_day; unresolved > 0; ++day) {
+        next_day->bind(1, cluster_id);
+        next_day->bind(2, day);
+        next_day->bind(3, kUndatedDay);
+        auto found = next_day->step();
+        if (!found) {
+            return Error{found.error()};
+        }
+        if (next_day->isNull(0)) {
+            break;
+        }
+        day = next_day->columnInt(0);
+        next_day->reset();
+        rows->bind(1, cluster_id);
+        rows->bind(2, day);
+        for (auto row = rows->step();; row = rows->step()) {
+            if (!row) {
+                return Error{row.error()};
+            }
+            if (!*row) {
+                break;
+            }
+            const core::EdgeStats* stats = pruned.find(keyOf(*rows));
+            if (stats && stats->first_seen == core::kUndated) {
+                pruned.merge(keyOf(*rows), {0, rows->columnInt(4), rows->columnInt(4)});
+                --unresolved;
+            }
+        }
+        rows->reset();
+    }
+    return writeTotalsAfterPrune(cluster_id, pruned);
+}
+
+Status SqliteStore::writeTotalsAfterPrune(int64_t cluster_id, const core::FlowGraph& pruned) {
+    // first_seen of the stats is kUndated when no dated bucket of the edge is left: then first and
+    // last become NULL, and the row goes unless undated flows keep it.
+    auto update = db_->prepare(
+        "UPDATE edge_totals SET count = count - ?6, first_seen = ?7, "
+        "last_seen = CASE WHEN ?7 IS NULL THEN NULL ELSE last_seen END "
+        "WHERE cluster_id = ?1 AND src = ?2 AND dst = ?3 AND port = ?4 AND protocol = ?5");
+    auto drop = db_->prepare(
+        "DELETE FROM edge_totals WHERE cluster_id = ?1 AND src = ?2 AND dst = ?3 AND port = ?4 "
+        "AND protocol = ?5 AND first_seen IS NULL AND undated_count = 0");
+    if (!update || !drop) {
+        return Error{!update ? update.error() : drop.error()};
+    }
+    for (const auto& [key, stats] : pruned.edges()) {
+        for (Statement* st : {&*update, &*drop}) {
+            st->bind(1, cluster_id);
+            st->bind(2, int64_t{key.src});
+            st->bind(3, int64_t{key.dst});
+            st->bind(4, int64_t{key.port});
+            st->bind(5, int64_t{static_cast<uint8_t>(key.protocol)});
+        }
+        update->bind(6, static_cast<int64_t>(stats.count));
+        update->bind(7,
+                     stats.first_seen == core::kUndated ? std::nullopt
+                                                        : std::optional<int64_t>(stats.first_seen));
+        if (Status st = update->run(); !st) {
+            return st;
+        }
+        if (Status st = drop->run(); !st) {
+            return st;
+        }
+    }
+    return {};
+}
+
+// --- snapshots ----------------------------------------------------------------------------------
+
+Result<int64_t> SqliteStore::putSnapshot(const Snapshot& snapshot) {
+    auto tx = Transaction::begin(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto head = db_->prepare("INSERT INTO snapshots(cluster, taken_at) VALUES (?, ?) RETURNING id");
+    auto file = db_->prepare(
+        "INSERT INTO snapshot_files(snapshot_id, seq, path, content) VALUES (?, ?, ?, ?)");
+    if (!head || !file) {
+        return Error{!head ? head.error() : file.error()};
+    }
+    head->bind(1, snapshot.cluster);
+    head->bind(2, snapshot.taken_at);
+    auto row = head->step();
+    if (!row) {
+        return Error{row.error()};
+    }
+    const int64_t id = head->columnInt(0);
+    head->reset();
+    for (size_t i = 0; i < snapshot.files.size(); ++i) {
+        file->bind(1, id);
+        file->bind(2, static_cast<int64_t>(i));
+        file->bind(3, snapshot.files[i].path);
+        file->bindBlob(4, snapshot.files[i].content);
+        if (Status st = file->run(); !st) {
+            return Error{st.error()};
+        }
+    }
+    if (Status st = tx->commit(); !st) {
+        return Error{st.error()};
+    }
+    return id;
+}
+
+Result<std::optional<Snapshot>> SqliteStore::latestSnapshot(const std::string& cluster) {
+    auto tx = Transaction::beginRead(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto head = db_->prepare(
+        "SELECT id, taken_at FROM snapshots WHERE cluster = ? "
+        "ORDER BY taken_at DESC, id DESC LIMIT 1");
+    if (!head) {
+        return Error{head.error()};
+    }
+    head->bind(1, cluster);
+    auto row = head->step();
+    if (!row || !*row) {
+        return row ? Result<std::optional<Snapshot>>(std::nullopt) : Error{row.error()};
+    }
+    Snapshot out{head->columnInt(0), cluster, head->columnInt(1), {}};
+    auto files = snapshotFiles(out.id);
+    if (!files) {
+        return Error{files.error()};
+    }
+    out.files = std::move(*files);
+    return std::optional<Snapshot>(std::move(out));
+}
+
+Result<std::vector<SnapshotFile>> SqliteStore::snapshotFiles(int64_t snapshot_id) {
+    auto st =
+        db_->prepare("SELECT path, content FROM snapshot_files WHERE snapshot_id = ? ORDER BY seq");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, snapshot_id);
+    std::vector<SnapshotFile> out;
+    for (auto row = st->step();; row = st->step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back({st->columnText(0), st->columnText(1)});
+    }
+}
+
+// --- applies ------------------------------------------------------------------------------------
+
+Result<int64_t> SqliteStore::recordApply(const ApplyRecord& r) {
+    if (r.action != "apply" && r.action != "revert") {
+        return Error{db_->path() +
+                     ": apply record: action must be \"apply\" or \"revert\", not \"" + r.action +
+                     "\""};
+    }
+    auto st = db_->prepare(
+        "INSERT INTO applies(cluster, applied_at, user_name, modification_yaml, undo_yaml, "
+        "action, reverts_to, via_kubectl) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, r.cluster);
+    st->bind(2, r.applied_at);
+    st->bind(3, r.user);
+    st->bind(4, r.modification_yaml);
+    st->bind(5, r.undo_yaml);
+    st->bind(6, r.action);
+    st->bind(7, r.reverts_to);
+    st->bind(8, int64_t{r.via_kubectl ? 1 : 0});
+    // A single INSERT is its own transaction (autocommit).
+    auto row = st->step();
+    if (!row) {
+        return Error{row.error()};
+    }
+    const int64_t id = st->columnInt(0);
+    st->reset();  // completes the statement, and with it the implicit transaction
+    return id;
+}
+
+Result<std::vector<ApplyRecord>> SqliteStore::history(const std::string& cluster) {
+    auto st = db_->prepare(
+        "SELECT id, cluster, applied_at, user_name, modification_yaml, undo_yaml, action, "
+        "reverts_to, via_kubectl FROM applies WHERE cluster = ? ORDER BY id");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, cluster);
+    std::vector<ApplyRecord> out;
+    for (auto row = st->step();; row = st->step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back({st->columnInt(0),
+                       st->columnText(1),
+                       st->columnInt(2),
+                       st->columnText(3),
+                       st->columnText(4),
+                       st->columnText(5),
+                       st->columnText(6),
+                       st->columnOptInt(7),
+                       st->columnInt(8) != 0});
+    }
+}
+
+// --- summary ------------------------------------------------------------------------------------
+
+Result<uint64_t> SqliteStore::count(std::string_view sql) {
+    auto n = db_->queryInt(sql);
+    return n ? Result<uint64_t>(static_cast<uint64_t>(*n)) : Error{n.error()};
+}
+
+Result<StoreSummary> SqliteStore::summary() {
+    auto tx = Transaction::beginRead(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    StoreSummary s;
+    auto version = db_->queryInt("PRAGMA user_version");
+    if (!version) {
+        return Error{version.error()};
+    }
+    s.schema_version = static_cast<int>(*version);
+    const std::pair<uint64_t*, std::string_view> counts[] = {
+        {&s.entities, "SELECT count(*) FROM entities"},
+        {&s.edge_buckets, "SELECT count(*) FROM edge_days"},
+        {&s.flows, "SELECT coalesce(sum(count), 0) FROM edge_totals"},
+        {&s.ingests, "SELECT count(*) FROM ingests"},
+        {&s.snapshots, "SELECT count(*) FROM snapshots"},
+        {&s.applies, "SELECT count(*) FROM applies"},
+    };
+    for (const auto& [field, sql] : counts) {
+        auto n = count(sql);
+        if (!n) {
+            return Error{n.error()};
+        }
+        *field = *n;
+    }
+    auto days = db_->prepare("SELECT min(day), max(day) FROM edge_days WHERE day > ?");
+    if (!days) {
+        return Error{days.error()};
+    }
+    days->bind(1, kUndatedDay);
+    if (auto row = days->step(); !row) {
+        return Error{row.error()};
+    }
+    s.first_day = days->columnOptInt(0);
+    s.last_day = days->columnOptInt(1);
+    return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path) {
+    auto db = Db::open(path, Db::Mode::kCreate);
+    if (!db) {
+        return Error{db.error()};
+    }
+    // Before anything else: another process may hold the write lock (a migration, an ingest).
+    if (Status st = (*db)->exec("PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs)); !st) {
+        return Error{st.error()};
+    }
+    Status st = checkIdentityReadOnly(**db);
+    if (st) {
+        st = configure(**db);
+    }
+    if (st) {
+        st = migrate(**db);
+    }
+    if (!st) {
+        return Error{st.error()};
+    }
+    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db)));
+}
+
+}  // namespace netpolgen::store

@@ -1,0 +1,629 @@
+// The notifier library: exact payloads, the config file, and sending to real local receivers (a
+// tiny HTTP server and an SMTP sink on 127.0.0.1, ephemeral ports, written here with POSIX sockets
+// so the tests need no extra package).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "notify/notifier_config.h"
+#include "notify/payloads.h"
+#include "notify/sender.h"
+
+namespace netpolgen::notify {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kYaml =
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: a\n";
+
+// ---- local receivers ----------------------------------------------------------------------------
+
+// A listening socket on 127.0.0.1 with an ephemeral port, served by one thread until destruction.
+class LocalServer {
+public:
+    LocalServer() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len), 0);
+        EXPECT_EQ(::listen(fd_, 8), 0);
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+        port_ = ntohs(addr.sin_port);
+    }
+    virtual ~LocalServer() { stop(); }
+    LocalServer(const LocalServer&) = delete;
+    LocalServer& operator=(const LocalServer&) = delete;
+
+    int port() const { return port_; }
+    std::string url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(port_) + path;
+    }
+
+protected:
+    // Subclasses call this at the end of their constructor, when handle() can run.
+    void start() {
+        thread_ = std::thread([this] { acceptLoop(); });
+    }
+    // Joins before the subclass's members go away.
+    void stop() {
+        stopping_ = true;
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    virtual void handle(int client) = 0;
+
+    // Reads more bytes into `buf`; false on close, error or stop.
+    bool readMore(int client, std::string& buf) {
+        while (!stopping_) {
+            pollfd p{client, POLLIN, 0};
+            if (::poll(&p, 1, 20) <= 0) {
+                continue;
+            }
+            char chunk[4096];
+            const ssize_t n = ::recv(client, chunk, sizeof chunk, 0);
+            if (n <= 0) {
+                return false;
+            }
+            buf.append(chunk, static_cast<size_t>(n));
+            return true;
+        }
+        return false;
+    }
+    static void sendAll(int client, const std::string& data) {
+        (void)::send(client, data.data(), data.size(), MSG_NOSIGNAL);
+    }
+
+private:
+    void acceptLoop() {
+        while (!stopping_) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 20) <= 0) {
+                continue;
+            }
+            const int client = ::accept(fd_, nullptr, nullptr);
+            if (client >= 0) {
+                handle(client);
+                ::close(client);
+            }
+        }
+    }
+
+    int fd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+struct HttpRequest {
+    std::string method;
+    std::string path;
+    std::map<std::string, std::string> headers;  // names lower-cased
+    std::string body;
+};
+
+// Answers each connection with the next scripted status (0: hang until the client gives up), then
+// 200 once the script is used up. Records every request.
+class HttpServer : public LocalServer {
+public:
+    explicit HttpServer(std::vector<int> script = {}, std::string reply_body = "ok")
+        : script_(std::move(script)), reply_body_(std::move(reply_body)) {
+        start();
+    }
+    ~HttpServer() override { stop(); }
+
+    std::vector<HttpRequest> requests() {
+        std::lock_guard lock(mu_);
+        return requests_;
+    }
+
+private:
+    void handle(int client) override {
+        std::string buf;
+        size_t head_end;
+        while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
+            if (!readMore(client, buf)) {
+                return;
+            }
+        }
+        HttpRequest req = parseHead(buf.substr(0, head_end));
+        const size_t length =
+            std::stoul(req.headers.count("content-length") != 0 ? req.headers["content-length"]
+                                                                : std::string("0"));
+        while (buf.size() < head_end + 4 + length && readMore(client, buf)) {
+        }
+        req.body = buf.substr(head_end + 4);
+        const int status = next();
+        {
+            std::lock_guard lock(mu_);
+            requests_.push_back(std::move(req));
+        }
+        if (status == 0) {
+            while (readMore(client, buf)) {  // until the client times out and closes
+            }
+            return;
+        }
+        sendAll(client,
+                "HTTP/1.1 " + std::to_string(status) +
+                    " X\r\nContent-Length: " + std::to_string(reply_body_.size()) +
+                    "\r\nConnection: close\r\n\r\n" + reply_body_);
+    }
+
+    static HttpRequest parseHead(const std::string& head) {
+        HttpRequest req;
+        size_t pos = head.find("\r\n");
+        const std::string first = head.substr(0, pos);
+        req.method = first.substr(0, first.find(' '));
+        req.path = first.substr(first.find(' ') + 1, first.rfind(' ') - first.find(' ') - 1);
+        while (pos != std::string::npos && pos < head.size()) {
+            const size_t end = head.find("\r\n", pos + 2);
+            const std::string line =
+                head.substr(pos + 2, end == std::string::npos ? end : end - pos - 2);
+            const size_t colon = line.find(':');
+            if (colon != std::string::npos) {
+                std::string name = line.substr(0, colon);
+                for (char& c : name) {
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                }
+                req.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+            }
+            pos = end;
+        }
+        return req;
+    }
+
+    int next() {
+        std::lock_guard lock(mu_);
+        return calls_ < script_.size() ? script_[calls_++] : 200;
+    }
+
+    std::vector<int> script_;
+    std::string reply_body_;
+    std::mutex mu_;
+    size_t calls_ = 0;
+    std::vector<HttpRequest> requests_;
+};
+
+// Speaks just enough SMTP (no TLS, no AUTH) to take one message: EHLO, MAIL, RCPT, DATA, QUIT.
+class SmtpSink : public LocalServer {
+public:
+    SmtpSink() { start(); }
+    ~SmtpSink() override { stop(); }
+
+    struct Mail {
+        std::vector<std::string> commands;
+        std::string data;  // between "354" and the terminating ".", CRLFs as sent
+    };
+    Mail mail() {
+        std::lock_guard lock(mu_);
+        return mail_;
+    }
+
+private:
+    void handle(int client) override {
+        sendAll(client, "220 sink ESMTP\r\n");
+        std::string buf;
+        Mail mail;
+        // What was received is published before each reply: once the client has read a reply,
+        // the test sees everything that came before it (curl may return before QUIT is answered).
+        auto reply = [&](const std::string& text) {
+            record(mail);
+            sendAll(client, text);
+        };
+        for (;;) {
+            size_t eol;
+            while ((eol = buf.find("\r\n")) == std::string::npos) {
+                if (!readMore(client, buf)) {
+                    return;
+                }
+            }
+            const std::string line = buf.substr(0, eol);
+            buf.erase(0, eol + 2);
+            mail.commands.push_back(line);
+            const std::string verb = line.substr(0, 4);
+            if (verb == "EHLO") {
+                reply("250 sink\r\n");
+            } else if (verb == "DATA") {
+                reply("354 go ahead\r\n");
+                size_t end;
+                while ((end = buf.find("\r\n.\r\n")) == std::string::npos &&
+                       readMore(client, buf)) {
+                }
+                if (end == std::string::npos) {
+                    return;
+                }
+                mail.data = buf.substr(0, end + 2);
+                buf.erase(0, end + 5);
+                reply("250 queued\r\n");
+            } else if (verb == "QUIT") {
+                return reply("221 bye\r\n");
+            } else {
+                reply("250 ok\r\n");
+            }
+        }
+    }
+    void record(const Mail& mail) {
+        std::lock_guard lock(mu_);
+        mail_ = mail;
+    }
+
+    std::mutex mu_;
+    Mail mail_;
+};
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+SendOptions fastOptions() {
+    SendOptions o;
+    o.connect_timeout = 500ms;
+    o.total_timeout = 1000ms;
+    o.initial_backoff = 5ms;
+    o.allow_plain_http = true;
+    o.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1795722600)); };
+    o.message_id = [] { return std::string("id1@netpolgen"); };
+    return o;
+}
+
+NotifierConfig webhook(const std::string& url) {
+    NotifierConfig n;
+    n.id = "hook";
+    n.name = "ops";
+    n.type = NotifierType::kWebhook;
+    n.webhook.url = url;
+    return n;
+}
+
+// ---- payloads -----------------------------------------------------------------------------------
+
+TEST(NotifyPayload, WebhookAddsExtraFieldsAtTopLevelInOrder) {
+    WebhookConfig w;
+    w.extra_fields = {{"team", "platform"}, {"env", "prod"}};
+    EXPECT_EQ(
+        webhookBody(w, "prod", "a: \"b\"\n"),
+        R"({"networkpolicy":{"cluster":"prod","yaml":"a: \"b\"\n"},"team":"platform","env":"prod"})");
+}
+
+TEST(NotifyPayload, SlackAttachmentWithYamlInCodeBlock) {
+    auto body = slackBody("prod", "a: 1\n");
+    ASSERT_TRUE(body.ok()) << body.error();
+    EXPECT_EQ(
+        *body,
+        R"({"attachments":[{"color":"#FF9365","fallback":"Network policy YAML to be applied on cluster 'prod'","mrkdwn_in":["text","pretext"],"pretext":"*Network policy YAML to be applied on cluster 'prod'*","text":"Please review the following network policy YAML that needs to be applied to cluster 'prod'.\n```\na: 1\n```"}]})");
+    auto empty = slackBody("prod", "");
+    ASSERT_TRUE(empty.ok());
+    EXPECT_NE(empty->find(R"(cluster 'prod'.\n<YAML is empty>")"), std::string::npos) << *empty;
+}
+
+TEST(NotifyPayload, SlackRejectsYamlOverStackRoxLimits) {
+    std::string lines;
+    for (int i = 0; i < 301; ++i) {
+        lines += "a: 1\n";
+    }
+    auto tooLong = slackBody("c", lines);
+    ASSERT_FALSE(tooLong.ok());
+    EXPECT_EQ(tooLong.error(),
+              "the YAML has 301 lines and 1505 characters; Slack takes at most 300 lines and 35000 "
+              "characters");
+    EXPECT_TRUE(slackBody("c", lines.substr(5)).ok());
+    EXPECT_FALSE(slackBody("c", std::string(35001, 'x')).ok());
+}
+
+TEST(NotifyPayload, TeamsMessageCardEscapesYamlInPre) {
+    EXPECT_EQ(
+        teamsBody("prod", "a: <b> & c\n"),
+        R"({"@type":"MessageCard","@context":"https://schema.org/extensions","themeColor":"FF9365","summary":"Network policy YAML applied on cluster \"prod\"","title":"Network policy YAML applied on cluster \"prod\"","text":"Please review the following network policy YAML that needs to be applied to cluster 'prod'.<pre>a: &lt;b&gt; &amp; c\n</pre>"})");
+}
+
+TEST(NotifyPayload, JiraCreateIssue) {
+    JiraConfig j;
+    j.project = "SEC";
+    j.issue_type = "Bug";
+    EXPECT_EQ(
+        jiraBody(j, "prod", "a: 1"),
+        R"({"fields":{"project":{"key":"SEC"},"summary":"Network policy yaml to apply on cluster prod","issuetype":{"name":"Bug"},"description":"Please review the following network policy YAML that needs to be applied to cluster 'prod'.\n{code:title=Network Policy YAML|theme=FadeToGrey|language=yaml}\na: 1\n{code}"}})");
+}
+
+const char* const kExpectedMail =
+    "From: np@example.com\r\n"
+    "To: a@example.com, b@example.com\r\n"
+    "Subject: New network policy YAML for cluster 'prod' needs to be applied\r\n"
+    "Date: Thu, 26 Nov 2026 19:50:00 +0000\r\n"
+    "Message-ID: <id1@netpolgen>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n"
+    "\r\n"
+    "Please review the following network policy YAML that needs to be applied to cluster "
+    "'prod'.\r\n"
+    "\r\n"
+    "apiVersion: networking.k8s.io/v1\r\n"
+    "kind: NetworkPolicy\r\n"
+    "metadata:\r\n"
+    "  name: a\r\n";
+
+TEST(NotifyPayload, EmailMessageIsCrlfRfc5322) {
+    EmailConfig e;
+    e.from = "np@example.com";
+    e.to = {"a@example.com", "b@example.com"};
+    const EmailMeta meta{fastOptions().now(), "id1@netpolgen"};
+    EXPECT_EQ(emailMessage(e, "prod", kYaml, meta), kExpectedMail);
+    EXPECT_EQ(rfc5322Date(std::chrono::system_clock::time_point{}),
+              "Thu, 01 Jan 1970 00:00:00 +0000");
+}
+
+// ---- configuration ------------------------------------------------------------------------------
+
+const char* const kConfigYaml = R"(notifiers:
+- id: hook
+  name: ops
+  type: webhook
+  webhook:
+    url: https://user:pw@hooks.example.com/np?token=t1
+    extraFields: [{key: team, value: platform}]
+    headers: [{key: Authorization, value: Bearer abc123}]
+    username: bot
+    password: hunter2
+    skipTlsVerify: true
+- {name: chat, type: slack, slack: {webhookUrl: "https://hooks.slack.com/services/T0/B0/XYZ"}}
+- {name: ms, type: teams, teams: {webhookUrl: "https://x.webhook.office.com/abc"}}
+- name: mail
+  type: email
+  email: {server: "smtp.example.com:587", startTLS: optional, username: u, password: mailpw,
+          from: np@example.com, to: [sec@example.com]}
+- name: tickets
+  type: jira
+  jira: {url: "https://jira.example.com", project: SEC, username: u, token: jiratoken}
+)";
+
+TEST(NotifyConfig, DecodesEveryType) {
+    auto n = parseNotifierConfigs(kConfigYaml, "n.yaml");
+    ASSERT_TRUE(n.ok()) << n.error();
+    ASSERT_EQ(n->size(), 5u);
+    EXPECT_EQ((*n)[0].webhook.headers[0].value, "Bearer abc123");
+    EXPECT_TRUE((*n)[0].webhook.tls.skip_tls_verify);
+    EXPECT_EQ((*n)[1].id, "chat");
+    EXPECT_EQ((*n)[1].type, NotifierType::kSlack);
+    EXPECT_EQ((*n)[3].email.start_tls, StartTls::kOptional);
+    EXPECT_EQ((*n)[4].jira.issue_type, "Task");
+}
+
+TEST(NotifyConfig, RenderedConfigHasNoSecrets) {
+    auto n = parseNotifierConfigs(kConfigYaml, "n.yaml");
+    ASSERT_TRUE(n.ok()) << n.error();
+    const std::string out = renderRedacted(*n);
+    for (const char* secret :
+         {"hunter2", "abc123", "pw@", "t1", "XYZ", "/abc", "mailpw", "jiratoken"}) {
+        EXPECT_EQ(out.find(secret), std::string::npos) << secret << " in " << out;
+    }
+    EXPECT_NE(out.find(R"("url":"https://hooks.example.com/np")"), std::string::npos) << out;
+    EXPECT_NE(out.find(R"("webhookUrl":"https://hooks.slack.com/******")"), std::string::npos);
+    EXPECT_NE(out.find(R"("password":"******")"), std::string::npos);
+}
+
+TEST(NotifyConfig, ErrorsNameFileLineAndField) {
+    auto bad = parseNotifierConfigs(
+        "notifiers:\n- name: a\n  type: webhook\n  webhook:\n"
+        "    url: https://x\n    skipTlsVerify: maybe\n",
+        "n.yaml");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error(), "n.yaml:6: notifiers[0].webhook.skipTlsVerify: expected true or false");
+    auto unknown =
+        parseNotifierConfigs("notifiers:\n- name: a\n  type: slack\n  slack: {url: x}\n", "n.yaml");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error(), "n.yaml:4: notifiers[0].slack.url: unknown field");
+    auto other = parseNotifierConfigs(
+        "notifiers:\n- name: a\n  type: slack\n  teams: {webhookUrl: x}\n", "n.yaml");
+    ASSERT_FALSE(other.ok());
+    EXPECT_EQ(other.error(), "n.yaml:4: notifiers[0].teams: not allowed for type slack");
+    auto missing = parseNotifierConfigs("notifiers:\n- name: a\n  type: jira\n", "n.yaml");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error(), "n.yaml:2: notifiers[0].jira.url: required for type jira");
+    auto type =
+        parseNotifierConfigs(R"({"notifiers":[{"name":"a","type":"pagerduty"}]})", "n.json");
+    ASSERT_FALSE(type.ok());
+    EXPECT_EQ(type.error(),
+              "n.json:1: notifiers[0].type: expected webhook, slack, teams, email or jira");
+}
+
+TEST(NotifyConfig, DisplayUrlDropsCredentials) {
+    EXPECT_EQ(displayUrl("https://u:p@h.example:8443/a/b?k=v", false),
+              "https://h.example:8443/a/b");
+    EXPECT_EQ(displayUrl("https://hooks.slack.com/services/T/B/X", true),
+              "https://hooks.slack.com/******");
+}
+
+// ---- sending ------------------------------------------------------------------------------------
+
+TEST(NotifySend, WebhookPostsJsonWithHeadersAndBasicAuth) {
+    HttpServer server;
+    NotifierConfig n = webhook(server.url("/hook"));
+    n.webhook.headers = {{"X-Api-Key", "k1"}};
+    n.webhook.username = "user";
+    n.webhook.password = "pw";
+    n.webhook.extra_fields = {{"team", "platform"}};
+    const NotifierResult r = Sender(fastOptions()).send(n, "prod", kYaml);
+    ASSERT_TRUE(r.status.ok()) << r.status.error();
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].method, "POST");
+    EXPECT_EQ(reqs[0].path, "/hook");
+    EXPECT_EQ(reqs[0].headers.at("content-type"), "application/json");
+    EXPECT_EQ(reqs[0].headers.at("x-api-key"), "k1");
+    EXPECT_EQ(reqs[0].headers.at("authorization"), "Basic dXNlcjpwdw==");  // user:pw
+    EXPECT_EQ(reqs[0].body, webhookBody(n.webhook, "prod", kYaml));
+}
+
+TEST(NotifySend, RetriesServerErrorsWithBackoff) {
+    HttpServer server({500, 500});
+    const NotifierResult r = Sender(fastOptions()).send(webhook(server.url("/h")), "prod", kYaml);
+    EXPECT_TRUE(r.status.ok()) << r.status.error();
+    EXPECT_EQ(r.attempts, 3);
+    EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST(NotifySend, GivesUpAfterAttemptsWithOneLineError) {
+    HttpServer server({500, 503, 500}, "boom\nline two");
+    const NotifierResult r =
+        Sender(fastOptions()).send(webhook(server.url("/h?secret=1")), "c", kYaml);
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.status.error(),
+              "notifier ops (webhook): POST " + server.url("/h") +
+                  ": HTTP 500 after 3 attempts: boom line two");
+}
+
+TEST(NotifySend, ClientErrorsAreNotRetried) {
+    HttpServer server({400, 400});
+    const NotifierResult r = Sender(fastOptions()).send(webhook(server.url("/h")), "c", kYaml);
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_NE(r.status.error().find("HTTP 400 after 1 attempt: ok"), std::string::npos)
+        << r.status.error();
+}
+
+TEST(NotifySend, HangingServerTimesOut) {
+    HttpServer server({0, 0});
+    SendOptions o = fastOptions();
+    o.total_timeout = 200ms;
+    o.attempts = 2;
+    const auto start = std::chrono::steady_clock::now();
+    const NotifierResult r = Sender(o).send(webhook(server.url("/h")), "c", kYaml);
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+    EXPECT_EQ(r.attempts, 2);  // a timeout is worth another try
+    EXPECT_NE(r.status.error().find("timed out"), std::string::npos) << r.status.error();
+}
+
+TEST(NotifySend, ConnectionRefusedIsRetriedThenReported) {
+    int port;
+    {
+        HttpServer closed;  // a port that was free a moment ago and is closed now
+        port = closed.port();
+    }
+    const NotifierResult r =
+        Sender(fastOptions())
+            .send(webhook("http://127.0.0.1:" + std::to_string(port) + "/h"), "c", kYaml);
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.attempts, 3);
+    EXPECT_NE(r.status.error().find("after 3 attempts"), std::string::npos) << r.status.error();
+}
+
+TEST(NotifySend, PlainHttpRefusedByDefault) {
+    SendOptions o = fastOptions();
+    o.allow_plain_http = false;
+    const NotifierResult r = Sender(o).send(webhook("http://127.0.0.1:1/h"), "c", kYaml);
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.status.error(),
+              "notifier ops (webhook): POST http://127.0.0.1:1/h: only https URLs are allowed");
+}
+
+TEST(NotifySend, SlackTeamsAndJiraBodiesArrive) {
+    HttpServer server;
+    NotifierConfig slack{
+        "s", "chat", NotifierType::kSlack, {}, {server.url("/services/X")}, {}, {}};
+    NotifierConfig teams{"t", "ms", NotifierType::kTeams, {}, {server.url("/teams")}, {}, {}};
+    NotifierConfig jira{"j", "tickets", NotifierType::kJira, {}, {}, {}, {}};
+    jira.jira = JiraConfig{server.url("/"), "SEC", "Task", "u", "tok", {}};
+    auto results = sendToAll({slack, teams, jira}, "prod", kYaml, fastOptions());
+    ASSERT_TRUE(results.ok()) << results.error();
+    EXPECT_EQ(joinErrors(*results), "");
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 3u);
+    EXPECT_EQ(reqs[0].body, *slackBody("prod", kYaml));
+    EXPECT_EQ(reqs[1].body, teamsBody("prod", kYaml));
+    EXPECT_EQ(reqs[2].path, "/rest/api/2/issue");
+    EXPECT_EQ(reqs[2].headers.at("authorization"), "Basic dTp0b2s=");  // u:tok
+    EXPECT_EQ(reqs[2].body, jiraBody(jira.jira, "prod", kYaml));
+}
+
+TEST(NotifySend, SlackPathIsHiddenInErrors) {
+    HttpServer server({404});
+    NotifierConfig slack{
+        "s", "chat", NotifierType::kSlack, {}, {server.url("/services/X")}, {}, {}};
+    const NotifierResult r = Sender(fastOptions()).send(slack, "prod", kYaml);
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.status.error(),
+              "notifier chat (slack): POST http://127.0.0.1:" + std::to_string(server.port()) +
+                  "/******: HTTP 404 after 1 attempt: ok");
+}
+
+TEST(NotifySend, EmailOverSmtpDeliversExactMessage) {
+    SmtpSink sink;
+    NotifierConfig n{"m", "mail", NotifierType::kEmail, {}, {}, {}, {}};
+    n.email.server = "127.0.0.1:" + std::to_string(sink.port());
+    n.email.start_tls = StartTls::kNone;
+    n.email.from = "np@example.com";
+    n.email.to = {"a@example.com", "b@example.com"};
+    const NotifierResult r = Sender(fastOptions()).send(n, "prod", kYaml);
+    ASSERT_TRUE(r.status.ok()) << r.status.error();
+    const SmtpSink::Mail mail = sink.mail();
+    EXPECT_EQ(mail.data, kExpectedMail);
+    ASSERT_GE(mail.commands.size(), 5u);
+    EXPECT_EQ(mail.commands[1], "MAIL FROM:<np@example.com>");
+    EXPECT_EQ(mail.commands[2], "RCPT TO:<a@example.com>");
+    EXPECT_EQ(mail.commands[3], "RCPT TO:<b@example.com>");
+    EXPECT_EQ(mail.commands[4], "DATA");
+}
+
+TEST(NotifySend, SmtpTransportDotStuffsLinesStartingWithADot) {
+    SmtpSink sink;
+    NotifierConfig n{"m", "mail", NotifierType::kEmail, {}, {}, {}, {}};
+    n.email.server = "127.0.0.1:" + std::to_string(sink.port());
+    n.email.start_tls = StartTls::kNone;
+    n.email.from = "np@example.com";
+    n.email.to = {"a@example.com"};
+    const NotifierResult r = Sender(fastOptions()).send(n, "prod", "a: 1\n.\n");
+    ASSERT_TRUE(r.status.ok()) << r.status.error();
+    const std::string data = sink.mail().data;
+    EXPECT_TRUE(data.ends_with("\r\na: 1\r\n..\r\n")) << data;  // a lone "." would end DATA
+}
+
+TEST(NotifyConfig, MissingFileIsAnError) {
+    auto n = loadNotifierConfigs("/nonexistent/notifiers.yaml");
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.error(), "/nonexistent/notifiers.yaml: cannot open");
+}
+
+TEST(NotifySend, StartTlsRequiredFailsWithoutTls) {
+    SmtpSink sink;  // offers no STARTTLS
+    NotifierConfig n{"m", "mail", NotifierType::kEmail, {}, {}, {}, {}};
+    n.email.server = "127.0.0.1:" + std::to_string(sink.port());
+    n.email.from = "np@example.com";
+    n.email.to = {"a@example.com"};
+    const NotifierResult r = Sender(fastOptions()).send(n, "prod", kYaml);
+    ASSERT_FALSE(r.status.ok());
+    EXPECT_EQ(r.status.error().rfind("notifier mail (email): SMTP smtp://127.0.0.1:", 0), 0u)
+        << r.status.error();
+    EXPECT_EQ(r.attempts, 1);
+}
+
+TEST(NotifySend, ValidatesLikeStackRox) {
+    auto none = sendToAll({}, "prod", kYaml, fastOptions());
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error(), "no notifiers to send the network policy YAML to");
+    auto empty = sendToAll({webhook("https://x")}, "prod", "\n", fastOptions());
+    ASSERT_FALSE(empty.ok());
+    EXPECT_EQ(empty.error(), "the modification is empty: no network policy YAML to send");
+    auto injected = sendToAll({webhook("https://x")}, "prod\r\nBcc: x", kYaml, fastOptions());
+    ASSERT_FALSE(injected.ok());
+}
+
+}  // namespace
+}  // namespace netpolgen::notify
