@@ -3,6 +3,7 @@
 //
 //   bench_store --db DB --cluster-yaml FILE --days 30 [--workloads 10000] [--edges 1000000]
 //               [--namespaces 100] [--label-sets 200] [--seed 1]
+//   bench_store --db DB --query 7d            time what `generate --db --since 7d` does, in steps
 //
 // The model is the synthetic one (synth/synthetic_cluster.h) with --edges distinct edges; FILE
 // must be the cluster.yaml `netpolgen_synth` wrote for the same options (checked: the workloads
@@ -12,18 +13,27 @@
 //
 // Prints one line per day and RESULT build_s=… rows=… db_mib=… now=… (the --now that makes
 // `--since 7d` the last 7 days).
+//
+// --query D (on a store built as above): best of 3 of each step of `generate --db --since D`, in
+// one process: the latest snapshot decoded and built (cli::loadLatestSnapshot), the edges loaded
+// and mapped onto it (cli::loadStoredFlows: the store's part), core::generatePolicies and
+// io::modificationToYaml; the generation is the floor the store's part is compared with.
 #include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 
 #include "bench_common.h"
+#include "cli/store_inputs.h"
 #include "core/cluster_builder.h"
+#include "core/generator.h"
 #include "io/manifest_decoder.h"
+#include "io/policy_encoder.h"
 #include "io/time_text.h"
 #include "store/entity_key.h"
 #include "store/store.h"
@@ -45,6 +55,7 @@ struct Args {
     std::string db;
     std::string cluster_yaml;
     int64_t days = 30;
+    std::string query;  // a duration: time generate --db --since QUERY instead of building
 };
 
 bool parseArgs(int argc, char** argv, Args& args) {
@@ -72,9 +83,13 @@ bool parseArgs(int argc, char** argv, Args& args) {
                              if (arg == "--days") {
                                  return nb::parseNumber(value, args.days) && args.days > 0;
                              }
+                             if (arg == "--query") {
+                                 args.query = std::string(value);
+                                 return netpolgen::io::parseDuration(value).ok();
+                             }
                              return std::nullopt;
                          });
-    if (ok && (args.db.empty() || args.cluster_yaml.empty())) {
+    if (ok && (args.db.empty() || (args.cluster_yaml.empty() && args.query.empty()))) {
         std::fprintf(
             stderr, "bench_store: --db and --cluster-yaml are required\nusage: %s\n", kUsage);
         return false;
@@ -155,12 +170,84 @@ double fileMiB(const std::string& path) {
     return total / (1 << 20);
 }
 
+// The steps of `generate --db --since D --now (last day + 1)`, each timed best of 3.
+int query(const Args& args) {
+    namespace cli = netpolgen::cli;
+    auto opened = store::openStore(args.db);
+    if (!opened) {
+        std::fprintf(stderr, "bench_store: %s\n", opened.error().c_str());
+        return 1;
+    }
+    const core::Timestamp now = (kLastDay + 1) * store::kSecondsPerDay;
+    const core::TimeWindow window{now - *netpolgen::io::parseDuration(args.query), std::nullopt};
+    auto fail = [](const std::string& message) {
+        std::fprintf(stderr, "bench_store: %s\n", message.c_str());
+        std::exit(1);
+    };
+    std::optional<cli::LoadedSnapshot> snapshot;
+    const nb::Timing snapshot_t = nb::bestOf(3, [&] {
+        auto s = cli::loadLatestSnapshot(**opened, "default");
+        if (!s) {
+            fail(s.error());
+        }
+        snapshot = std::move(*s);
+    });
+    std::optional<cli::StoredFlows> flows;
+    const nb::Timing load_t = nb::bestOf(3, [&] {
+        flows.reset();  // the previous run's graph is not part of this one's peak
+        auto f = cli::loadStoredFlows(**opened, "default", window, false, snapshot->cluster);
+        if (!f) {
+            fail(f.error());
+        }
+        flows = std::move(*f);
+    });
+    core::Generation generation;
+    const nb::Timing generate_t = nb::bestOf(3, [&] {
+        auto g = core::generatePolicies(snapshot->cluster, flows->graph, {});
+        if (!g) {
+            fail(g.error());
+        }
+        generation = std::move(*g);
+    });
+    size_t yaml_bytes = 0;
+    const nb::Timing yaml_t = nb::bestOf(
+        3, [&] { yaml_bytes = netpolgen::io::modificationToYaml(generation.modification).size(); });
+    std::printf("generate --db --since %s: %zu edges, %zu policies, %.0f MB of YAML\n\n",
+                args.query.c_str(),
+                flows->graph.size(),
+                generation.modification.apply.size(),
+                static_cast<double>(yaml_bytes) / 1e6);
+    std::printf("| step (best of 3) | wall | ratio to floor | CPU | ratio to floor | peak RSS |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|\n");
+    const double rss = nb::peakRssMiB();
+    nb::printTimingRow("latest snapshot decoded and built", snapshot_t, generate_t, rss);
+    nb::printTimingRow("edges loaded and mapped (loadStoredFlows)", load_t, generate_t, rss);
+    nb::printTimingRow("floor: core::generatePolicies", generate_t, generate_t, rss);
+    nb::printTimingRow("io::modificationToYaml", yaml_t, generate_t, rss);
+    std::printf(
+        "RESULT snapshot_s=%.3f load_s=%.3f generate_s=%.3f yaml_s=%.3f snapshot_cpu_s=%.3f "
+        "load_cpu_s=%.3f generate_cpu_s=%.3f yaml_cpu_s=%.3f edges=%zu\n",
+        snapshot_t.wall,
+        load_t.wall,
+        generate_t.wall,
+        yaml_t.wall,
+        snapshot_t.cpu,
+        load_t.cpu,
+        generate_t.cpu,
+        yaml_t.cpu,
+        flows->graph.size());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     Args args;
     if (!parseArgs(argc, argv, args)) {
         return 2;
+    }
+    if (!args.query.empty()) {
+        return query(args);
     }
     const auto start = std::chrono::steady_clock::now();
     auto model = nb::buildSyntheticModel(args.synth);

@@ -11,13 +11,20 @@
 #    an in-memory cluster, ratio to sorting the edges); (c) the memory-flatness check: `netpolgen
 #    generate` under /usr/bin/time -v on N and 10·N lines of the same traffic (same distinct edges),
 #    peak RSS of both and their ratio (target: ≤ 1.10), lines/s of the whole command and its ratio
-#    to `wc -l` over the same file.
+#    to `wc -l` over the same file; (d) the store (BENCHMARKS.md "Store"): `netpolgen ingest` of the
+#    small canonical file into a new SQLite store against `netpolgen generate --flows` on the same
+#    file (best of 3 each; target time_generate / time_ingest ≥ 0.7), the cost of hashing the input
+#    (bench_ingest_hash), and `netpolgen generate --db --since 7d` on a store of `store_days` days ×
+#    `gen_edges` distinct edges a day built by bench_store (target < 3 s), against `generate --flows`
+#    on a file holding the same edges once each.
 # 4. Prints a markdown summary to paste into BENCHMARKS.md.
 #
 # Default sizes (30–70 s on 2 cores plus the build, ~2.5 GB in the temporary directory): a 10,000-workload
 # cluster with 100,000 distinct edges, 1M and 10M canonical lines, 1M Hubble lines; bench_generate
-# at 10,000 workloads and 1,000,000 edges. --quick: 2,000 workloads, 20,000 edges, 300k and 3M
-# lines, 100k Hubble lines, bench_generate at 2,000 workloads and 100,000 edges.
+# at 10,000 workloads and 1,000,000 edges; a store of 30 days × 1,000,000 edges (30M rows, ~1.1 GB,
+# 3–5 min to build; reused across runs with BENCH_TMP). --quick: 2,000 workloads, 20,000 edges,
+# 300k and 3M lines, 100k Hubble lines, bench_generate at 2,000 workloads and 100,000 edges, a store
+# of 10 days × 100,000 edges.
 # --build-dir DIR uses an already configured Release build directory instead of the preset's build/
 # (to stay out of a build/ that someone else is compiling in). --keep keeps the data.
 # Environment: BENCH_TMP (where the data goes; default a new directory under /tmp).
@@ -45,10 +52,12 @@ if [ "$quick" = 1 ]; then
     workloads=2000 namespaces=40 label_sets=60 edges=20000
     small_lines=300000 big_lines=3000000 hubble_lines=100000
     gen_workloads=2000 gen_edges=100000 gen_namespaces=40 gen_label_sets=60
+    store_days=10
 else
     workloads=10000 namespaces=100 label_sets=200 edges=100000
     small_lines=1000000 big_lines=10000000 hubble_lines=1000000
     gen_workloads=10000 gen_edges=1000000 gen_namespaces=100 gen_label_sets=200
+    store_days=30
 fi
 
 section() { printf '\n== %s ==\n' "$*"; }
@@ -58,7 +67,7 @@ human() { awk -v n="$1" 'BEGIN { if (n >= 1e6) printf "%.1fM", n / 1e6; else if 
 
 # ---- 1. build ------------------------------------------------------------------------------------
 cd "$root"
-targets=(netpolgen netpolgen_synth bench_generate)
+targets=(netpolgen netpolgen_synth bench_generate bench_store bench_ingest_hash)
 [ -f "$root/bench/bench_ingest.cpp" ] && targets+=(bench_ingest)
 if [ "$preset" = 1 ]; then
     section "build (release preset, $build)"
@@ -148,6 +157,89 @@ flat_met=$(awk -v r="$rss_ratio" 'BEGIN { print (r <= 1.10 ? "met" : "MISSED") }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
+# ---- 3d. store -----------------------------------------------------------------------------------
+# Best wall time and best CPU time (user + system) of 3 runs of a command: prints "WALL CPU".
+# Runs `prepare` (may be :) before each. On a machine shared with others CPU time varies less.
+best_of_3() {
+    local prepare=$1 best_wall=1e9 best_cpu=1e9 wall user sys
+    shift
+    for _ in 1 2 3; do
+        $prepare
+        /usr/bin/time -f '%e %U %S' -o "$data/time.run" "$@" > /dev/null 2>> "$data/store-runs.txt" ||
+            { echo "bench/run.sh: failed: $*" >&2; tail -3 "$data/store-runs.txt" >&2; }
+        read -r wall user sys < <(tail -1 "$data/time.run")
+        best_wall=$(awk -v a="$wall" -v b="$best_wall" 'BEGIN { print (a < b) ? a : b }')
+        best_cpu=$(awk -v a="$user" -v s="$sys" -v b="$best_cpu" 'BEGIN { c = a + s; print (c < b) ? c : b }')
+    done
+    echo "$best_wall $best_cpu"
+}
+fresh_store() { rm -f "$data/ingest.db" "$data/ingest.db-wal" "$data/ingest.db-shm"; }
+
+# Ingest vs generate on one flow file: sets ingest_s, generate_s, ingest_ratio, ingest_met,
+# ingest_line (the ingest's own summary).
+ingest_vs_generate() {
+    local flows=$1
+    : > "$data/store-runs.txt"
+    read -r generate_s generate_cpu < <(best_of_3 : "$build/netpolgen" generate \
+        --cluster "$data/cluster.yaml" --flows "$flows" -q -o "$data/policies.store-floor.yaml")
+    read -r ingest_s ingest_cpu < <(best_of_3 fresh_store "$build/netpolgen" ingest \
+        --db "$data/ingest.db" --cluster "$data/cluster.yaml" --flows "$flows" --progress never)
+    ingest_line=$(grep -m1 'day buckets' "$data/store-runs.txt" | sed 's/^[^:]*: //')
+    ingest_ratio=$(awk -v g="$generate_s" -v i="$ingest_s" 'BEGIN { printf "%.2f", g / i }')
+    ingest_cpu_ratio=$(awk -v g="$generate_cpu" -v i="$ingest_cpu" 'BEGIN { printf "%.2f", g / i }')
+    ingest_met=$(awk -v r="$ingest_ratio" 'BEGIN { print (r >= 0.7 ? "met" : "MISSED") }')
+    echo "generate --flows: $generate_s s wall, $generate_cpu s CPU; ingest: $ingest_s s wall, $ingest_cpu s CPU; generate/ingest = $ingest_ratio wall, $ingest_cpu_ratio CPU (target ≥ 0.7: $ingest_met)"
+    echo "ingest summary: $ingest_line"
+}
+
+section "store: ingest $(human "$small_lines") canonical lines into SQLite vs generate --flows"
+ingest_vs_generate "$data/flows.small.jsonl"
+canonical_ingest=("$ingest_s" "$ingest_cpu" "$generate_s" "$generate_cpu" "$ingest_ratio" "$ingest_cpu_ratio" "$ingest_met" "$ingest_line")
+# The prefix of flows.jsonl covers about a day; the same number of lines written on their own
+# spread over the synthetic week: one row per edge and day for the store.
+mkdir -p "$data/week"
+"$build/bench/netpolgen_synth" "${synth_args[@]}" --canonical-lines "$small_lines" --no-hubble \
+    --no-cluster --out-dir "$data/week" > /dev/null
+section "store: ingest $(human "$small_lines") canonical lines over a week into SQLite vs generate --flows"
+ingest_vs_generate "$data/week/flows.jsonl"
+week_ingest=("$ingest_s" "$ingest_cpu" "$generate_s" "$generate_cpu" "$ingest_ratio" "$ingest_cpu_ratio" "$ingest_met" "$ingest_line")
+"$build/bench/bench_ingest_hash" --flows "$data/flows.small.jsonl" --runs 3 | tee "$data/hash.txt"
+hash_result=$(grep '^RESULT' "$data/hash.txt" || true)
+hfield() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $hash_result"; }
+
+section "store: generate --db --since 7d, $store_days days × $(human "$gen_edges") edges a day"
+store_dir="$data/store-$gen_workloads-$gen_edges"
+synth_store_args=(--workloads "$gen_workloads" --namespaces "$gen_namespaces" --label-sets "$gen_label_sets" --seed 1)
+mkdir -p "$store_dir"
+if [ ! -f "$store_dir/flows.jsonl" ]; then
+    # One line per edge: the floor reads the same edges from a file.
+    "$build/bench/netpolgen_synth" "${synth_store_args[@]}" --services-ratio 0.8 --external-ratio 0.05 \
+        --edges "$gen_edges" --canonical-lines "$gen_edges" --no-hubble --out-dir "$store_dir" > /dev/null
+fi
+store_db="$store_dir/store-$store_days.db"
+if [ ! -f "$store_db.done" ]; then
+    rm -f "$store_db" "$store_db-wal" "$store_db-shm"
+    "$build/bench/bench_store" --db "$store_db" --cluster-yaml "$store_dir/cluster.yaml" \
+        --days "$store_days" --edges "$gen_edges" "${synth_store_args[@]}" | tee "$store_dir/build.txt" | tail -2
+    touch "$store_db.done"
+else
+    echo "reusing $store_db"
+fi
+store_result=$(grep '^RESULT' "$store_dir/build.txt" || true)
+sfield() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $store_result"; }
+store_now=$(sfield now)
+read -r db_generate_s db_generate_cpu < <(best_of_3 : "$build/netpolgen" generate --db "$store_db" \
+    --since 7d --now "$store_now" -q -o "$data/policies.db.yaml")
+read -r file_generate_s file_generate_cpu < <(best_of_3 : "$build/netpolgen" generate \
+    --cluster "$store_dir/cluster.yaml" --flows "$store_dir/flows.jsonl" -q -o "$data/policies.file.yaml")
+if cmp -s "$data/policies.db.yaml" "$data/policies.file.yaml"; then same_db_policies=yes; else same_db_policies=NO; fi
+db_met=$(awk -v s="$db_generate_s" 'BEGIN { print (s < 3 ? "met" : "MISSED") }')
+echo "generate --db --since 7d: $db_generate_s s wall, $db_generate_cpu s CPU; generate --flows (same edges, one line each): $file_generate_s s wall, $file_generate_cpu s CPU; same policies: $same_db_policies"
+# The same command in steps, in one process: where the time goes.
+"$build/bench/bench_store" --db "$store_db" --query 7d | tee "$data/store-query.txt"
+query_result=$(grep '^RESULT' "$data/store-query.txt" || true)
+qfield() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $query_result"; }
+
 # ---- 4. summary ----------------------------------------------------------------------------------
 section "summary (markdown)"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -175,3 +267,15 @@ for size in small big; do
     echo "| \`netpolgen generate\`, $(human "$lines") canonical lines | ${seconds[$size]} s, $(rate "$lines" "${seconds[$size]}") lines/s, peak RSS $((rss[$size] / 1024)) MiB | \`wc -l\`: ${floor_seconds[$size]} s | $(ratio "${seconds[$size]}" "${floor_seconds[$size]}") | — | — |"
 done
 echo "| peak RSS $(human "$big_lines") lines / $(human "$small_lines") lines (same $(human "$edges") edges; same policies: $same_policies) | $rss_ratio | — | — | ≤ 1.10 | $flat_met |"
+ingest_row() {  # what, then ingest wall, cpu, generate wall, cpu, ratio wall, cpu, met, summary
+    echo "| \`netpolgen ingest\` into a new SQLite store, $1 (best of 3; $9) | $2 s wall, $3 s CPU | \`generate --flows\` on the same file: $4 s wall, $5 s CPU | generate / ingest = **$6** wall, $7 CPU | ≥ 0.7 | $8 |"
+}
+ingest_row "$(human "$small_lines") canonical lines (the prefix of flows.jsonl)" "${canonical_ingest[@]}"
+ingest_row "$(human "$small_lines") canonical lines over a week" "${week_ingest[@]}"
+if [ -n "$hash_result" ]; then
+    echo "| SHA-256 of the input in the read loop (bench_ingest_hash, best of 3; a separate pass, then the read: $(hfield pass_s) s) | $(hfield hook_s) s | readFlowFile alone: $(hfield floor_s) s | $(awk -v a="$(hfield hook_s)" -v b="$(hfield floor_s)" 'BEGIN { printf "%.2f", a / b }') | — | — |"
+fi
+echo "| \`netpolgen generate --db --since 7d\`, $store_days days × $(human "$gen_edges") edges a day ($(sfield rows) rows, $(sfield db_mib) MiB; same policies as from the file: $same_db_policies) | $db_generate_s s wall, $db_generate_cpu s CPU | \`generate --flows\`, the same $(human "$gen_edges") edges once each: $file_generate_s s wall, $file_generate_cpu s CPU | $(ratio "$db_generate_s" "$file_generate_s") wall, $(ratio "$db_generate_cpu" "$file_generate_cpu") CPU | < 3 s | $db_met |"
+if [ -n "$query_result" ]; then
+    echo "| its steps (bench_store --query 7d, best of 3, CPU): snapshot decoded $(qfield snapshot_cpu_s) s, edges loaded and mapped $(qfield load_cpu_s) s, modificationToYaml $(qfield yaml_cpu_s) s | $(qfield load_s) s wall to load and map | core::generatePolicies: $(qfield generate_s) s wall | $(ratio "$(qfield load_s)" "$(qfield generate_s)") | — | — |"
+fi

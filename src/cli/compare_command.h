@@ -9,6 +9,8 @@
 //   netpolgen compare --cluster FILE|DIR … [--policies FILE|DIR …] --apply MODIFICATION …
 //                     [--default-namespace NS] [--format txt|json] [--all]
 //                     [--ipblock-matches-pods=true|false] [--skip-invalid] [-o FILE] [-q]
+//   netpolgen compare --db DB [--cluster-name NAME] --apply … : the cluster is the latest stored
+//                     snapshot (unless --cluster); compare reads no flows.
 //
 // Listed: the workloads whose selecting policies change or whose connections change; --all lists
 // every workload. txt prints, per workload, the verdict, the connections that differ (as

@@ -1,4 +1,7 @@
 // `netpolgen generate` and `netpolgen demo`: read a cluster and flows, write the policies.
+// With --db the flows are those stored for --since/--until and the cluster is the latest stored
+// snapshot unless --cluster is given (cli/inputs.h). The output is byte-identical to --flows on the
+// same flows, --since/--until exact to the second, unless both fall on one UTC day (store.h).
 #pragma once
 
 #include <ostream>

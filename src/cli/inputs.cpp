@@ -62,6 +62,9 @@ core::Status loadCluster(const InputOptions& options, store::Store* store, Loade
 }
 
 core::Status readFlowFiles(const InputOptions& options, LoadedInputs& loaded) {
+    if (options.flow_paths.empty()) {
+        return {};  // no index to build: it costs a pass over every pod and Service
+    }
     const core::ClusterIndex index(loaded.cluster);
     core::FlowAggregator aggregator(index, options.window);
     io::FlowReadOptions flow_options;

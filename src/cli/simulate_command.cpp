@@ -438,7 +438,8 @@ core::Result<std::unique_ptr<SimulatedInputs>> loadAndSimulate(
     core::SimulationOptions sim_options;
     sim_options.ipblock_matches_pods = ipblock_matches_pods;
     sim_options.diff_limit = options.diff_limit;
-    const bool has_flows = !inputs.flow_paths.empty() || (!inputs.db.empty() && inputs.flows_from_db);
+    const bool has_flows =
+        !inputs.flow_paths.empty() || (!inputs.db.empty() && inputs.flows_from_db);
     const core::FlowGraph* graph = has_flows ? &out->inputs->graph : nullptr;
     out->simulation =
         core::simulate(out->inputs->cluster, out->modification.modification, graph, sim_options);

@@ -5,6 +5,9 @@
 //                      --apply MODIFICATION … [--default-namespace NS]
 //                      [--format txt|json|md] [--fail-on-blocked] [--since T] [--until T] [--now T]
 //                      [--ipblock-matches-pods=true|false] [--skip-invalid] [-o FILE] [-q]
+//   netpolgen simulate --db DB [--cluster-name NAME] [--cluster FILE|DIR …] --apply … (the same
+//                      options): the flows stored for the window, the cluster from --cluster or
+//                      the latest stored snapshot; --db with --flows is an error.
 //
 // The current policies are the NetworkPolicies among the --cluster and --policies manifests. The
 // modification is what `netpolgen generate` wrote (YAML or JSON), or policies to upload (a file

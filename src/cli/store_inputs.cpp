@@ -150,6 +150,7 @@ core::Result<StoredFlows> loadStoredFlows(store::Store& store,
     }
     const auto ids = resolveEntities(set->entities, cluster);
     StoredFlows out;
+    out.graph.reserve(set->edges.size());  // one table allocation instead of one per doubling
     // The store counts over the window's days whenever the window has an end (store.h).
     out.windowed_counts = windowed_counts || window.until.has_value();
     for (const store::EdgeRow& row : set->edges) {

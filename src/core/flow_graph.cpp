@@ -36,7 +36,11 @@ EdgeStats& FlowGraph::slotFor(const EdgeKey& key) {
 }
 
 void FlowGraph::grow() {
-    table_.assign(table_.empty() ? 1024 : table_.size() * 2, kEmpty);
+    rehash(table_.empty() ? 1024 : table_.size() * 2);
+}
+
+void FlowGraph::rehash(size_t slots) {
+    table_.assign(slots, kEmpty);
     const size_t mask = table_.size() - 1;
     for (uint32_t pos = 0; pos < edges_.size(); ++pos) {
         size_t i = EdgeKeyHash{}(edges_[pos].first) & mask;
@@ -44,6 +48,19 @@ void FlowGraph::grow() {
             i = (i + 1) & mask;
         }
         table_[i] = pos;
+    }
+}
+
+void FlowGraph::reserve(size_t edges) {
+    edges_.reserve(edges);
+    // The table keeps a load factor below 3/4 (slotFor); one rehash now instead of one per
+    // doubling.
+    size_t slots = table_.empty() ? 1024 : table_.size();
+    while ((edges + 1) * 4 > slots * 3) {
+        slots *= 2;
+    }
+    if (slots != table_.size()) {
+        rehash(slots);
     }
 }
 

@@ -64,6 +64,9 @@ public:
     // Adds a whole edge (merging with an existing one), e.g. from a store.
     void merge(const EdgeKey& key, const EdgeStats& stats);
 
+    // Room for `edges` edges without growing (a caller that knows the count, e.g. from a store).
+    void reserve(size_t edges);
+
     size_t size() const { return edges_.size(); }
     const EdgeStats* find(const EdgeKey& key) const;
     // Edges sorted by (dst, protocol, port, src).
@@ -74,6 +77,7 @@ public:
 private:
     EdgeStats& slotFor(const EdgeKey& key);
     void grow();
+    void rehash(size_t slots);  // a power of 2
 
     static constexpr uint32_t kEmpty = 0xffffffffu;
     std::vector<Edge> edges_;

@@ -59,6 +59,22 @@ TEST(BucketedFlowGraph, DaysAreTheStoresDaysAlsoBefore1970) {
     EXPECT_EQ(g.bucketOf(-1), -1);
 }
 
+TEST(FlowGraph, ReserveKeepsTheEdgesAndFindsThemAfterwards) {
+    FlowGraph g;
+    g.add(kEdge, 1, kT0);
+    g.reserve(5000);
+    for (uint32_t port = 1; port <= 4000; ++port) {
+        g.add({kInternalEntity, workloadEntity(port % 7), port, Protocol::kUdp}, port, kUndated);
+    }
+    g.add(kEdge, 2, kT0 + 5);
+    EXPECT_EQ(g.size(), 4001u);
+    ASSERT_NE(g.find(kEdge), nullptr);
+    EXPECT_EQ(g.find(kEdge)->count, 3u);
+    EXPECT_EQ(g.find({kInternalEntity, workloadEntity(1234 % 7), 1234, Protocol::kUdp})->count,
+              1234u);
+    EXPECT_EQ(g.find({kInternalEntity, workloadEntity(0), 1234, Protocol::kUdp}), nullptr);
+}
+
 class BucketedAggregation : public ::testing::Test {
 protected:
     void SetUp() override {

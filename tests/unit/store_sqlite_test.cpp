@@ -232,6 +232,11 @@ TEST(StoreSqliteDiskFull, FullFileSystemFailsTheIngestAndKeepsCommittedData) {
     if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0) {
         GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
     }
+    // Unmounted however the test ends, before TempDir removes the directory.
+    struct Unmount {
+        fs::path path;
+        ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+    } unmount{mnt};
     const fs::path file = mnt / "store.db";
     {
         auto store = openStore(file.string());
@@ -249,7 +254,6 @@ TEST(StoreSqliteDiskFull, FullFileSystemFailsTheIngestAndKeepsCommittedData) {
             fs::copy_file(file.string() + side, moved.string() + side);
         }
     }
-    umount(mnt.c_str());
     expectIntactAfterFailedIngest(moved, 100);
 }
 
