@@ -1,5 +1,6 @@
 #include "io/policy_encoder.h"
 
+#include "io/policy_yaml.h"
 #include "io/yaml_writer.h"
 
 namespace netpolgen::io {
@@ -140,7 +141,7 @@ std::string modificationToYaml(const core::Modification& m) {
     }
     for (const auto& policy : m.apply) {
         out += "---\n";
-        out += writeYaml(policyToJson(policy));
+        appendPolicyYaml(out, policy);
     }
     return out;
 }

@@ -12,7 +12,7 @@ using nlohmann::json;
 
 // libyaml reads a block mapping key written plainly or in quotes ("simple key") only when it is at
 // most 1024 characters long; longer keys are written as explicit `? key` entries.
-constexpr size_t kMaxSimpleKeyBytes = 1000;
+constexpr size_t kMaxSimpleKeyBytes = kYamlMaxSimpleKeyBytes;
 constexpr size_t kIndentStep = 2;
 constexpr std::string_view kHexDigits = "0123456789ABCDEF";
 
@@ -153,11 +153,7 @@ void appendQuoted(std::string& out, std::string_view text) {
 }
 
 void appendString(std::string& out, std::string_view text) {
-    if (yamlNeedsQuotes(text)) {
-        appendQuoted(out, text);
-    } else {
-        out.append(text);
-    }
+    appendYamlString(out, text);
 }
 
 void appendScalar(std::string& out, const json& value) {
@@ -244,6 +240,14 @@ bool yamlNeedsQuotes(std::string_view text) {
         }
     }
     return false;
+}
+
+void appendYamlString(std::string& out, std::string_view text) {
+    if (yamlNeedsQuotes(text)) {
+        appendQuoted(out, text);
+    } else {
+        out.append(text);
+    }
 }
 
 std::string writeYaml(const json& value) {

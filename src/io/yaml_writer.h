@@ -20,4 +20,10 @@ std::string writeYaml(const nlohmann::json& value);
 // True when `text` must be quoted to stay a string in YAML 1.1 and 1.2.
 bool yamlNeedsQuotes(std::string_view text);
 
+// Appends `text` as writeYaml writes a string: plain, or double-quoted where it must be.
+void appendYamlString(std::string& out, std::string_view text);
+
+// The longest key writeYaml writes as `key: value`; longer ones take the explicit `? key` form.
+inline constexpr size_t kYamlMaxSimpleKeyBytes = 1000;
+
 }  // namespace netpolgen::io

@@ -1,7 +1,10 @@
 #include "store/sqlite_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -362,63 +365,109 @@ Result<std::vector<int64_t>> SqliteStore::entityIds(int64_t cluster_id,
     return ids;
 }
 
-Status SqliteStore::upsertDays(int64_t cluster_id, const std::vector<detail::DayRow>& rows) {
-    auto st = db_->prepare(
-        "INSERT INTO edge_days(cluster_id, day, src, dst, port, protocol, count, first_seen, "
-        "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-        "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
-        "first_seen = min(first_seen, excluded.first_seen), "
-        "last_seen = max(last_seen, excluded.last_seen)");
-    if (!st) {
-        return Error{st.error()};
+// Edge rows go in statements of up to kRowsPerStatement rows each: one sqlite3_step and one
+// statement reset per chunk rather than per row (bench/run.sh "store": the upserts of a week of
+// flows are most of an ingest's store time). ?1 is the cluster id of every row.
+constexpr size_t kRowsPerStatement = 64;
+
+std::string upsertSql(std::string_view head, size_t rows, int columns, std::string_view tail) {
+    std::string sql(head);
+    sql += " VALUES ";
+    int next = 2;
+    for (size_t r = 0; r < rows; ++r) {
+        sql += r == 0 ? "(?1" : ",(?1";
+        for (int c = 0; c < columns; ++c) {
+            sql += ",?" + std::to_string(next++);
+        }
+        sql += ')';
     }
-    // Both sides of min/max are NULL for the undated bucket and set for a dated one.
-    st->bind(1, cluster_id);
-    for (const detail::DayRow& r : rows) {
-        st->bind(2, r.day);
-        st->bind(3, r.src);
-        st->bind(4, r.dst);
-        st->bind(5, int64_t{r.port});
-        st->bind(6, int64_t{r.protocol});
-        st->bind(7, static_cast<int64_t>(r.count));
-        st->bind(8, r.first_seen);
-        st->bind(9, r.last_seen);
-        if (Status s = st->run(); !s) {
+    sql += ' ';
+    sql += tail;
+    return sql;
+}
+
+// Runs `head VALUES (…),… tail` over `rows` in chunks; bind(statement, first_index, row) binds
+// the `columns` values of one row from first_index on.
+template <typename Row, typename BindRow>
+Status upsertChunked(Db& db,
+                     int64_t cluster_id,
+                     std::string_view head,
+                     int columns,
+                     std::string_view tail,
+                     const std::vector<Row>& rows,
+                     BindRow bind) {
+    std::optional<Statement> full;  // prepared once, for every whole chunk
+    for (size_t begin = 0; begin < rows.size(); begin += kRowsPerStatement) {
+        const size_t n = std::min(kRowsPerStatement, rows.size() - begin);
+        std::optional<Statement> last;
+        std::optional<Statement>& slot = n == kRowsPerStatement ? full : last;
+        if (!slot) {
+            auto st = db.prepare(upsertSql(head, n, columns, tail));
+            if (!st) {
+                return Error{st.error()};
+            }
+            slot.emplace(std::move(*st));
+        }
+        slot->bind(1, cluster_id);
+        for (size_t r = 0; r < n; ++r) {
+            bind(*slot, 2 + static_cast<int>(r) * columns, rows[begin + r]);
+        }
+        if (Status s = slot->run(); !s) {
             return s;
         }
     }
     return {};
 }
 
+Status SqliteStore::upsertDays(int64_t cluster_id, const std::vector<detail::DayRow>& rows) {
+    // Both sides of min/max are NULL for the undated bucket and set for a dated one.
+    return upsertChunked(
+        *db_,
+        cluster_id,
+        "INSERT INTO edge_days(cluster_id, day, src, dst, port, protocol, count, first_seen, "
+        "last_seen)",
+        8,
+        "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
+        "first_seen = min(first_seen, excluded.first_seen), "
+        "last_seen = max(last_seen, excluded.last_seen)",
+        rows,
+        [](Statement& st, int i, const detail::DayRow& r) {
+            st.bind(i, r.day);
+            st.bind(i + 1, r.src);
+            st.bind(i + 2, r.dst);
+            st.bind(i + 3, int64_t{r.port});
+            st.bind(i + 4, int64_t{r.protocol});
+            st.bind(i + 5, static_cast<int64_t>(r.count));
+            st.bind(i + 6, r.first_seen);
+            st.bind(i + 7, r.last_seen);
+        });
+}
+
 Status SqliteStore::upsertTotals(int64_t cluster_id, const std::vector<detail::TotalRow>& rows) {
     // SQLite's two-argument min/max return NULL when either side is NULL (an edge seen only
     // undated so far): coalesce keeps the side that is set.
-    auto st = db_->prepare(
+    return upsertChunked(
+        *db_,
+        cluster_id,
         "INSERT INTO edge_totals(cluster_id, src, dst, port, protocol, count, first_seen, "
-        "last_seen, undated_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "last_seen, undated_count)",
+        8,
         "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
         "first_seen = coalesce(min(first_seen, excluded.first_seen), first_seen, "
         "excluded.first_seen), "
         "last_seen = coalesce(max(last_seen, excluded.last_seen), last_seen, excluded.last_seen), "
-        "undated_count = undated_count + excluded.undated_count");
-    if (!st) {
-        return Error{st.error()};
-    }
-    st->bind(1, cluster_id);
-    for (const detail::TotalRow& r : rows) {
-        st->bind(2, r.src);
-        st->bind(3, r.dst);
-        st->bind(4, int64_t{r.port});
-        st->bind(5, int64_t{r.protocol});
-        st->bind(6, static_cast<int64_t>(r.count));
-        st->bind(7, r.first_seen);
-        st->bind(8, r.last_seen);
-        st->bind(9, static_cast<int64_t>(r.undated_count));
-        if (Status s = st->run(); !s) {
-            return s;
-        }
-    }
-    return {};
+        "undated_count = undated_count + excluded.undated_count",
+        rows,
+        [](Statement& st, int i, const detail::TotalRow& r) {
+            st.bind(i, r.src);
+            st.bind(i + 1, r.dst);
+            st.bind(i + 2, int64_t{r.port});
+            st.bind(i + 3, int64_t{r.protocol});
+            st.bind(i + 4, static_cast<int64_t>(r.count));
+            st.bind(i + 5, r.first_seen);
+            st.bind(i + 6, r.last_seen);
+            st.bind(i + 7, static_cast<int64_t>(r.undated_count));
+        });
 }
 
 Status SqliteStore::insertIngest(const IngestRecord& r) {

@@ -7,6 +7,7 @@
 #   FAKE_KUBECTL_LOG      appends "argv: ARGS" and, for -f -, the YAML read from stdin
 #   FAKE_KUBECTL_FAIL_ON  fail every call on the policy of this name, as the API server would
 #                         (exit 1, "Error from server (Forbidden): …" on stderr)
+#   FAKE_KUBECTL_DELAY    seconds every call takes (the kill -9 test lands kills between calls)
 #
 # Supported: [--context CTX] create -f - | replace -f - | delete networkpolicy -n NS NAME |
 # label namespace NS KEY=VALUE --overwrite. Anything else exits 2.
@@ -14,6 +15,7 @@ set -u
 dir=${FAKE_KUBECTL_DIR:?FAKE_KUBECTL_DIR must name the cluster directory}
 log=${FAKE_KUBECTL_LOG:-/dev/null}
 echo "argv: $*" >> "$log"
+[ -z "${FAKE_KUBECTL_DELAY:-}" ] || sleep "$FAKE_KUBECTL_DELAY"
 if [ "${1:-}" = --context ]; then
     shift 2
 fi
