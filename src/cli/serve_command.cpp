@@ -47,6 +47,13 @@ core::Result<server::ServerOptions> serverOptions(const ServeCommandOptions& o) 
         return core::Error{size.error()};
     }
     out.max_body = *size;
+    if (!o.notifiers.empty()) {
+        auto notifiers = notify::loadNotifierConfigs(o.notifiers);
+        if (!notifiers) {
+            return core::Error{notifiers.error()};
+        }
+        out.notifiers = std::move(*notifiers);
+    }
     if (!o.token_file.empty()) {
         auto tokens = server::loadAccessTokens(o.token_file);
         if (!tokens) {
@@ -94,6 +101,9 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
                     "Bearer tokens, one `TOKEN read|admin` per line (required off loopback)");
     cmd->add_option("--max-body", o.max_body, "Largest request body (413 above)")
         ->default_str(o.max_body);
+    cmd->add_option("--notifiers",
+                    o.notifiers,
+                    "Notifier definitions (YAML/JSON) the notify endpoint may send policies to");
     return cmd;
 }
 

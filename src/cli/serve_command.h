@@ -2,6 +2,7 @@
 //
 //   netpolgen serve --db DB [--cluster FILE|DIR …] [--cluster-name NAME]
 //                   [--listen 127.0.0.1:8080] [--token-file FILE] [--max-body 16MiB]
+//                   [--notifiers FILE]
 //
 // Prints `netpolgen serve: listening on http://HOST:PORT/` on stdout once bound (port 0: the free
 // port chosen), serves until SIGINT or SIGTERM, then exits 0. Without --token-file it listens only
@@ -25,6 +26,7 @@ struct ServeCommandOptions {
     std::string listen = "127.0.0.1:8080";
     std::string token_file;
     std::string max_body = "16MiB";
+    std::string notifiers;  // notify/notifier_config.h; empty: none
 };
 
 // Registers `serve` on `app`; `options` must outlive the parse.

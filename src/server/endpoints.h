@@ -11,6 +11,8 @@
 //   GET  /v1/networkpolicies?clusterId=&namespace=
 //   GET  /v1/namespaces/{cluster}
 //   GET  /v1/graph/{cluster}?since=&until=&namespaces=a,b&collapse=none|namespaces
+//   POST /v1/networkpolicies/simulate/{cluster}/notify?notifierIds=a,b  body: modification
+//   GET  /v1/notifiers
 //
 // A modification body is what generate answers ({"applyYaml","toDelete"}), what `netpolgen
 // generate` writes (YAML or JSON), or plain NetworkPolicy YAML (an upload);
@@ -43,5 +45,8 @@ ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& reques
 ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request);
 ApiResponse revertEndpoint(const ServerOptions& options, const ApiRequest& request);
 ApiResponse historyEndpoint(const ServerOptions& options, const ApiRequest& request);
+
+ApiResponse notifyEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse notifiersEndpoint(const ServerOptions& options, const ApiRequest& request);
 
 }  // namespace netpolgen::server

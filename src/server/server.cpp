@@ -39,14 +39,19 @@ std::optional<ApiResponse> denied(const ServerOptions& options,
     return std::nullopt;
 }
 
-ApiRequest apiRequest(const httplib::Request& req, std::string cluster) {
+// The request as endpoints see it. The cluster is the first path group, else ?clusterId=, else
+// the one `serve` was started for.
+ApiRequest apiRequest(const ServerOptions& options, const httplib::Request& req) {
     ApiRequest out;
-    out.cluster = std::move(cluster);
     // The query string only: httplib also puts the fields of a form-encoded body into req.params,
     // and a modification posted with curl -d is such a body.
     if (const auto q = req.target.find('?'); q != std::string::npos) {
         httplib::detail::parse_query_text(req.target.substr(q + 1), out.params);
     }
+    const auto cluster_id = out.params.find("clusterId");
+    out.cluster = req.matches.size() > 1           ? req.matches[1].str()
+                  : cluster_id != out.params.end() ? cluster_id->second
+                                                   : options.cluster_name;
     out.body = req.body;
     out.user = "netpolgen serve (" + req.remote_addr + ")";
     return out;
@@ -61,15 +66,13 @@ httplib::Server::Handler handler(const ServerOptions& options, Role role, Endpoi
             send(res, *refusal);
             return;
         }
-        std::string cluster = req.matches.size() > 1       ? req.matches[1].str()
-                              : req.has_param("clusterId") ? req.get_param_value("clusterId")
-                                                           : options.cluster_name;
-        if (auto st = checkName(cluster, "cluster"); !st) {
+        ApiRequest request = apiRequest(options, req);
+        if (auto st = checkName(request.cluster, "cluster"); !st) {
             send(res, apiError(400, st.error()));
             return;
         }
         try {
-            send(res, endpoint(options, apiRequest(req, std::move(cluster))));
+            send(res, endpoint(options, request));
         } catch (const std::exception& e) {
             send(res, apiError(500, std::string("internal error: ") + e.what()));
         }
@@ -122,6 +125,10 @@ void Server::routes() {
     http_->Get("/v1/networkpolicies", handler(options_, Role::kRead, listPoliciesEndpoint));
     http_->Get("/v1/namespaces/" + cluster, handler(options_, Role::kRead, namespacesEndpoint));
     http_->Get("/v1/graph/" + cluster, handler(options_, Role::kRead, graphEndpoint));
+    // Sending YAML out of the cluster is StackRox's "modify Integration": admin.
+    http_->Post(np + "simulate/" + cluster + "/notify",
+                handler(options_, Role::kAdmin, notifyEndpoint));
+    http_->Get("/v1/notifiers", handler(options_, Role::kRead, notifiersEndpoint));
 }
 
 core::Status Server::bind() {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "notify/notifier_config.h"
+#include "notify/sender.h"
 #include "server/access_tokens.h"
 #include "store/stored_inputs.h"
 
@@ -25,6 +27,10 @@ struct ServerOptions {
     // Bearer tokens; empty: no authentication, allowed only on a loopback address.
     AccessTokens tokens;
     size_t max_body = size_t{16} << 20;  // bytes of a request body; larger: 413
+    // Where the notify endpoint may send a modification's YAML (notify/notifier_config.h): loaded
+    // once at start-up, so a bad file stops the server rather than failing later requests.
+    std::vector<notify::NotifierConfig> notifiers;
+    notify::SendOptions send_options;
 };
 
 }  // namespace netpolgen::server

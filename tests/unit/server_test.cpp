@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "notify/notifier_config.h"
 #include "server/access_tokens.h"
 #include "server/listen_address.h"
 #include "server/scope_query.h"
@@ -367,6 +369,75 @@ TEST_F(ServerApi, TokensGiveReadOrAdminAccess) {
     EXPECT_EQ(post("/v1/networkpolicies/apply/default", body, 403, read)["code"], 403);
     post("/v1/networkpolicies/revert/default", "", 403, read);
     post("/v1/networkpolicies/apply/default", body, 200, admin);
+}
+
+// A webhook receiver on a free loopback port that keeps the bodies it is sent.
+class WebhookReceiver {
+public:
+    WebhookReceiver() {
+        server_.Post("/hook", [this](const httplib::Request& req, httplib::Response&) {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            bodies_.push_back(req.body);
+        });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        while (!server_.is_running()) {  // stop() before listening would leave the thread running
+            std::this_thread::yield();
+        }
+    }
+    ~WebhookReceiver() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+    std::vector<std::string> bodies() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return bodies_;
+    }
+
+private:
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::vector<std::string> bodies_;
+};
+
+TEST_F(ServerApi, NotifySendsTheYamlToTheChosenNotifiers) {
+    WebhookReceiver receiver;
+    server::ServerOptions options;
+    auto notifiers = notify::parseNotifierConfigs(
+        "notifiers:\n- {id: hook, name: ops, type: webhook, webhook: {url: \"" + receiver.url() +
+            "\"}}\n",
+        "notifiers.yaml");
+    ASSERT_TRUE(notifiers) << notifiers.error();
+    options.notifiers = *notifiers;
+    options.send_options.allow_plain_http = true;
+    options.send_options.attempts = 1;
+    auto tokens = server::AccessTokens::parse("r read\na admin\n", "tokens");
+    ASSERT_TRUE(tokens);
+    options.tokens = std::move(*tokens);
+    start(options);
+    const httplib::Headers read{{"Authorization", "Bearer r"}};
+    const httplib::Headers admin{{"Authorization", "Bearer a"}};
+
+    EXPECT_EQ(get("/v1/notifiers", 200, read),
+              json::parse(R"({"notifiers":[{"id":"hook","name":"ops","type":"webhook"}]})"));
+    const std::string notify = "/v1/networkpolicies/simulate/default/notify";
+    post(notify + "?notifierIds=hook", kDenyDb, 403, read);
+    EXPECT_NE(
+        post(notify + "?notifierIds=nope", kDenyDb, 400, admin)["error"].get<std::string>().find(
+            "notifierIds"),
+        std::string::npos);
+    post(notify, kDenyDb, 400, admin);
+    const json sent = post(notify + "?notifierIds=hook", kDenyDb, 200, admin);
+    EXPECT_EQ(sent["results"][0]["ok"], true) << sent.dump();
+    const std::vector<std::string> bodies = receiver.bodies();
+    ASSERT_EQ(bodies.size(), 1u);
+    const json payload = json::parse(bodies[0]);
+    EXPECT_EQ(payload["networkpolicy"]["cluster"], "default");
+    EXPECT_NE(payload["networkpolicy"]["yaml"].get<std::string>().find("name: deny-db"),
+              std::string::npos);
 }
 
 TEST(ServerOptions, NoTokensOnlyOnLoopback) {
