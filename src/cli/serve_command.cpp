@@ -113,6 +113,11 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         err << "netpolgen: " << options.error() << "\n";
         return kExitBadInput;
     }
+    // A store that is not there (a typo) or not readable stops the server now, not every request.
+    if (auto store = openExistingStoreAt(options->db); !store) {
+        err << "netpolgen: " << store.error() << "\n";
+        return kExitBadInput;
+    }
     const std::string host = options->host;
     auto server = server::Server::create(std::move(*options));
     if (!server) {

@@ -6,7 +6,8 @@
 //
 // Prints `netpolgen serve: listening on http://HOST:PORT/` on stdout once bound (port 0: the free
 // port chosen), serves until SIGINT or SIGTERM, then exits 0. Without --token-file it listens only
-// on a loopback address. Exit status 2 for bad options or token file, 1 when it cannot listen.
+// on a loopback address. Exit status 2 for bad options, token or notifier file, or a store that
+// does not exist; 1 when it cannot listen.
 #pragma once
 
 #include <ostream>

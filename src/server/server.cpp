@@ -63,6 +63,9 @@ httplib::Server::Handler handler(const ServerOptions& options, Role role, Endpoi
     return [&options, role, endpoint = std::move(endpoint)](const httplib::Request& req,
                                                             httplib::Response& res) {
         if (auto refusal = denied(options, req, role)) {
+            if (refusal->status == 401) {
+                res.set_header("WWW-Authenticate", "Bearer");  // RFC 6750: how to authenticate
+            }
             send(res, *refusal);
             return;
         }

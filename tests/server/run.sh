@@ -42,5 +42,10 @@ status=$?
 [ "$status" = 2 ] && grep -q -- "--token-file" "$tmp/err" && check ok ||
     check fail "no tokens off loopback: status $status, $(cat "$tmp/err")"
 
+"$bin" serve --db "$tmp/missing.db" --listen 127.0.0.1:0 > /dev/null 2> "$tmp/err"
+status=$?
+[ "$status" = 2 ] && grep -q "no such store" "$tmp/err" && [ ! -e "$tmp/missing.db" ] && check ok ||
+    check fail "missing store: status $status, $(cat "$tmp/err")"
+
 [ "$fail" = 0 ] && echo "serve: all checks passed" || echo "serve: $fail failed"
 [ "$fail" = 0 ]

@@ -361,6 +361,7 @@ TEST_F(ServerApi, TokensGiveReadOrAdminAccess) {
     const httplib::Headers admin{{"Authorization", "Bearer adm1n"}};
     get("/v1/healthz");
     EXPECT_EQ(get(generate, 401)["code"], 401);
+    EXPECT_EQ(client_->Get(generate.c_str())->get_header_value("WWW-Authenticate"), "Bearer");
     get(generate, 401, {{"Authorization", "Bearer wrong"}});
     get(generate, 401, {{"Authorization", "Basic r3ad"}});
     const json generated = get(generate, 200, read);
