@@ -38,6 +38,7 @@ postgresql           15+248+deb12u1
 postgresql-15        15.18-0+deb12u1
 libssl-dev           3.0.19-1~deb12u2
 libcurl4-openssl-dev 7.88.1-10+deb12u15
+libcpp-httplib-dev   0.11.4+ds-1+deb12u1
 "
 
 missing=()

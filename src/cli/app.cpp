@@ -11,6 +11,7 @@
 #include "cli/flow_format_option.h"
 #include "cli/generate_command.h"
 #include "cli/history_commands.h"
+#include "cli/serve_command.h"
 #include "cli/simulate_command.h"
 #include "cli/store_commands.h"
 
@@ -112,6 +113,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     StoreCommands store_commands;
     addStoreCommands(app, store_commands);
 
+    ServeCommandOptions serve;
+    CLI::App* serve_cmd = addServeCommand(app, serve);
+
     std::ostringstream cli_out;
     std::ostringstream cli_err;
     try {
@@ -143,6 +147,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (compare_cmd->parsed()) {
         return runCompare(std::move(compare), out, err);
+    }
+    if (serve_cmd->parsed()) {
+        return runServe(serve, out, err);
     }
     if (demo_cmd->parsed()) {
         return runDemo(std::move(demo), out, err);

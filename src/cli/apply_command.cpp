@@ -18,15 +18,6 @@
 namespace netpolgen::cli {
 namespace {
 
-// A validated change, ready to be applied and recorded.
-struct Change {
-    core::Modification modification;  // canonical: what the record will read back
-    std::vector<core::ApplyStep> steps;
-    core::Modification undo;
-    std::string action;  // "apply" or "revert"
-    std::optional<int64_t> reverts_to;
-};
-
 void printError(std::ostream& err, const std::string& message) {
     size_t pos = 0;
     while (pos <= message.size()) {
@@ -84,13 +75,11 @@ int applyAndRecord(store::Store& store,
                    const Change& change,
                    std::ostream& out,
                    std::ostream& err) {
-    store::ApplyRecord record;
     auto time = recordTime(options.now);
     if (!time) {
         printError(err, time.error());
         return kExitBadInput;
     }
-    record.applied_at = *time;
     if (options.kubectl) {
         if (core::Status st = runKubectl(
                 options.kubectl_options, change.modification.namespace_labels, change.steps, out);
@@ -99,13 +88,11 @@ int applyAndRecord(store::Store& store,
             return kExitFailure;
         }
     }
-    record.cluster = target.cluster;
-    record.user = options.user.empty() ? defaultUser() : options.user;
-    record.modification_yaml = io::modificationToYaml(change.modification);
-    record.undo_yaml = io::modificationToYaml(change.undo);
-    record.action = change.action;
-    record.reverts_to = change.reverts_to;
-    record.via_kubectl = options.kubectl;
+    const store::ApplyRecord record = recordOf(change,
+                                               target.cluster,
+                                               *time,
+                                               options.user.empty() ? defaultUser() : options.user,
+                                               options.kubectl);
     auto id = store.recordApply(record);
     if (!id) {
         std::string message = "cannot record the " + change.action + ": " + id.error();
@@ -136,50 +123,6 @@ void printDryRun(const Change& change, const HistoryTarget& target, std::ostream
         << countsText(core::countChanges(change.modification)) << "; nothing applied or recorded\n";
 }
 
-// The change `modification` makes to `current`. Errors: the validation errors of planApply.
-core::Result<Change> planChange(const core::PolicyState& current,
-                                core::Modification modification,
-                                const std::string& action) {
-    auto steps = core::planApply(current, modification);
-    if (!steps) {
-        return core::Error{steps.error()};
-    }
-    auto undo = core::undoOf(current, modification);
-    if (!undo) {
-        return core::Error{undo.error()};
-    }
-    return Change{std::move(modification), std::move(*steps), std::move(*undo), action, {}};
-}
-
-// The index of the entry revert goes back before. Errors: an unknown id, too many steps.
-core::Result<size_t> revertIndex(const ClusterHistory& history, const RevertCommandOptions& o) {
-    const auto& entries = history.entries;
-    if (o.to) {
-        for (size_t i = 0; i < entries.size(); ++i) {
-            if (entries[i].record.id == *o.to) {
-                return i;
-            }
-        }
-        return core::Error{
-            fmt::format("--to {}: no apply #{} recorded for cluster \"{}\" (ids {}–{})",
-                        *o.to,
-                        *o.to,
-                        history.cluster,
-                        entries.front().record.id,
-                        entries.back().record.id)};
-    }
-    const int64_t steps = o.steps.value_or(1);
-    if (steps < 1 || static_cast<uint64_t>(steps) > entries.size()) {
-        return core::Error{fmt::format(
-            "--steps {}: cluster \"{}\" has {} recorded change(s); --steps takes 1 to {}",
-            steps,
-            history.cluster,
-            entries.size(),
-            entries.size())};
-    }
-    return entries.size() - static_cast<size_t>(steps);
-}
-
 int writeRevert(const RevertCommandOptions& o,
                 const core::Modification& m,
                 std::ostream& out,
@@ -191,36 +134,6 @@ int writeRevert(const RevertCommandOptions& o,
         return kExitFailure;
     }
     return kExitOk;
-}
-
-// What revert computes: the current policies and the modification back to those before an apply.
-struct RevertPlan {
-    core::PolicyState current;
-    store::ApplyRecord back_to;  // the apply whose previous state is the target
-    core::Modification modification;
-};
-
-// Errors: no history (StackRox: `no undo record stored for cluster "<id>"`), an unknown id, too
-// many steps, a history that no longer replays or undoes.
-core::Result<RevertPlan> planRevert(store::Store& store, const RevertCommandOptions& o) {
-    auto history = loadClusterHistory(store, o.target.cluster, o.target.db);
-    if (!history) {
-        return core::Error{history.error()};
-    }
-    if (history->entries.empty()) {
-        return core::Error{"no applied modification recorded for cluster \"" + o.target.cluster +
-                           "\""};
-    }
-    auto index = revertIndex(*history, o);
-    if (!index) {
-        return core::Error{index.error()};
-    }
-    auto target_state = stateBefore(*history, *index);
-    if (!target_state) {
-        return core::Error{target_state.error()};
-    }
-    core::Modification m = core::modificationBetween(history->current, *target_state);
-    return RevertPlan{std::move(history->current), history->entries[*index].record, std::move(m)};
 }
 
 }  // namespace
@@ -266,7 +179,7 @@ int runRevert(const RevertCommandOptions& o, std::ostream& out, std::ostream& er
         printError(err, store.error());
         return kExitBadInput;
     }
-    auto revert = planRevert(**store, o);
+    auto revert = planRevert(**store, o.target.cluster, o.target.db, {o.to, o.steps});
     if (!revert) {
         printError(err, revert.error());
         return kExitBadInput;

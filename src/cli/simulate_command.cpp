@@ -12,6 +12,7 @@
 #include "cli/summary.h"
 #include "cli/time_window.h"
 #include "core/connectivity.h"
+#include "io/simulation_json.h"
 #include "io/time_text.h"
 
 namespace netpolgen::cli {
@@ -21,36 +22,19 @@ using core::PolicyStatus;
 using core::ReplayVerdict;
 using nlohmann::json;
 
-constexpr std::array<PolicyStatus, 4> kStatuses{PolicyStatus::kUnchanged,
-                                                PolicyStatus::kModified,
-                                                PolicyStatus::kAdded,
-                                                PolicyStatus::kDeleted};
-
-// Verdicts in report order, with their JSON keys and section titles.
+// Verdicts in report order (io::kReplayVerdicts), with their section titles.
 struct VerdictText {
     ReplayVerdict verdict;
-    const char* key;
     const char* title;
 };
 constexpr std::array<VerdictText, 5> kVerdicts{{
-    {ReplayVerdict::kNewlyBlocked, "newlyBlocked", "Newly blocked: allowed today, blocked after"},
-    {ReplayVerdict::kNewlyAllowed, "newlyAllowed", "Newly allowed: blocked today, allowed after"},
-    {ReplayVerdict::kBlockedInBoth, "blockedInBoth", "Blocked today and after"},
+    {ReplayVerdict::kNewlyBlocked, "Newly blocked: allowed today, blocked after"},
+    {ReplayVerdict::kNewlyAllowed, "Newly allowed: blocked today, allowed after"},
+    {ReplayVerdict::kBlockedInBoth, "Blocked today and after"},
     {ReplayVerdict::kNotEvaluated,
-     "notEvaluated",
      "Not evaluated: internal sources (node traffic is always allowed)"},
-    {ReplayVerdict::kAllowedInBoth, "allowedInBoth", "Allowed today and after"},
+    {ReplayVerdict::kAllowedInBoth, "Allowed today and after"},
 }};
-
-std::string entityName(const core::Cluster& cluster, core::EntityId id) {
-    if (id == core::kInternetEntity) {
-        return "internet";
-    }
-    if (id == core::kInternalEntity) {
-        return "internal";
-    }
-    return workloadName(cluster, core::workloadIndex(id));
-}
 
 std::string portText(const core::EdgeKey& key) {
     std::string out(core::protocolName(key.protocol));
@@ -58,10 +42,6 @@ std::string portText(const core::EdgeKey& key) {
         out += " " + std::to_string(key.port);
     }
     return out;
-}
-
-json timeJson(core::Timestamp t) {
-    return t == core::kUndated ? json(nullptr) : json(io::formatRfc3339(t));
 }
 
 std::string seenText(const core::EdgeStats& s) {
@@ -113,63 +93,14 @@ public:
         return out;
     }
 
-    json toJson() const {
-        json policies = json::array();
-        for (const auto& e : sim_.plan.policies) {
-            json p = {{"namespace", e.ref.ns},
-                      {"name", e.ref.name},
-                      {"status", std::string(core::policyStatusName(e.status))}};
-            if (!e.error.empty()) {
-                p["error"] = e.error;
-            }
-            policies.push_back(std::move(p));
-        }
-        json summary = json::object();
-        for (PolicyStatus s : kStatuses) {
-            summary[statusKey(s)] = sim_.plan.count(s);
-        }
-        json diff = json::array();
-        for (const auto& e : sim_.connectivity.entries) {
-            diff.push_back(diffEntryToJson(e));
-        }
-        const core::BoundedConnectivityDiff& d = sim_.connectivity;
-        json out = {{"valid", sim_.plan.errors.empty()},
-                    {"errors", sim_.plan.errors},
-                    {"policySummary", std::move(summary)},
-                    {"policies", std::move(policies)},
-                    {"connectivityDiff", std::move(diff)},
-                    {"connectivityDiffCounts",
-                     {{"changed", d.changed},
-                      {"added", d.added},
-                      {"removed", d.removed},
-                      {"listed", d.entries.size()}}},
-                    {"replay", nullptr}};
-        if (sim_.replay) {
-            out["replay"] = replayJson(*sim_.replay);
-        }
-        return out;
-    }
+    json toJson() const { return io::simulationToJson(cluster_, sim_); }
 
 private:
-    static std::string statusKey(PolicyStatus s) {
-        switch (s) {
-            case PolicyStatus::kUnchanged:
-                return "unchanged";
-            case PolicyStatus::kModified:
-                return "modified";
-            case PolicyStatus::kAdded:
-                return "added";
-            case PolicyStatus::kDeleted:
-                break;
-        }
-        return "deleted";
-    }
-
     void policiesText(std::string& out, bool markdown) const {
         std::string counts;
-        for (PolicyStatus s : kStatuses) {
+        for (PolicyStatus s : io::kPolicyStatuses) {
             counts += fmt::format(
-                "{}{} {}", counts.empty() ? "" : ", ", sim_.plan.count(s), statusKey(s));
+                "{}{} {}", counts.empty() ? "" : ", ", sim_.plan.count(s), io::policyStatusKey(s));
         }
         if (markdown) {
             out += "## Policies\n\n" + counts + "\n\n| status | policy | error |\n|---|---|---|\n";
@@ -194,8 +125,8 @@ private:
     }
 
     std::string edgeLine(const core::ReplayedEdge& e, bool markdown) const {
-        const std::string src = entityName(cluster_, e.key.src);
-        const std::string dst = entityName(cluster_, e.key.dst);
+        const std::string src = io::entityName(cluster_, e.key.src);
+        const std::string dst = io::entityName(cluster_, e.key.dst);
         return fmt::format(fmt::runtime(markdown ? "| {} | {} | {} | {} | {} |\n"
                                                  : "  {} => {} : {} ({} flows, {})\n"),
                            src,
@@ -247,34 +178,6 @@ private:
         }
     }
 
-    json replayJson(const core::ReplayResult& r) const {
-        json totals = json::object();
-        json lists = json::object();
-        for (const auto& v : kVerdicts) {
-            totals[v.key] = {{"edges", r.total(v.verdict).edges},
-                             {"flows", r.total(v.verdict).flows}};
-            if (v.verdict != ReplayVerdict::kAllowedInBoth) {
-                lists[v.key] = json::array();
-            }
-        }
-        for (const auto& e : r.edges) {
-            const char* key = "";
-            for (const auto& v : kVerdicts) {
-                if (v.verdict == e.verdict) {
-                    key = v.key;
-                }
-            }
-            lists[key].push_back({{"source", entityName(cluster_, e.key.src)},
-                                  {"destination", entityName(cluster_, e.key.dst)},
-                                  {"protocol", std::string(core::protocolName(e.key.protocol))},
-                                  {"port", e.key.port},
-                                  {"count", e.stats.count},
-                                  {"firstSeen", timeJson(e.stats.first_seen)},
-                                  {"lastSeen", timeJson(e.stats.last_seen)}});
-        }
-        return {{"totals", std::move(totals)}, {"edges", std::move(lists)}};
-    }
-
     const core::Cluster& cluster_;
     const core::Simulation& sim_;
 };
@@ -306,25 +209,6 @@ std::string simulationSummary(const SimulatedInputs& in) {
 }
 
 }  // namespace
-
-std::string workloadName(const core::Cluster& cluster, size_t workload) {
-    core::ConnectivityPeer peer;
-    peer.kind = core::ConnectivityPeer::Kind::kWorkload;
-    peer.workload = workload;
-    return core::peerName(cluster, peer);
-}
-
-json diffEntryToJson(const core::ConnectivityDiffEntry& e) {
-    json out = {{"diffType", std::string(core::diffTypeName(e.type))},
-                {"source", e.src.name},
-                {"destination", e.dst.name},
-                {"ref1", e.ref1.toString()},
-                {"ref2", e.ref2.toString()}};
-    if (const std::string info = core::workloadsDiffInfo(e); !info.empty()) {
-        out["workloadsDiffInfo"] = info;
-    }
-    return out;
-}
 
 int writeReport(const std::string& output,
                 const std::string& text,

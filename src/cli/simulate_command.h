@@ -37,6 +37,7 @@
 #include "cli/time_window.h"
 #include "core/simulation.h"
 #include "io/modification_decoder.h"
+#include "io/simulation_json.h"
 
 namespace CLI {
 class App;
@@ -106,10 +107,8 @@ int writeReport(const std::string& output,
                 std::ostream& out,
                 std::ostream& err);
 
-// "ns/name[Kind]" of a workload.
-std::string workloadName(const core::Cluster& cluster, size_t workload);
-
-// {"diffType","source","destination","ref1","ref2"[,"workloadsDiffInfo"]}
-nlohmann::json diffEntryToJson(const core::ConnectivityDiffEntry& entry);
+// Shared with compare (io/simulation_json.h).
+using io::diffEntryToJson;
+using io::workloadName;
 
 }  // namespace netpolgen::cli

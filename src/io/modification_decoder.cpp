@@ -232,6 +232,10 @@ private:
         if (!node.isScalar()) {
             return Error{at(name_, node.line) + ": applyYaml: expected a string"};
         }
+        // StackRox sends "" when a modification only deletes: no policies, not an empty input.
+        if (node.value.find_first_not_of(" \t\r\n") == std::string::npos) {
+            return {};
+        }
         const std::string inner = std::string(name_) + " (applyYaml)";
         return decodeModification(node.value, inner, options_, out_);
     }

@@ -1,4 +1,4 @@
-#include "cli/cluster_history.h"
+#include "store/cluster_history.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include "io/policy_encoder.h"
 #include "io/time_text.h"
 
-namespace netpolgen::cli {
+namespace netpolgen::store {
 namespace {
 
 core::Result<core::Modification> decodeRecorded(const std::string& text, const std::string& name) {
@@ -24,7 +24,7 @@ core::Result<core::Modification> decodeRecorded(const std::string& text, const s
     return std::move(decoded.modification);
 }
 
-core::Result<HistoryEntry> decodeEntry(const store::ApplyRecord& record) {
+core::Result<HistoryEntry> decodeEntry(const ApplyRecord& record) {
     const std::string name = "history #" + std::to_string(record.id);
     auto modification = decodeRecorded(record.modification_yaml, name + " (modification)");
     if (!modification) {
@@ -55,9 +55,33 @@ core::Status replayAfterSnapshot(ClusterHistory& history) {
     return {};
 }
 
+// The index of the entry revert goes back before. Errors: an unknown id, too many steps.
+core::Result<size_t> revertIndex(const ClusterHistory& history, const RevertTarget& target) {
+    const auto& entries = history.entries;
+    if (target.to) {
+        for (size_t i = 0; i < entries.size(); ++i) {
+            if (entries[i].record.id == *target.to) {
+                return i;
+            }
+        }
+        const std::string id = std::to_string(*target.to);
+        return core::Error{"--to " + id + ": no apply #" + id + " recorded for cluster \"" +
+                           history.cluster + "\" (ids " +
+                           std::to_string(entries.front().record.id) + "–" +
+                           std::to_string(entries.back().record.id) + ")"};
+    }
+    const int64_t steps = target.steps.value_or(1);
+    if (steps < 1 || static_cast<uint64_t>(steps) > entries.size()) {
+        const std::string count = std::to_string(entries.size());
+        return core::Error{"--steps " + std::to_string(steps) + ": cluster \"" + history.cluster +
+                           "\" has " + count + " recorded change(s); --steps takes 1 to " + count};
+    }
+    return entries.size() - static_cast<size_t>(steps);
+}
+
 }  // namespace
 
-core::Result<std::vector<HistoryEntry>> loadHistoryEntries(store::Store& store,
+core::Result<std::vector<HistoryEntry>> loadHistoryEntries(Store& store,
                                                            const std::string& cluster) {
     auto records = store.history(cluster);
     if (!records) {
@@ -65,7 +89,7 @@ core::Result<std::vector<HistoryEntry>> loadHistoryEntries(store::Store& store,
     }
     std::vector<HistoryEntry> out;
     out.reserve(records->size());
-    for (const store::ApplyRecord& record : *records) {
+    for (const ApplyRecord& record : *records) {
         auto entry = decodeEntry(record);
         if (!entry) {
             return core::Error{entry.error()};
@@ -75,7 +99,7 @@ core::Result<std::vector<HistoryEntry>> loadHistoryEntries(store::Store& store,
     return out;
 }
 
-core::Result<ClusterHistory> loadClusterHistory(store::Store& store,
+core::Result<ClusterHistory> loadClusterHistory(Store& store,
                                                 const std::string& cluster,
                                                 const std::string& db) {
     auto snapshot = store.latestSnapshot(cluster);
@@ -140,10 +164,10 @@ core::Result<core::PolicyState> canonicalState(const core::PolicyState& state) {
     return core::policyStateOf(std::move(canonical->apply));
 }
 
-core::Result<core::PolicyState> policiesOfManifests(const std::vector<store::SnapshotFile>& files) {
+core::Result<core::PolicyState> policiesOfManifests(const std::vector<SnapshotFile>& files) {
     core::ClusterObjects objects;
     io::ManifestStats stats;
-    for (const store::SnapshotFile& file : files) {
+    for (const SnapshotFile& file : files) {
         if (auto st = io::decodeManifests(file.content, file.path, {}, objects, stats); !st) {
             return core::Error{st.error()};
         }
@@ -189,9 +213,63 @@ core::Result<core::Timestamp> recordTime(const std::string& now) {
     return *t;
 }
 
-std::string entryText(const store::ApplyRecord& record) {
+std::string entryText(const ApplyRecord& record) {
     return record.action + " #" + std::to_string(record.id) + " (" +
            io::formatRfc3339(record.applied_at) + ", " + record.user + ")";
 }
 
-}  // namespace netpolgen::cli
+core::Result<Change> planChange(const core::PolicyState& current,
+                                core::Modification modification,
+                                const std::string& action) {
+    auto steps = core::planApply(current, modification);
+    if (!steps) {
+        return core::Error{steps.error()};
+    }
+    auto undo = core::undoOf(current, modification);
+    if (!undo) {
+        return core::Error{undo.error()};
+    }
+    return Change{std::move(modification), std::move(*steps), std::move(*undo), action, {}};
+}
+
+ApplyRecord recordOf(const Change& change,
+                     const std::string& cluster,
+                     core::Timestamp at,
+                     const std::string& user,
+                     bool via_kubectl) {
+    ApplyRecord record;
+    record.cluster = cluster;
+    record.applied_at = at;
+    record.user = user;
+    record.modification_yaml = io::modificationToYaml(change.modification);
+    record.undo_yaml = io::modificationToYaml(change.undo);
+    record.action = change.action;
+    record.reverts_to = change.reverts_to;
+    record.via_kubectl = via_kubectl;
+    return record;
+}
+
+core::Result<RevertPlan> planRevert(Store& store,
+                                    const std::string& cluster,
+                                    const std::string& db,
+                                    const RevertTarget& target) {
+    auto history = loadClusterHistory(store, cluster, db);
+    if (!history) {
+        return core::Error{history.error()};
+    }
+    if (history->entries.empty()) {
+        return core::Error{"no applied modification recorded for cluster \"" + cluster + "\""};
+    }
+    auto index = revertIndex(*history, target);
+    if (!index) {
+        return core::Error{index.error()};
+    }
+    auto target_state = stateBefore(*history, *index);
+    if (!target_state) {
+        return core::Error{target_state.error()};
+    }
+    core::Modification m = core::modificationBetween(history->current, *target_state);
+    return RevertPlan{std::move(history->current), history->entries[*index].record, std::move(m)};
+}
+
+}  // namespace netpolgen::store

@@ -1,8 +1,8 @@
-#include "cli/inputs.h"
+#include "store/inputs.h"
 
 #include "core/cluster_builder.h"
 
-namespace netpolgen::cli {
+namespace netpolgen::store {
 namespace {
 
 // Decodes manifest files and directories into `objects`, refusing empty inputs.
@@ -30,7 +30,7 @@ core::Status loadManifestPaths(const std::vector<std::string>& paths,
 }
 
 // The cluster: --cluster files, else the store's latest snapshot; plus extra manifests.
-core::Status loadCluster(const InputOptions& options, store::Store* store, LoadedInputs& loaded) {
+core::Status loadCluster(const InputOptions& options, Store* store, LoadedInputs& loaded) {
     core::ClusterObjects objects;
     if (!options.cluster_paths.empty()) {
         if (auto st =
@@ -92,9 +92,7 @@ core::Status readFlowFiles(const InputOptions& options, LoadedInputs& loaded) {
     return {};
 }
 
-core::Status readStoredFlows(const InputOptions& options,
-                             store::Store& store,
-                             LoadedInputs& loaded) {
+core::Status readStoredFlows(const InputOptions& options, Store& store, LoadedInputs& loaded) {
     auto flows = loadStoredFlows(
         store, options.cluster_name, options.window, options.windowed_counts, loaded.cluster);
     if (!flows) {
@@ -116,7 +114,7 @@ core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& optio
             "--flows and --db cannot be combined: read flows from files (--flows) or from the "
             "store (--db), or ingest the files first (netpolgen ingest --db DB --flows FILE)"};
     }
-    std::unique_ptr<store::Store> store;
+    std::unique_ptr<Store> store;
     if (use_store && (options.cluster_paths.empty() || options.flows_from_db)) {
         auto opened = openExistingStoreAt(options.db);
         if (!opened) {
@@ -137,4 +135,4 @@ core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& optio
     return loaded;
 }
 
-}  // namespace netpolgen::cli
+}  // namespace netpolgen::store

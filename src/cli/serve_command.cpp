@@ -1,0 +1,139 @@
+#include "cli/serve_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <thread>
+
+#include "cli/app.h"
+#include "cli/store_inputs.h"
+#include "server/listen_address.h"
+#include "server/server.h"
+
+namespace netpolgen::cli {
+namespace {
+
+// "16MiB", "512KiB", "1GiB" or bytes. Errors name the option.
+core::Result<size_t> parseSize(const std::string& text) {
+    size_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    const std::string unit(end, text.data() + text.size());
+    const int shift = unit.empty() || unit == "B" ? 0
+                      : unit == "KiB"             ? 10
+                      : unit == "MiB"             ? 20
+                      : unit == "GiB"             ? 30
+                                                  : -1;
+    if (ec != std::errc{} || end == text.data() || shift < 0 || n == 0 || n > (SIZE_MAX >> shift)) {
+        return core::Error{"--max-body " + text + ": expected a size such as 16MiB, 512KiB, 1000"};
+    }
+    return n << shift;
+}
+
+core::Result<server::ServerOptions> serverOptions(const ServeCommandOptions& o) {
+    server::ServerOptions out;
+    out.db = o.db;
+    out.cluster_paths = o.cluster_paths;
+    out.cluster_name = o.cluster_name;
+    auto address = server::parseListenAddress(o.listen);
+    if (!address) {
+        return core::Error{address.error()};
+    }
+    out.host = address->host;
+    out.port = address->port;
+    auto size = parseSize(o.max_body);
+    if (!size) {
+        return core::Error{size.error()};
+    }
+    out.max_body = *size;
+    if (!o.notifiers.empty()) {
+        auto notifiers = notify::loadNotifierConfigs(o.notifiers);
+        if (!notifiers) {
+            return core::Error{notifiers.error()};
+        }
+        out.notifiers = std::move(*notifiers);
+    }
+    if (!o.token_file.empty()) {
+        auto tokens = server::loadAccessTokens(o.token_file);
+        if (!tokens) {
+            return core::Error{tokens.error()};
+        }
+        out.tokens = std::move(*tokens);
+    }
+    return out;
+}
+
+// Serves until SIGINT or SIGTERM. The signals are blocked in every thread (httplib's pool
+// inherits the mask) and taken by one thread with sigwait, which stops the server: no work in a
+// signal handler.
+void serveUntilSignal(server::Server& server) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigset_t previous;
+    pthread_sigmask(SIG_BLOCK, &signals, &previous);
+    std::thread waiter([&server, &signals] {
+        int signal_number = 0;
+        sigwait(&signals, &signal_number);
+        server.stop();
+    });
+    server.run();
+    waiter.join();
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+}  // namespace
+
+CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
+    CLI::App* cmd = app.add_subcommand("serve", "The HTTP JSON API (generate, simulate, apply, …)");
+    addDbOption(*cmd, o.db);
+    cmd->add_option("--cluster,-c",
+                    o.cluster_paths,
+                    "Manifests: YAML/JSON file or directory (repeatable); default: the latest "
+                    "stored snapshot");
+    addClusterNameOption(*cmd, o.cluster_name);
+    cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: a free port)")
+        ->default_str(o.listen);
+    cmd->add_option("--token-file",
+                    o.token_file,
+                    "Bearer tokens, one `TOKEN read|admin` per line (required off loopback)");
+    cmd->add_option("--max-body", o.max_body, "Largest request body (413 above)")
+        ->default_str(o.max_body);
+    cmd->add_option("--notifiers",
+                    o.notifiers,
+                    "Notifier definitions (YAML/JSON) the notify endpoint may send policies to");
+    return cmd;
+}
+
+int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err) {
+    auto options = serverOptions(o);
+    if (!options) {
+        err << "netpolgen: " << options.error() << "\n";
+        return kExitBadInput;
+    }
+    // A store that is not there (a typo) or not readable stops the server now, not every request.
+    if (auto store = openExistingStoreAt(options->db); !store) {
+        err << "netpolgen: " << store.error() << "\n";
+        return kExitBadInput;
+    }
+    const std::string host = options->host;
+    auto server = server::Server::create(std::move(*options));
+    if (!server) {
+        err << "netpolgen: " << server.error() << "\n";
+        return kExitBadInput;
+    }
+    if (auto st = (*server)->bind(); !st) {
+        err << "netpolgen: " << st.error() << "\n";
+        return kExitFailure;
+    }
+    const bool v6 = host.find(':') != std::string::npos;
+    out << "netpolgen serve: listening on http://" << (v6 ? "[" + host + "]" : host) << ":"
+        << (*server)->port() << "/" << std::endl;  // flushed: scripts wait for this line
+    serveUntilSignal(**server);
+    err << "netpolgen serve: stopped\n";
+    return kExitOk;
+}
+
+}  // namespace netpolgen::cli

@@ -1,0 +1,37 @@
+// `netpolgen serve`: the HTTP JSON API (src/server) on a store.
+//
+//   netpolgen serve --db DB [--cluster FILE|DIR …] [--cluster-name NAME]
+//                   [--listen 127.0.0.1:8080] [--token-file FILE] [--max-body 16MiB]
+//                   [--notifiers FILE]
+//
+// Prints `netpolgen serve: listening on http://HOST:PORT/` on stdout once bound (port 0: the free
+// port chosen), serves until SIGINT or SIGTERM, then exits 0. Without --token-file it listens only
+// on a loopback address. Exit status 2 for bad options, token or notifier file, or a store that
+// does not exist; 1 when it cannot listen.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace netpolgen::cli {
+
+struct ServeCommandOptions {
+    std::string db;
+    std::vector<std::string> cluster_paths;
+    std::string cluster_name;
+    std::string listen = "127.0.0.1:8080";
+    std::string token_file;
+    std::string max_body = "16MiB";
+    std::string notifiers;  // notify/notifier_config.h; empty: none
+};
+
+// Registers `serve` on `app`; `options` must outlive the parse.
+CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& options);
+int runServe(const ServeCommandOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace netpolgen::cli

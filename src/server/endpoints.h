@@ -1,0 +1,52 @@
+// The endpoints of the HTTP API (docs/stackrox-generator.md §1), independent of the HTTP library:
+// server.cpp routes, authenticates and limits; these validate parameters and do the work.
+//
+//   GET
+//   /v1/networkpolicies/generate/{cluster}?query=&deleteExisting=&networkDataSince=&includePorts=
+//   POST /v1/networkpolicies/simulate/{cluster}?networkDataSince=   body: modification
+//   POST /v1/networkpolicies/apply/{cluster}                        body: modification
+//   GET  /v1/networkpolicies/undo/{cluster}
+//   POST /v1/networkpolicies/revert/{cluster}?steps=N | ?to=ID
+//   GET  /v1/networkpolicies/history/{cluster}
+//   GET  /v1/networkpolicies?clusterId=&namespace=
+//   GET  /v1/namespaces/{cluster}
+//   GET  /v1/graph/{cluster}?since=&until=&namespaces=a,b&collapse=none|namespaces
+//   POST /v1/networkpolicies/simulate/{cluster}/notify?notifierIds=a,b  body: modification
+//   GET  /v1/notifiers
+//
+// A modification body is what generate answers ({"applyYaml","toDelete"}), what `netpolgen
+// generate` writes (YAML or JSON), or plain NetworkPolicy YAML (an upload);
+// io/modification_decoder.h. Each call reads the store anew (one connection per call: a Store is
+// single-threaded).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "server/api_response.h"
+#include "server/server_options.h"
+
+namespace netpolgen::server {
+
+struct ApiRequest {
+    std::string cluster;  // the {cluster} path segment, or ?clusterId=
+    std::multimap<std::string, std::string> params;
+    std::string body;
+    std::string user;  // recorded with an apply
+};
+
+ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse listPoliciesEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse namespacesEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse graphEndpoint(const ServerOptions& options, const ApiRequest& request);
+
+ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse revertEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse historyEndpoint(const ServerOptions& options, const ApiRequest& request);
+
+ApiResponse notifyEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse notifiersEndpoint(const ServerOptions& options, const ApiRequest& request);
+
+}  // namespace netpolgen::server

@@ -1,0 +1,174 @@
+// apply, undo, revert and history (server/endpoints.h), on the store's policy history as
+// `netpolgen apply` (without --kubectl), `history` and `revert` use it (store/cluster_history.h).
+#include <chrono>
+
+#include "core/policy_state.h"
+#include "io/modification_decoder.h"
+#include "io/policy_encoder.h"
+#include "io/time_text.h"
+#include "server/endpoints.h"
+#include "server/request_params.h"
+#include "store/cluster_history.h"
+
+namespace netpolgen::server {
+namespace {
+
+using nlohmann::json;
+
+// Nothing stored yet (no store file, no snapshot) is 404: the caller can fix it; else 500.
+ApiResponse historyError(const std::string& message) {
+    const bool missing = message.find("no snapshot of cluster") != std::string::npos ||
+                         message.find("no such store") != std::string::npos;
+    return apiError(missing ? 404 : 500, message);
+}
+
+json countsJson(const core::Modification& m) {
+    const core::ChangeCounts c = core::countChanges(m);
+    return {{"created", c.created}, {"replaced", c.replaced}, {"deleted", c.deleted}};
+}
+
+json recordJson(const store::ApplyRecord& r) {
+    json out = {{"id", r.id},
+                {"action", r.action},
+                {"clusterId", r.cluster},
+                {"user", r.user},
+                {"applyTimestamp", io::formatRfc3339(r.applied_at)},
+                {"viaKubectl", r.via_kubectl}};
+    if (r.reverts_to) {
+        out["revertsTo"] = *r.reverts_to;
+    }
+    return out;
+}
+
+core::Timestamp clockNow() {
+    return static_cast<core::Timestamp>(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+}
+
+// The body as apply records it: decoded, canonical, not empty.
+core::Result<core::Modification> bodyModification(const std::string& body) {
+    io::DecodedModification decoded;
+    if (auto st = io::decodeModification(body, "body", {}, decoded); !st) {
+        return core::Error{st.error()};
+    }
+    if (core::isEmpty(decoded.modification)) {
+        return core::Error{"body: the modification is empty: no policy to apply or delete"};
+    }
+    return store::canonicalModification(decoded.modification);
+}
+
+}  // namespace
+
+ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {}); !st) {
+        return apiError(400, st.error());
+    }
+    auto modification = bodyModification(request.body);
+    if (!modification) {
+        return apiError(400, modification.error());
+    }
+    auto store = store::openExistingStoreAt(options.db);
+    if (!store) {
+        return historyError(store.error());
+    }
+    auto history = store::loadClusterHistory(**store, request.cluster, options.db);
+    if (!history) {
+        return historyError(history.error());
+    }
+    auto change = store::planChange(history->current, std::move(*modification), "apply");
+    if (!change) {
+        return apiError(409,
+                        "the modification does not apply to cluster \"" + request.cluster +
+                            "\": " + change.error());
+    }
+    const store::ApplyRecord record =
+        store::recordOf(*change, request.cluster, clockNow(), request.user, false);
+    auto id = (*store)->recordApply(record);
+    if (!id) {
+        return apiError(500, "cannot record the apply: " + id.error());
+    }
+    return {200,
+            {{"applyId", *id},
+             {"counts", countsJson(change->modification)},
+             {"undoModification", modificationJson(change->undo)}}};
+}
+
+ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {}); !st) {
+        return apiError(400, st.error());
+    }
+    auto store = store::openExistingStoreAt(options.db);
+    if (!store) {
+        return historyError(store.error());
+    }
+    auto entries = store::loadHistoryEntries(**store, request.cluster);
+    if (!entries) {
+        return apiError(500, entries.error());
+    }
+    if (entries->empty()) {
+        return apiError(404, "no undo record stored for cluster \"" + request.cluster + "\"");
+    }
+    const store::HistoryEntry& last = entries->back();
+    json record = recordJson(last.record);
+    record["originalModification"] = modificationJson(last.modification);
+    record["undoModification"] = modificationJson(last.undo);
+    return {200, {{"undoRecord", std::move(record)}}};
+}
+
+ApiResponse revertEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {"steps", "to"}); !st) {
+        return apiError(400, st.error());
+    }
+    auto steps = positiveParam(request.params, "steps");
+    auto to = positiveParam(request.params, "to");
+    if (!steps || !to) {
+        return apiError(400, !steps ? steps.error() : to.error());
+    }
+    if (*steps && *to) {
+        return apiError(400, "steps, to: give one of them");
+    }
+    auto store = store::openExistingStoreAt(options.db);
+    if (!store) {
+        return historyError(store.error());
+    }
+    auto revert = store::planRevert(**store, request.cluster, options.db, {*to, *steps});
+    if (!revert) {
+        const std::string& e = revert.error();
+        const bool bad = e.rfind("--steps", 0) == 0 || e.rfind("--to", 0) == 0;
+        // The store's messages name the command's flags; the API's parameters drop the dashes.
+        if (bad) {
+            return apiError(400, e.substr(2));
+        }
+        const bool none = e.find("no applied modification") != std::string::npos;
+        return none ? apiError(404, e) : historyError(e);
+    }
+    return {200,
+            {{"modification", modificationJson(revert->modification)},
+             {"yaml", io::modificationToYaml(revert->modification)},
+             {"revertsTo", recordJson(revert->back_to)},
+             {"counts", countsJson(revert->modification)}}};
+}
+
+ApiResponse historyEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {}); !st) {
+        return apiError(400, st.error());
+    }
+    auto store = store::openExistingStoreAt(options.db);
+    if (!store) {
+        return historyError(store.error());
+    }
+    auto entries = store::loadHistoryEntries(**store, request.cluster);
+    if (!entries) {
+        return apiError(500, entries.error());
+    }
+    json applies = json::array();
+    for (const store::HistoryEntry& e : *entries) {
+        json r = recordJson(e.record);
+        r["counts"] = countsJson(e.modification);
+        applies.push_back(std::move(r));
+    }
+    return {200, {{"clusterId", request.cluster}, {"applies", std::move(applies)}}};
+}
+
+}  // namespace netpolgen::server

@@ -1,0 +1,187 @@
+// generate, simulate, the current policies and the namespaces (server/endpoints.h).
+#include <map>
+
+#include "io/modification_decoder.h"
+#include "io/policy_encoder.h"
+#include "io/simulation_json.h"
+#include "server/cluster_inputs.h"
+#include "server/endpoints.h"
+#include "server/request_params.h"
+#include "server/scope_query.h"
+
+namespace netpolgen::server {
+namespace {
+
+using nlohmann::json;
+
+// StackRox's DeleteExistingPoliciesMode; UNKNOWN is NONE there too.
+const std::map<std::string, core::DeleteExisting> kDeleteModes{
+    {"UNKNOWN", core::DeleteExisting::kNone},
+    {"NONE", core::DeleteExisting::kNone},
+    {"GENERATED_ONLY", core::DeleteExisting::kGenerated},
+    {"ALL", core::DeleteExisting::kAll},
+};
+
+// generate's options from its query parameters, as the command's flags would set them.
+core::Result<core::GenerateOptions> generateOptions(const Params& params) {
+    core::GenerateOptions o;
+    auto scope = parseScopeQuery(param(params, "query").value_or(""));
+    if (!scope) {
+        return core::Error{scope.error()};
+    }
+    o.namespaces = std::move(scope->namespaces);
+    o.workloads = std::move(scope->workloads);
+    if (const auto mode = param(params, "deleteExisting")) {
+        const auto it = kDeleteModes.find(*mode);
+        if (it == kDeleteModes.end()) {
+            return core::Error{"deleteExisting: expected NONE, GENERATED_ONLY or ALL, got \"" +
+                               *mode + "\""};
+        }
+        o.delete_existing = it->second;
+    }
+    auto ports = boolParam(params, "includePorts", true);
+    if (!ports) {
+        return core::Error{ports.error()};
+    }
+    o.include_ports = *ports;
+    return o;
+}
+
+// The window of ?networkDataSince= (StackRox's name); open when absent.
+core::Result<core::TimeWindow> sinceWindow(const Params& params) {
+    auto since = timeParam(params, "networkDataSince");
+    if (!since) {
+        return core::Error{since.error()};
+    }
+    core::TimeWindow window;
+    if (*since) {
+        window.since = **since;
+    }
+    return window;
+}
+
+std::string policyYaml(const core::NetworkPolicy& policy) {
+    core::Modification one;
+    one.apply.push_back(policy);
+    return io::modificationToYaml(one);
+}
+
+// simulationToJson, with the YAML of the old policy of every MODIFIED or DELETED entry, as
+// StackRox's NetworkPolicyInSimulation carries old_policy.
+json simulationJson(const core::Cluster& cluster, const core::Simulation& sim) {
+    json out = io::simulationToJson(cluster, sim);
+    json& policies = out["policies"];
+    for (size_t i = 0; i < sim.plan.policies.size() && i < policies.size(); ++i) {
+        const core::PolicyInSimulation& e = sim.plan.policies[i];
+        if (e.old_policy != nullptr && e.status != core::PolicyStatus::kUnchanged) {
+            policies[i]["oldPolicyYaml"] = policyYaml(*e.old_policy);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+json modificationJson(const core::Modification& m) {
+    core::Modification apply_only = m;
+    apply_only.to_delete.clear();
+    json to_delete = json::array();
+    for (const core::ObjectRef& ref : m.to_delete) {
+        to_delete.push_back({{"namespace", ref.ns}, {"name", ref.name}});
+    }
+    return {{"applyYaml", io::modificationToYaml(apply_only)}, {"toDelete", std::move(to_delete)}};
+}
+
+ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params,
+                              {"query", "deleteExisting", "networkDataSince", "includePorts"});
+        !st) {
+        return apiError(400, st.error());
+    }
+    auto generate = generateOptions(request.params);
+    if (!generate) {
+        return apiError(400, generate.error());
+    }
+    auto window = sinceWindow(request.params);
+    if (!window) {
+        return apiError(400, window.error());
+    }
+    ClusterInputs in = loadClusterInputs(options, request.cluster, *window, false);
+    if (!in.inputs) {
+        return in.error;
+    }
+    auto generation = core::generatePolicies(in.inputs->cluster, in.inputs->graph, *generate);
+    if (!generation) {
+        return apiError(400, generation.error());
+    }
+    return {200, {{"modification", modificationJson(generation->modification)}}};
+}
+
+ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {"networkDataSince"}); !st) {
+        return apiError(400, st.error());
+    }
+    auto window = sinceWindow(request.params);
+    if (!window) {
+        return apiError(400, window.error());
+    }
+    io::DecodedModification decoded;
+    if (auto st = io::decodeModification(request.body, "body", {}, decoded); !st) {
+        return apiError(400, st.error());
+    }
+    ClusterInputs in = loadClusterInputs(options, request.cluster, *window, true);
+    if (!in.inputs) {
+        return in.error;
+    }
+    const core::Simulation sim =
+        core::simulate(in.inputs->cluster, decoded.modification, &in.inputs->graph, {});
+    json body = simulationJson(in.inputs->cluster, sim);
+    if (!sim.plan.errors.empty()) {
+        body["error"] = "the modification does not apply: " + sim.plan.errors.front();
+        body["code"] = 400;
+        return {400, std::move(body)};
+    }
+    return {200, std::move(body)};
+}
+
+ApiResponse listPoliciesEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {"clusterId", "namespace"}); !st) {
+        return apiError(400, st.error());
+    }
+    const auto ns = param(request.params, "namespace");
+    if (ns) {
+        if (auto st = checkName(*ns, "namespace"); !st) {
+            return apiError(400, st.error());
+        }
+    }
+    ClusterInputs in = loadClusterInputs(options, request.cluster, {}, false);
+    if (!in.inputs) {
+        return in.error;
+    }
+    json policies = json::array();
+    for (const core::PolicyObject& p : in.inputs->cluster.policies) {
+        if (ns && p.policy.ns != *ns) {
+            continue;
+        }
+        policies.push_back(
+            {{"namespace", p.policy.ns}, {"name", p.policy.name}, {"yaml", policyYaml(p.policy)}});
+    }
+    return {200, {{"networkPolicies", std::move(policies)}}};
+}
+
+ApiResponse namespacesEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {}); !st) {
+        return apiError(400, st.error());
+    }
+    ClusterInputs in = loadClusterInputs(options, request.cluster, {}, false);
+    if (!in.inputs) {
+        return in.error;
+    }
+    json namespaces = json::array();
+    for (const core::Namespace& n : in.inputs->cluster.namespaces) {
+        namespaces.push_back({{"name", n.name}, {"labels", n.labels}});
+    }
+    return {200, {{"namespaces", std::move(namespaces)}}};
+}
+
+}  // namespace netpolgen::server

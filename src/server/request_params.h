@@ -1,0 +1,38 @@
+// Validation of query parameters: every parameter is known, given once, and well-formed; errors
+// name it ("includePorts: expected true or false, got \"yes\"").
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/flow.h"
+#include "core/result.h"
+
+namespace netpolgen::server {
+
+using Params = std::multimap<std::string, std::string>;
+
+// Errors: a parameter not in `known` ("unknown parameter \"x\" (known: a, b)"), one given twice.
+core::Status checkParams(const Params& params, std::initializer_list<std::string_view> known);
+
+// The value of `name`, nullopt when absent.
+std::optional<std::string> param(const Params& params, const std::string& name);
+
+// true|false; `fallback` when absent.
+core::Result<bool> boolParam(const Params& params, const std::string& name, bool fallback);
+
+// A positive integer; nullopt when absent.
+core::Result<std::optional<int64_t>> positiveParam(const Params& params, const std::string& name);
+
+// RFC 3339 or a duration back from now ("7d"); nullopt when absent.
+core::Result<std::optional<core::Timestamp>> timeParam(const Params& params,
+                                                       const std::string& name);
+
+// A Kubernetes-style name: 1–253 of [a-zA-Z0-9._-]. `what` names it in the error.
+core::Status checkName(const std::string& value, const std::string& what);
+
+}  // namespace netpolgen::server

@@ -1,0 +1,160 @@
+#include "server/server.h"
+
+#include <httplib.h>
+
+#include <functional>
+
+#include "server/endpoints.h"
+#include "server/listen_address.h"
+#include "server/request_params.h"
+
+namespace netpolgen::server {
+namespace {
+
+using Endpoint = std::function<ApiResponse(const ServerOptions&, const ApiRequest&)>;
+
+// The cluster segment of every path: anything but '/', validated by the endpoint's checks below.
+constexpr const char* kCluster = "([^/]+)";
+
+void send(httplib::Response& res, const ApiResponse& response) {
+    res.status = response.status;
+    res.set_content(response.body.dump(2) + "\n", "application/json");
+}
+
+// 401 / 403 when `role` is not allowed; nullopt when it is. Without tokens everyone is admin
+// (only possible on loopback: Server::create).
+std::optional<ApiResponse> denied(const ServerOptions& options,
+                                  const httplib::Request& req,
+                                  Role needed) {
+    if (options.tokens.empty()) {
+        return std::nullopt;
+    }
+    const auto role = options.tokens.roleOf(req.get_header_value("Authorization"));
+    if (!role) {
+        return apiError(401, "missing or unknown bearer token (Authorization: Bearer TOKEN)");
+    }
+    if (needed == Role::kAdmin && *role != Role::kAdmin) {
+        return apiError(403, "this endpoint needs an admin token");
+    }
+    return std::nullopt;
+}
+
+// The request as endpoints see it. The cluster is the first path group, else ?clusterId=, else
+// the one `serve` was started for.
+ApiRequest apiRequest(const ServerOptions& options, const httplib::Request& req) {
+    ApiRequest out;
+    // The query string only: httplib also puts the fields of a form-encoded body into req.params,
+    // and a modification posted with curl -d is such a body.
+    if (const auto q = req.target.find('?'); q != std::string::npos) {
+        httplib::detail::parse_query_text(req.target.substr(q + 1), out.params);
+    }
+    const auto cluster_id = out.params.find("clusterId");
+    out.cluster = req.matches.size() > 1           ? req.matches[1].str()
+                  : cluster_id != out.params.end() ? cluster_id->second
+                                                   : options.cluster_name;
+    out.body = req.body;
+    out.user = "netpolgen serve (" + req.remote_addr + ")";
+    return out;
+}
+
+// Runs an endpoint for a request whose first path group is the cluster; never lets an exception
+// out (httplib would answer 500 without a JSON body).
+httplib::Server::Handler handler(const ServerOptions& options, Role role, Endpoint endpoint) {
+    return [&options, role, endpoint = std::move(endpoint)](const httplib::Request& req,
+                                                            httplib::Response& res) {
+        if (auto refusal = denied(options, req, role)) {
+            if (refusal->status == 401) {
+                res.set_header("WWW-Authenticate", "Bearer");  // RFC 6750: how to authenticate
+            }
+            send(res, *refusal);
+            return;
+        }
+        ApiRequest request = apiRequest(options, req);
+        if (auto st = checkName(request.cluster, "cluster"); !st) {
+            send(res, apiError(400, st.error()));
+            return;
+        }
+        try {
+            send(res, endpoint(options, request));
+        } catch (const std::exception& e) {
+            send(res, apiError(500, std::string("internal error: ") + e.what()));
+        }
+    };
+}
+
+// JSON for the errors httplib answers itself (404 unknown path, 413, 400 bad request line).
+httplib::Server::HandlerResponse errorBody(const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) {
+        return httplib::Server::HandlerResponse::Unhandled;  // an endpoint's JSON error
+    }
+    const std::string message = res.status == 404   ? "no such endpoint"
+                                : res.status == 413 ? "request body too large"
+                                                    : "HTTP error " + std::to_string(res.status);
+    send(res, apiError(res.status, message));
+    return httplib::Server::HandlerResponse::Handled;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
+    if (options.tokens.empty() && !isLoopback(options.host)) {
+        return core::Error{"--listen " + options.host +
+                           ": refusing to serve a non-loopback address without --token-file"};
+    }
+    return std::unique_ptr<Server>(new Server(std::move(options)));
+}
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+    http_->set_payload_max_length(options_.max_body);
+    http_->set_error_handler(httplib::Server::HandlerWithResponse(errorBody));
+    routes();
+}
+
+Server::~Server() = default;
+
+void Server::routes() {
+    const std::string np = "/v1/networkpolicies/";
+    const std::string cluster = kCluster;
+    http_->Get("/v1/healthz", [](const httplib::Request&, httplib::Response& res) {
+        send(res, {200, {{"status", "ok"}}});
+    });
+    http_->Get(np + "generate/" + cluster, handler(options_, Role::kRead, generateEndpoint));
+    http_->Post(np + "simulate/" + cluster, handler(options_, Role::kRead, simulateEndpoint));
+    http_->Post(np + "apply/" + cluster, handler(options_, Role::kAdmin, applyEndpoint));
+    http_->Get(np + "undo/" + cluster, handler(options_, Role::kRead, undoEndpoint));
+    http_->Post(np + "revert/" + cluster, handler(options_, Role::kAdmin, revertEndpoint));
+    http_->Get(np + "history/" + cluster, handler(options_, Role::kRead, historyEndpoint));
+    http_->Get("/v1/networkpolicies", handler(options_, Role::kRead, listPoliciesEndpoint));
+    http_->Get("/v1/namespaces/" + cluster, handler(options_, Role::kRead, namespacesEndpoint));
+    http_->Get("/v1/graph/" + cluster, handler(options_, Role::kRead, graphEndpoint));
+    // Sending YAML out of the cluster is StackRox's "modify Integration": admin.
+    http_->Post(np + "simulate/" + cluster + "/notify",
+                handler(options_, Role::kAdmin, notifyEndpoint));
+    http_->Get("/v1/notifiers", handler(options_, Role::kRead, notifiersEndpoint));
+}
+
+core::Status Server::bind() {
+    const int port = options_.port == 0
+                         ? http_->bind_to_any_port(options_.host)
+                         : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    if (port < 0) {
+        return core::Error{"cannot listen on " + options_.host + ":" +
+                           std::to_string(options_.port) + " (address in use or not local)"};
+    }
+    port_ = static_cast<uint16_t>(port);
+    return {};
+}
+
+void Server::run() {
+    if (!stopped_) {
+        http_->listen_after_bind();
+    }
+}
+
+void Server::stop() {
+    stopped_ = true;
+    http_->stop();
+}
+
+}  // namespace netpolgen::server

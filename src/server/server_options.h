@@ -1,0 +1,36 @@
+// What `netpolgen serve` is configured with: where the data is, where to listen, who may call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "notify/notifier_config.h"
+#include "notify/sender.h"
+#include "server/access_tokens.h"
+#include "store/stored_inputs.h"
+
+namespace netpolgen::server {
+
+struct ServerOptions {
+    // The store: SQLite file or postgresql:// URI. Every request opens it anew, so ingests and
+    // snapshots made while the server runs are seen by the next request.
+    std::string db;
+    // Manifests read instead of the latest stored snapshot (as `generate --cluster`); empty: the
+    // snapshot. With files, only `cluster_name` is served.
+    std::vector<std::string> cluster_paths;
+    // The cluster served when files are given, and the default of ?clusterId=.
+    std::string cluster_name{store::kDefaultClusterName};
+    std::string host = "127.0.0.1";
+    uint16_t port = 8080;  // 0: a free port (Server::port() tells which)
+    // Bearer tokens; empty: no authentication, allowed only on a loopback address.
+    AccessTokens tokens;
+    size_t max_body = size_t{16} << 20;  // bytes of a request body; larger: 413
+    // Where the notify endpoint may send a modification's YAML (notify/notifier_config.h): loaded
+    // once at start-up, so a bad file stops the server rather than failing later requests.
+    std::vector<notify::NotifierConfig> notifiers;
+    notify::SendOptions send_options;
+};
+
+}  // namespace netpolgen::server

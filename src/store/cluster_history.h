@@ -1,0 +1,122 @@
+// The policy history of a cluster in the store: what apply, revert, history and delete-generated
+// share.
+//
+// The current policies of a cluster are those of its latest snapshot with every recorded apply
+// (and revert) of at least the snapshot's second replayed on top: an apply in the same second as
+// the snapshot counts as after it, since "snapshot, then apply" is what a script does. Policies
+// are canonical: they went through the YAML encoder and decoder once, so that a policy read from
+// a snapshot and the same policy read back from a recorded undo compare equal.
+//
+//   auto history = loadClusterHistory(*store, "prod");
+//   history->current                         // PolicyState now
+//   stateBefore(*history, index)             // the state before entries[index] was applied
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/generator.h"
+#include "core/policy_state.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace netpolgen::store {
+
+// One recorded apply or revert, with its modifications decoded.
+struct HistoryEntry {
+    ApplyRecord record;
+    core::Modification modification;
+    core::Modification undo;
+};
+
+struct ClusterHistory {
+    std::string cluster;
+    int64_t snapshot_id = 0;
+    core::Timestamp snapshot_taken_at = 0;
+    std::vector<HistoryEntry> entries;  // oldest first
+    core::PolicyState current;
+};
+
+// Every recorded apply of `cluster`, decoded. Errors: the store's, a record that does not decode.
+core::Result<std::vector<HistoryEntry>> loadHistoryEntries(Store& store,
+                                                           const std::string& cluster);
+
+// The history and the current state. Errors: no snapshot of the cluster ("no snapshot of cluster
+// "NAME" in DB: …"), a snapshot that does not decode, an apply that does not replay on it.
+core::Result<ClusterHistory> loadClusterHistory(Store& store,
+                                                const std::string& cluster,
+                                                const std::string& db);
+
+// The state before entries[index] was applied: the undos of the later entries and of that one,
+// newest first, applied to the current state. Errors: an undo that does not apply.
+core::Result<core::PolicyState> stateBefore(const ClusterHistory& history, size_t index);
+
+// `modification` as it is recorded: encoded to YAML and decoded again, so that what is planned
+// and applied now is exactly what a later replay of the record reads. Errors: none expected; a
+// decoder error is passed on.
+core::Result<core::Modification> canonicalModification(const core::Modification& modification);
+
+// The policies of `state` through the encoder and decoder (see canonicalModification).
+core::Result<core::PolicyState> canonicalState(const core::PolicyState& state);
+
+// The NetworkPolicies of manifests (a snapshot's files): decoded as `--cluster` reads them.
+// Errors: a file that does not decode, a policy that appears twice.
+core::Result<core::PolicyState> policiesOfManifests(const std::vector<SnapshotFile>& files);
+
+// "$USER@host" (the uid's name when USER is unset).
+std::string defaultUser();
+
+// The time to record: `now` (RFC 3339) or the clock. Errors: "--now: …".
+core::Result<core::Timestamp> recordTime(const std::string& now);
+
+// "apply #3 (2026-11-20T10:00:00Z, alice@host)"
+std::string entryText(const ApplyRecord& record);
+
+// --- changes: what `netpolgen apply` / `revert` and the HTTP server's apply / revert record ------
+
+// A validated change, ready to be applied and recorded.
+struct Change {
+    core::Modification modification;  // canonical: what the record will read back
+    std::vector<core::ApplyStep> steps;
+    core::Modification undo;
+    std::string action;  // "apply" or "revert"
+    std::optional<int64_t> reverts_to;
+};
+
+// The change `modification` makes to `current`. Errors: the validation errors of planApply.
+core::Result<Change> planChange(const core::PolicyState& current,
+                                core::Modification modification,
+                                const std::string& action);
+
+// The record of `change` to cluster `cluster`, made by `user` at `at`.
+ApplyRecord recordOf(const Change& change,
+                     const std::string& cluster,
+                     core::Timestamp at,
+                     const std::string& user,
+                     bool via_kubectl);
+
+// Which apply a revert goes back before: apply id `to`, or the `steps`-th last change (default 1).
+struct RevertTarget {
+    std::optional<int64_t> to;
+    std::optional<int64_t> steps;
+};
+
+// What a revert computes: the current policies and the modification back to those before an apply.
+struct RevertPlan {
+    core::PolicyState current;
+    ApplyRecord back_to;  // the apply whose previous state is the target
+    core::Modification modification;
+};
+
+// Errors: no history (StackRox: `no undo record stored for cluster "<id>"`), an unknown id
+// ("--to 9: …"), too many steps ("--steps 5: …"), a history that no longer replays or undoes.
+core::Result<RevertPlan> planRevert(Store& store,
+                                    const std::string& cluster,
+                                    const std::string& db,
+                                    const RevertTarget& target);
+
+}  // namespace netpolgen::store

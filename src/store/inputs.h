@@ -1,0 +1,61 @@
+// Loading what every command and the HTTP server read: the cluster snapshot (manifests) and the
+// observed flows, aggregated into a graph. Errors name the file and line; warnings and counts go to
+// the report.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cluster.h"
+#include "core/cluster_index.h"
+#include "core/flow_aggregator.h"
+#include "core/flow_graph.h"
+#include "core/result.h"
+#include "io/flow_reader.h"
+#include "io/manifest_decoder.h"
+#include "store/stored_inputs.h"
+
+namespace netpolgen::store {
+
+struct InputOptions {
+    std::vector<std::string> cluster_paths;
+    std::vector<std::string> flow_paths;  // "-" = stdin
+    io::FlowFormat flow_format = io::FlowFormat::kAuto;
+    core::TimeWindow window;
+    bool skip_invalid = false;
+    // Manifests added to the cluster wherever it comes from (simulate's --policies).
+    std::vector<std::string> extra_manifest_paths;
+    // A store (--db): the cluster is its latest snapshot of `cluster_name` unless cluster_paths
+    // are given, and the flows are its edges within `window` when `flows_from_db`. Combining
+    // --db with --flows is an error (docs/decisions.md). Empty: no store.
+    std::string db;
+    std::string cluster_name{kDefaultClusterName};
+    bool flows_from_db = true;
+    // Counts of stored edges over the window only (simulate's replay prints them); generate needs
+    // only which edges exist, which the store answers faster (store::EdgeQuery).
+    bool windowed_counts = false;
+};
+
+// Where the cluster and the flows came from when a store was used.
+struct StoreSource {
+    std::string db;
+    std::string cluster_name;
+    std::optional<SnapshotInfo> snapshot;  // the cluster came from this snapshot
+    std::optional<StoredFlows> flows;      // the flows came from the store (graph moved out)
+};
+
+struct LoadedInputs {
+    core::Cluster cluster;
+    core::FlowGraph graph;
+    io::ManifestStats manifest_stats;
+    io::FlowReadStats flow_stats;
+    core::AggregationStats aggregation;
+    std::vector<std::string> warnings;
+    std::optional<StoreSource> store;
+};
+
+core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& options);
+
+}  // namespace netpolgen::store

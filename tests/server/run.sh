@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `netpolgen serve` as a process: the listening line (port 0 → the real port), a request, a clean
+# stop on SIGTERM, and the start-up refusals (bad token file, no tokens off loopback).
+set -u
+bin=${1:?usage: run.sh path/to/netpolgen}
+here=$(cd "$(dirname "$0")" && pwd)
+fixture="$here/../golden/multi-ns"
+tmp=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+check() { if [ "$1" = ok ]; then :; else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
+
+"$bin" snapshot --db "$tmp/s.db" --cluster "$fixture/cluster.yaml" -q || exit 1
+"$bin" ingest --db "$tmp/s.db" --flows "$fixture/flows.jsonl" -q || exit 1
+
+printf 'abc read\nxyz admin\n' > "$tmp/tokens"
+"$bin" serve --db "$tmp/s.db" --listen 127.0.0.1:0 --token-file "$tmp/tokens" > "$tmp/out" 2> "$tmp/err" &
+pid=$!
+for _ in $(seq 50); do grep -q 'listening on' "$tmp/out" && break; sleep 0.1; done
+url=$(sed -n 's/^netpolgen serve: listening on \(http:\/\/127\.0\.0\.1:[0-9][0-9]*\/\)$/\1/p' "$tmp/out")
+[ -n "$url" ] && check ok || check fail "no listening line: $(cat "$tmp/out" "$tmp/err")"
+[ "${url%/}" != "http://127.0.0.1:0" ] && check ok || check fail "port 0 printed"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' "${url}v1/networkpolicies/history/default")
+[ "$code" = 401 ] && check ok || check fail "history without token: $code"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'Authorization: Bearer abc' \
+    "${url}v1/networkpolicies/generate/default")
+[ "$code" = 200 ] && grep -q applyYaml "$tmp/body" && check ok || check fail "generate: $code"
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+pid=""
+[ "$status" = 0 ] && check ok || check fail "exit status after SIGTERM: $status"
+
+printf 'abc read\nxyz write\n' > "$tmp/bad-tokens"
+"$bin" serve --db "$tmp/s.db" --listen 127.0.0.1:0 --token-file "$tmp/bad-tokens" > /dev/null 2> "$tmp/err"
+status=$?
+[ "$status" = 2 ] && grep -qF "$tmp/bad-tokens:2: unknown role" "$tmp/err" && check ok ||
+    check fail "bad token file: status $status, $(cat "$tmp/err")"
+"$bin" serve --db "$tmp/s.db" --listen 0.0.0.0:0 > /dev/null 2> "$tmp/err"
+status=$?
+[ "$status" = 2 ] && grep -q -- "--token-file" "$tmp/err" && check ok ||
+    check fail "no tokens off loopback: status $status, $(cat "$tmp/err")"
+
+"$bin" serve --db "$tmp/missing.db" --listen 127.0.0.1:0 > /dev/null 2> "$tmp/err"
+status=$?
+[ "$status" = 2 ] && grep -q "no such store" "$tmp/err" && [ ! -e "$tmp/missing.db" ] && check ok ||
+    check fail "missing store: status $status, $(cat "$tmp/err")"
+
+[ "$fail" = 0 ] && echo "serve: all checks passed" || echo "serve: $fail failed"
+[ "$fail" = 0 ]

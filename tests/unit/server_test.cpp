@@ -1,0 +1,478 @@
+// The HTTP API of `netpolgen serve` (src/server), in process: a server on a free loopback port over
+// a temporary SQLite store filled by the real snapshot and ingest commands, called with
+// httplib::Client. Answers are compared with what the command line prints for the same store.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/app.h"
+#include "notify/notifier_config.h"
+#include "server/access_tokens.h"
+#include "server/listen_address.h"
+#include "server/scope_query.h"
+
+namespace netpolgen {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kCluster = NETPOLGEN_SOURCE_DIR "/tests/golden/multi-ns/cluster.yaml";
+const std::string kFlows = NETPOLGEN_SOURCE_DIR "/tests/golden/multi-ns/flows.jsonl";
+
+// A NetworkPolicy denying all ingress to data/db: blocks the observed traffic into it.
+const std::string kDenyDb = R"(apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: deny-db
+  namespace: data
+spec:
+  podSelector:
+    matchLabels:
+      app: db
+  policyTypes:
+  - Ingress
+)";
+
+struct CliRun {
+    int status = 0;
+    std::string out;
+    std::string err;
+};
+
+CliRun runCli(std::vector<std::string> args) {
+    args.insert(args.begin(), "netpolgen");
+    std::vector<const char*> argv;
+    for (const auto& a : args) {
+        argv.push_back(a.c_str());
+    }
+    std::ostringstream out;
+    std::ostringstream err;
+    const int status = cli::runCli(static_cast<int>(argv.size()), argv.data(), out, err);
+    return {status, out.str(), err.str()};
+}
+
+// A store with the multi-ns snapshot and flows, and a server on it.
+class ServerApi : public testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("netpolgen-server-" + std::to_string(::getpid()) + "-" +
+                testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        db_ = (dir_ / "store.db").string();
+        ASSERT_EQ(runCli({"snapshot", "--db", db_, "--cluster", kCluster, "-q"}).status, 0);
+        ASSERT_EQ(runCli({"ingest", "--db", db_, "--flows", kFlows, "-q"}).status, 0);
+    }
+    void TearDown() override {
+        stop();
+        fs::remove_all(dir_);
+    }
+
+    void start(server::ServerOptions options) {
+        options.db = db_;
+        options.port = 0;
+        auto created = server::Server::create(std::move(options));
+        ASSERT_TRUE(created) << created.error();
+        server_ = std::move(*created);
+        ASSERT_TRUE(server_->bind());
+        thread_ = std::thread([this] { server_->run(); });
+        client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    }
+    void start() { start({}); }
+    void stop() {
+        if (server_) {
+            server_->stop();
+            thread_.join();
+            server_.reset();
+        }
+    }
+
+    // The JSON answer of GET `path` with `status` expected.
+    json get(const std::string& path, int status = 200, const httplib::Headers& headers = {}) {
+        auto res = client_->Get(path.c_str(), headers);
+        EXPECT_TRUE(res) << path;
+        if (!res) {
+            return {};
+        }
+        EXPECT_EQ(res->status, status) << path << ": " << res->body;
+        EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+        return json::parse(res->body, nullptr, false);
+    }
+    json post(const std::string& path,
+              const std::string& body,
+              int status = 200,
+              const httplib::Headers& headers = {}) {
+        auto res = client_->Post(path.c_str(), headers, body, "application/json");
+        EXPECT_TRUE(res) << path;
+        if (!res) {
+            return {};
+        }
+        EXPECT_EQ(res->status, status) << path << ": " << res->body;
+        return json::parse(res->body, nullptr, false);
+    }
+
+    fs::path dir_;
+    std::string db_;
+    std::unique_ptr<server::Server> server_;
+    std::thread thread_;
+    std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ServerApi, HealthzAnswersOk) {
+    start();
+    EXPECT_EQ(get("/v1/healthz"), json({{"status", "ok"}}));
+}
+
+TEST_F(ServerApi, GenerateGivesTheBytesOfTheGenerateCommand) {
+    start();
+    const CliRun cli = runCli({"generate", "--db", db_, "-q"});
+    ASSERT_EQ(cli.status, 0) << cli.err;
+    ASSERT_NE(cli.out.find("kind: NetworkPolicy"), std::string::npos);
+    const json answer = get("/v1/networkpolicies/generate/default");
+    EXPECT_EQ(answer["modification"]["applyYaml"], cli.out);
+    EXPECT_EQ(answer["modification"]["toDelete"], json::array());
+}
+
+TEST_F(ServerApi, GenerateScopeAndOptionsMatchTheCommandFlags) {
+    start();
+    const CliRun cli = runCli({"generate",
+                               "--db",
+                               db_,
+                               "-q",
+                               "--namespace",
+                               "data",
+                               "--exclude-ports",
+                               "--since",
+                               "2026-11-22T00:00:00Z"});
+    ASSERT_EQ(cli.status, 0) << cli.err;
+    const json answer =
+        get("/v1/networkpolicies/generate/default?query=Namespace:data&includePorts=false"
+            "&networkDataSince=2026-11-22T00:00:00Z&deleteExisting=NONE");
+    EXPECT_EQ(answer["modification"]["applyYaml"], cli.out);
+    EXPECT_EQ(cli.out.find("namespace: web"), std::string::npos);
+
+    const CliRun one = runCli({"generate", "--db", db_, "-q", "-n", "data", "--deployment", "api"});
+    ASSERT_EQ(one.status, 0) << one.err;
+    EXPECT_EQ(get("/v1/networkpolicies/generate/default?query=Namespace:data+Deployment:api")
+                  ["modification"]["applyYaml"],
+              one.out);
+}
+
+TEST_F(ServerApi, GenerateDeleteAllListsTheExistingPolicy) {
+    start();
+    const json answer = get("/v1/networkpolicies/generate/default?deleteExisting=ALL");
+    EXPECT_EQ(answer["modification"]["toDelete"],
+              json::parse(R"([{"namespace":"data","name":"cache-from-api"}])"));
+}
+
+TEST_F(ServerApi, SimulateOfAnUploadedPolicyShowsItAddedAndTheTrafficItBlocks) {
+    start();
+    const json answer = post("/v1/networkpolicies/simulate/default", kDenyDb);
+    ASSERT_TRUE(answer.is_object());
+    EXPECT_EQ(answer["valid"], true);
+    bool added = false;
+    for (const json& p : answer["policies"]) {
+        added = added || (p["name"] == "deny-db" && p["status"] == "ADDED");
+    }
+    EXPECT_TRUE(added) << answer["policies"].dump();
+    EXPECT_GT(answer["replay"]["totals"]["newlyBlocked"]["edges"].get<int>(), 0);
+}
+
+TEST_F(ServerApi, SimulateOfADeletionOfAMissingPolicyIs400) {
+    start();
+    // Posted as curl -d does (a form-encoded body): still the modification, not parameters.
+    auto res = client_->Post("/v1/networkpolicies/simulate/default",
+                             R"({"applyYaml":"","toDelete":[{"namespace":"data","name":"nope"}]})",
+                             "application/x-www-form-urlencoded");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    const json answer = json::parse(res->body);
+    EXPECT_NE(answer.value("error", "").find("nope"), std::string::npos) << answer.dump();
+}
+
+TEST_F(ServerApi, ApplyThenHistoryUndoAndRevertAsTheCommandsDo) {
+    start();
+    const json generated = get("/v1/networkpolicies/generate/default");
+    const json applied =
+        post("/v1/networkpolicies/apply/default", generated["modification"].dump());
+    EXPECT_EQ(applied["applyId"], 1);
+    EXPECT_GT(applied["counts"]["created"].get<int>(), 0);
+
+    const json history = get("/v1/networkpolicies/history/default");
+    ASSERT_EQ(history["applies"].size(), 1u);
+    EXPECT_EQ(history["applies"][0]["action"], "apply");
+    EXPECT_EQ(history["applies"][0]["viaKubectl"], false);
+
+    const json undo = get("/v1/networkpolicies/undo/default");
+    EXPECT_EQ(undo["undoRecord"]["originalModification"], generated["modification"]);
+    EXPECT_EQ(undo["undoRecord"]["undoModification"]["toDelete"].size(),
+              applied["counts"]["created"].get<size_t>());
+
+    const json revert = post("/v1/networkpolicies/revert/default?steps=1", "");
+    const CliRun cli = runCli({"revert", "--db", db_, "--steps", "1"});
+    ASSERT_EQ(cli.status, 0) << cli.err;
+    EXPECT_EQ(revert["yaml"], cli.out);
+    // Both delete what the apply created; the undo lists them in reverse order of the apply.
+    std::vector<json> reverted = revert["modification"]["toDelete"];
+    std::vector<json> undone = undo["undoRecord"]["undoModification"]["toDelete"];
+    std::sort(reverted.begin(), reverted.end());
+    std::sort(undone.begin(), undone.end());
+    EXPECT_EQ(reverted, undone);
+
+    // The same modification again: its policies exist now.
+    post("/v1/networkpolicies/apply/default", generated["modification"].dump(), 409);
+}
+
+TEST_F(ServerApi, UndoWithoutAnyApplyIs404) {
+    start();
+    const json answer = get("/v1/networkpolicies/undo/default", 404);
+    EXPECT_EQ(answer["error"], "no undo record stored for cluster \"default\"");
+    EXPECT_EQ(answer["code"], 404);
+}
+
+TEST_F(ServerApi, PoliciesAndNamespacesOfTheSnapshot) {
+    start();
+    const json policies = get("/v1/networkpolicies?clusterId=default&namespace=data");
+    ASSERT_EQ(policies["networkPolicies"].size(), 1u);
+    EXPECT_EQ(policies["networkPolicies"][0]["name"], "cache-from-api");
+    EXPECT_NE(policies["networkPolicies"][0]["yaml"].get<std::string>().find("app: api"),
+              std::string::npos);
+    EXPECT_EQ(get("/v1/networkpolicies?namespace=web")["networkPolicies"], json::array());
+    const json namespaces = get("/v1/namespaces/default");
+    ASSERT_EQ(namespaces["namespaces"].size(), 2u);
+    EXPECT_EQ(namespaces["namespaces"][0]["name"], "data");
+}
+
+// The node of workload ns/name in a graph answer.
+json nodeNamed(const json& graph, const std::string& ns, const std::string& name) {
+    for (const json& node : graph["nodes"]) {
+        if (node.value("namespace", "") == ns && node.value("name", "") == name) {
+            return node;
+        }
+    }
+    return {};
+}
+
+TEST_F(ServerApi, GraphAggregatesTheObservedTrafficPerWorkloadPair) {
+    start();
+    const json graph = get("/v1/graph/default");
+    EXPECT_EQ(get("/v1/graph/default"), graph);  // deterministic
+    const json ui = nodeNamed(graph, "web", "ui");
+    const json api = nodeNamed(graph, "data", "api");
+    ASSERT_FALSE(ui.is_null()) << graph.dump();
+    ASSERT_FALSE(api.is_null());
+    EXPECT_EQ(ui["exposed"], true);  // NodePort Service
+    EXPECT_EQ(nodeNamed(graph, "data", "cache")["hasIngressPolicy"], true);
+    EXPECT_EQ(api["hasIngressPolicy"], false);
+    bool ui_to_api = false;
+    bool from_external = false;
+    for (const json& e : graph["edges"]) {
+        if (e["source"] == ui["id"] && e["target"] == api["id"]) {
+            ui_to_api = true;
+            EXPECT_EQ(e["ports"], json::parse(R"([{"port":9000,"protocol":"TCP"}])"));
+            EXPECT_EQ(e["count"], 40);
+            EXPECT_EQ(e["lastSeen"], "2026-11-20T10:00:01Z");
+        }
+        from_external = from_external || (e["source"] == "External" && e["target"] == ui["id"]);
+    }
+    EXPECT_TRUE(ui_to_api);
+    EXPECT_TRUE(from_external);
+
+    const json collapsed = get("/v1/graph/default?collapse=namespaces&namespaces=web");
+    std::vector<std::string> ids;
+    for (const json& node : collapsed["nodes"]) {
+        ids.push_back(node["id"]);
+    }
+    EXPECT_EQ(ids, (std::vector<std::string>{"External", "data", "web"}));
+    get("/v1/graph/default?collapse=pods", 400);
+    get("/v1/graph/default?since=2026-11-23T00:00:00Z&until=2026-11-22T00:00:00Z", 400);
+}
+
+TEST_F(ServerApi, BadParametersAre400NamingTheParameter) {
+    start();
+    const std::string generate = "/v1/networkpolicies/generate/default";
+    struct Case {
+        std::string query;
+        std::string names;
+    };
+    for (const Case& c :
+         std::vector<Case>{{"?includePorts=yes", "includePorts"},
+                           {"?deleteExisting=SOME", "deleteExisting"},
+                           {"?networkDataSince=yesterday", "networkDataSince"},
+                           {"?query=Label:x", "query"},
+                           {"?query=Namespace:", "query"},
+                           {"?colour=red", "colour"},
+                           {"?includePorts=true&includePorts=false", "includePorts"}}) {
+        const json answer = get(generate + c.query, 400);
+        EXPECT_NE(answer["error"].get<std::string>().find(c.names), std::string::npos)
+            << c.query << ": " << answer.dump();
+        EXPECT_EQ(answer["code"], 400);
+    }
+    EXPECT_NE(post("/v1/networkpolicies/revert/default?steps=0", "", 400)["error"]
+                  .get<std::string>()
+                  .find("steps"),
+              std::string::npos);
+    EXPECT_NE(post("/v1/networkpolicies/simulate/default", "{not json", 400)["error"]
+                  .get<std::string>()
+                  .find("body"),
+              std::string::npos);
+    get("/v1/networkpolicies/generate/bad%20name", 400);
+}
+
+TEST_F(ServerApi, UnknownPathsAndClustersAre404) {
+    start();
+    EXPECT_EQ(get("/v1/nothing", 404)["code"], 404);
+    EXPECT_NE(get("/v1/networkpolicies/generate/prod", 404)["error"].get<std::string>().find(
+                  "no cluster snapshot stored for cluster \"prod\""),
+              std::string::npos);
+}
+
+TEST_F(ServerApi, BodiesAboveTheLimitAre413) {
+    server::ServerOptions options;
+    options.max_body = 1024;
+    start(options);
+    EXPECT_EQ(post("/v1/networkpolicies/simulate/default", std::string(2048, ' '), 413)["code"],
+              413);
+    post("/v1/networkpolicies/simulate/default", kDenyDb);
+}
+
+TEST_F(ServerApi, TokensGiveReadOrAdminAccess) {
+    server::ServerOptions options;
+    auto tokens = server::AccessTokens::parse("# team\nr3ad read\nadm1n admin\n", "tokens");
+    ASSERT_TRUE(tokens) << tokens.error();
+    options.tokens = std::move(*tokens);
+    start(options);
+    const std::string generate = "/v1/networkpolicies/generate/default";
+    const httplib::Headers read{{"Authorization", "Bearer r3ad"}};
+    const httplib::Headers admin{{"Authorization", "Bearer adm1n"}};
+    get("/v1/healthz");
+    EXPECT_EQ(get(generate, 401)["code"], 401);
+    EXPECT_EQ(client_->Get(generate.c_str())->get_header_value("WWW-Authenticate"), "Bearer");
+    get(generate, 401, {{"Authorization", "Bearer wrong"}});
+    get(generate, 401, {{"Authorization", "Basic r3ad"}});
+    const json generated = get(generate, 200, read);
+    post("/v1/networkpolicies/simulate/default", kDenyDb, 200, read);
+    const std::string body = generated["modification"].dump();
+    EXPECT_EQ(post("/v1/networkpolicies/apply/default", body, 403, read)["code"], 403);
+    post("/v1/networkpolicies/revert/default", "", 403, read);
+    post("/v1/networkpolicies/apply/default", body, 200, admin);
+}
+
+// A webhook receiver on a free loopback port that keeps the bodies it is sent.
+class WebhookReceiver {
+public:
+    WebhookReceiver() {
+        server_.Post("/hook", [this](const httplib::Request& req, httplib::Response&) {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            bodies_.push_back(req.body);
+        });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        while (!server_.is_running()) {  // stop() before listening would leave the thread running
+            std::this_thread::yield();
+        }
+    }
+    ~WebhookReceiver() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+    std::vector<std::string> bodies() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return bodies_;
+    }
+
+private:
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::vector<std::string> bodies_;
+};
+
+TEST_F(ServerApi, NotifySendsTheYamlToTheChosenNotifiers) {
+    WebhookReceiver receiver;
+    server::ServerOptions options;
+    auto notifiers = notify::parseNotifierConfigs(
+        "notifiers:\n- {id: hook, name: ops, type: webhook, webhook: {url: \"" + receiver.url() +
+            "\"}}\n",
+        "notifiers.yaml");
+    ASSERT_TRUE(notifiers) << notifiers.error();
+    options.notifiers = *notifiers;
+    options.send_options.allow_plain_http = true;
+    options.send_options.attempts = 1;
+    auto tokens = server::AccessTokens::parse("r read\na admin\n", "tokens");
+    ASSERT_TRUE(tokens);
+    options.tokens = std::move(*tokens);
+    start(options);
+    const httplib::Headers read{{"Authorization", "Bearer r"}};
+    const httplib::Headers admin{{"Authorization", "Bearer a"}};
+
+    EXPECT_EQ(get("/v1/notifiers", 200, read),
+              json::parse(R"({"notifiers":[{"id":"hook","name":"ops","type":"webhook"}]})"));
+    const std::string notify = "/v1/networkpolicies/simulate/default/notify";
+    post(notify + "?notifierIds=hook", kDenyDb, 403, read);
+    EXPECT_NE(
+        post(notify + "?notifierIds=nope", kDenyDb, 400, admin)["error"].get<std::string>().find(
+            "notifierIds"),
+        std::string::npos);
+    post(notify, kDenyDb, 400, admin);
+    const json sent = post(notify + "?notifierIds=hook", kDenyDb, 200, admin);
+    EXPECT_EQ(sent["results"][0]["ok"], true) << sent.dump();
+    const std::vector<std::string> bodies = receiver.bodies();
+    ASSERT_EQ(bodies.size(), 1u);
+    const json payload = json::parse(bodies[0]);
+    EXPECT_EQ(payload["networkpolicy"]["cluster"], "default");
+    EXPECT_NE(payload["networkpolicy"]["yaml"].get<std::string>().find("name: deny-db"),
+              std::string::npos);
+}
+
+TEST(ServerOptions, NoTokensOnlyOnLoopback) {
+    server::ServerOptions options;
+    options.host = "0.0.0.0";
+    auto refused = server::Server::create(options);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().find("--token-file"), std::string::npos);
+    options.host = "127.0.0.1";
+    EXPECT_TRUE(server::Server::create(options));
+}
+
+TEST(ServerOptions, TokenFileErrorsNameTheLine) {
+    auto bad = server::AccessTokens::parse("a read\n\nb write\n", "tokens.txt");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error(), "tokens.txt:3: unknown role \"write\": expected read or admin");
+    auto twice = server::AccessTokens::parse("a read\na admin\n", "t");
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error(), "t:2: token given twice");
+    EXPECT_FALSE(server::AccessTokens::parse("lonely\n", "t"));
+}
+
+TEST(ServerOptions, ListenAddressesAndScopeQueries) {
+    auto v6 = server::parseListenAddress("[::1]:0");
+    ASSERT_TRUE(v6) << v6.error();
+    EXPECT_EQ(v6->host, "::1");
+    EXPECT_TRUE(server::isLoopback(v6->host));
+    EXPECT_FALSE(server::parseListenAddress("127.0.0.1"));
+    EXPECT_FALSE(server::parseListenAddress("127.0.0.1:70000"));
+    auto scope = server::parseScopeQuery("Namespace:a,\"b\"+deployment:x+Cluster:c");
+    ASSERT_TRUE(scope) << scope.error();
+    EXPECT_EQ(scope->namespaces, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(scope->workloads, (std::vector<std::string>{"x"}));
+}
+
+}  // namespace
+}  // namespace netpolgen
