@@ -10,12 +10,12 @@
 # = sum(edge_totals.count); every recorded ingest has the lines/flows/bytes a clean ingest of the
 # same input records. At the end every input is ingested again without kills (the committed ones
 # are skipped) and the edges, totals and ingests must equal those of a store built without kills.
-# Environment: KILL9_ITERATIONS (default 36), KILL9_LINES per input (default 100000), KILL9_SEED.
+# Environment: KILL9_ITERATIONS (default 24), KILL9_LINES per input (default 60000), KILL9_SEED.
 set -euo pipefail
 
 bin=$(cd "$(dirname "${1:?usage: kill9_test.sh path/to/netpolgen}")" && pwd)/$(basename "$1")
-iterations=${KILL9_ITERATIONS:-36}
-lines=${KILL9_LINES:-100000}
+iterations=${KILL9_ITERATIONS:-24}
+lines=${KILL9_LINES:-60000}
 RANDOM=${KILL9_SEED:-$$}
 tmp=$(mktemp -d /tmp/netpolgen-kill9.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
