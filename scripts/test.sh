@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command (and what .ci/run calls): builds and runs every test.
-#   1. release build: unit, property, golden CLI and schema tests (ctest)
+#   0. the portal's bundle (web/dist, npm ci + esbuild), which the browser test opens
+#   1. release build: unit, property, golden CLI, schema and browser tests (ctest)
 #   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang; the same build
 #      holds the libFuzzer targets, so the libraries are compiled twice in all, not three times)
 #   3. libFuzzer smoke runs over the committed corpora (FUZZ_SECONDS each, default 20)
@@ -20,6 +21,7 @@ step() {  # name, command...
 
 build() { cmake --preset "$1" >/dev/null && cmake --build --preset "$1"; }
 
+step "portal bundle" bash scripts/build-web.sh
 step "release build" build release
 step "release tests" ctest --test-dir build --output-on-failure -j2
 step "asan+ubsan build" build asan
