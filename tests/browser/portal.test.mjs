@@ -132,7 +132,7 @@ test('portal', { timeout: 240000 }, async (t) => {
       assert.match(index.body, /<script type="module" src="app.js">/);
       const js = await rawGet(serve.url, '/app.js');
       assert.equal(js.status, 200);
-      assert.match(js.type, /^text\/javascript/);
+      assert.match(js.type, /^application\/javascript/);
       assert.match((await rawGet(serve.url, '/app.css')).type, /^text\/css/);
       for (const path of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
         '/..%2f..%2f..%2fetc%2fpasswd', '/%2E%2E/etc/passwd', '/.hidden', '/app.js%00.html']) {

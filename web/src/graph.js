@@ -8,6 +8,7 @@ import { selects } from './policy_yaml.js';
 
 export const COLLAPSE_ABOVE = 1000; // workloads: collapse by namespace by default above this
 const LARGE = 2000;
+const DENSE = 1000; // edges: above this no edge labels, straight edges, no force-directed layout
 
 const STYLE = [
   { selector: 'node', style: {
@@ -56,6 +57,7 @@ export class GraphView {
     this.data = data;
     this.collapsed = collapsed;
     const large = data.nodes.length > LARGE;
+    const dense = large || data.edges.length > DENSE;
     const elements = [];
     const namespaces = new Set();
     for (const n of data.nodes) {
@@ -77,21 +79,21 @@ export class GraphView {
     data.edges.forEach((e, i) => {
       elements.push({ group: 'edges', data: {
         id: `e${i}`, source: e.source, target: e.target, count: e.count,
-        portsLabel: large ? undefined : portsLabel(e.ports) || undefined } });
+        portsLabel: dense ? undefined : portsLabel(e.ports) || undefined } });
     });
     if (this.cy) this.cy.destroy();
     this.cy = cytoscape({
       container: this.container,
       elements: large ? elements.filter((el) => el.data.type !== 'namespace' || el.data.collapsed) : elements,
-      style: STYLE,
+      style: dense ? [...STYLE, { selector: 'edge', style: { 'curve-style': 'haystack', 'haystack-radius': 0, width: 1, opacity: 0.5 } }] : STYLE,
       // Cheaper redraws while panning and zooming a large graph.
       textureOnViewport: large,
       hideEdgesOnViewport: large,
       hideLabelsOnViewport: large,
       pixelRatio: large ? 1 : 'auto',
     });
-    const layout = large
-      ? { name: 'grid', avoidOverlap: false, animate: false }
+    const layout = large ? { name: 'grid', avoidOverlap: false, animate: false }
+      : dense ? { name: 'circle', animate: false, avoidOverlap: true }
       : { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, randomize: false,
           idealEdgeLength: () => 80, nodeRepulsion: () => 8000, numIter: 600 };
     this.cy.layout(layout).run();
