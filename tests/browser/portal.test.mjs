@@ -260,6 +260,29 @@ test('portal', { timeout: 240000 }, async (t) => {
       await shot('08-reverted');
     });
 
+    await step('with --token-file: files without a token, the API with the #token= fragment', async () => {
+      const tokens = join(scratch, 'tokens.txt');
+      await writeFile(tokens, 'reader-token read\n');
+      const guarded = await startServe(['--token-file', tokens], { TMPDIR: serveTmp });
+      try {
+        assert.equal((await rawGet(guarded.url, '/')).status, 200);
+        assert.equal((await rawGet(guarded.url, '/app.js')).status, 200);
+        assert.equal((await rawGet(guarded.url, '/v1/graph/default')).status, 401);
+        const tokenPage = await browser.newPage();
+        const sent = [];
+        tokenPage.on('request', (r) => { if (r.url().includes('/v1/')) sent.push(r.headers()); });
+        await tokenPage.goto(`${guarded.url}#token=reader-token`);
+        await tokenPage.waitForFunction(() => document.body.dataset.ready === 'true' &&
+          window.netpolgen.cy && window.netpolgen.cy.nodes().length > 0);
+        assert.ok(!tokenPage.url().includes('reader-token'), 'the token stays in the address bar');
+        assert.ok(sent.length > 0 && sent.every((h) => h.authorization === 'Bearer reader-token' && !h.cookie));
+        await tokenPage.close();
+      } finally {
+        guarded.child.kill('SIGTERM');
+        await once(guarded.child, 'exit');
+      }
+    });
+
     await step('the page loaded nothing from elsewhere', () => {
       const origin = new URL(serve.url).origin;
       const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));

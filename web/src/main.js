@@ -272,6 +272,7 @@ async function compare() {
   }));
   if (!rows.length) container.append(pre('No network policies exist in the current scope'));
   $('compare-dialog').showModal();
+  setStatus(`Compare: ${rows.length} policies`);
 }
 
 async function share() {
@@ -285,6 +286,7 @@ async function share() {
     return label;
   }) : [Object.assign(document.createElement('p'), { textContent: 'No notifiers configured (serve --notifiers FILE).' })]));
   $('share-dialog').showModal();
+  setStatus(`${res.notifiers.length} notifiers`);
 }
 
 async function sendToNotifiers() {
