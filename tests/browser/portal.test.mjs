@@ -173,6 +173,38 @@ test('portal', { timeout: 240000 }, async (t) => {
       await page.waitForFunction(() => window.netpolgen.cy.nodes('[type = "workload"]').length > 0);
     });
 
+    await step('filters: namespace, time window, workload', async () => {
+      const edges = () => page.evaluate(() => window.netpolgen.cy.edges().length);
+      const all = await edges();
+      await page.selectOption('#since', '1h'); // the demo's traffic is older than an hour
+      await page.waitForFunction(() => /Graph: \d+ nodes, 0 edges/.test(document.getElementById('status').textContent));
+      await page.selectOption('#since', '');
+      await page.waitForFunction((n) => window.netpolgen.cy.edges().length === n &&
+        /^Graph:/.test(document.getElementById('status').textContent), all);
+      await page.selectOption('#namespaces', ['default']);
+      await page.waitForFunction(() => /^Graph:/.test(document.getElementById('status').textContent) &&
+        window.netpolgen.cy.nodes('[type = "workload"]').length > 0);
+      await page.fill('#workload', 'cartservice');
+      const dimmed = await page.evaluate(() => window.netpolgen.cy.nodes('.dimmed').length);
+      assert.ok(dimmed > 0, 'the workload filter fades nothing');
+      assert.match(await page.textContent('#scope'), /namespaces default, workload cartservice/);
+      await shot('02b-filtered');
+      await page.fill('#workload', '');
+      await page.selectOption('#namespaces', []);
+      await page.waitForFunction((n) => window.netpolgen.cy.edges().length === n &&
+        /^Graph:/.test(document.getElementById('status').textContent), all);
+    });
+
+    await step('exclude ports & protocols', async () => {
+      await page.check('#exclude-ports');
+      await page.click('#generate');
+      await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' &&
+        document.body.dataset.simulated === 'true');
+      const yaml = await page.evaluate(() => window.netpolgen.state.modification.applyYaml);
+      assert.ok(!yaml.includes('ports:'), 'ports in a portless generation');
+      await page.uncheck('#exclude-ports');
+    });
+
     await step('generate and simulate', async () => {
       await page.click('#generate');
       await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' &&
@@ -213,7 +245,7 @@ test('portal', { timeout: 240000 }, async (t) => {
       const yaml = join(scratch, 'deny-all.yaml');
       await writeFile(yaml, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n');
       await page.setInputFiles('#upload', yaml);
-      await page.waitForFunction(() => document.body.dataset.simulator === 'UPLOAD' && window.netpolgen.state.simulation);
+      await page.waitForFunction(() => document.body.dataset.simulator === 'UPLOAD' && document.body.dataset.simulated === 'true');
       const blocked = Number(await page.getAttribute('#sim-summary', 'data-blocked'));
       assert.ok(blocked > 0, 'a deny-all policy blocks no observed connection');
       const marked = await page.evaluate(() => window.netpolgen.cy.edges('.blocked').length);
@@ -223,7 +255,7 @@ test('portal', { timeout: 240000 }, async (t) => {
 
     await step('share with notifiers sends the YAML to the webhook', async () => {
       await page.selectOption('#actions', 'rebuild');
-      await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' && window.netpolgen.state.simulation);
+      await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' && document.body.dataset.simulated === 'true');
       await page.selectOption('#actions', 'share');
       await page.waitForSelector('#share-dialog[open] #notifier-list input[value="hook"]');
       await page.check('#notifier-list input[value="hook"]');
@@ -249,7 +281,7 @@ test('portal', { timeout: 240000 }, async (t) => {
 
     await step('revert to the previously applied YAML, then apply it', async () => {
       await page.selectOption('#actions', 'revert');
-      await page.waitForFunction(() => document.body.dataset.simulator === 'UNDO' && window.netpolgen.state.simulation);
+      await page.waitForFunction(() => document.body.dataset.simulator === 'UNDO' && document.body.dataset.simulated === 'true');
       assert.match(await page.textContent('#yaml'), /# kubectl -n default delete networkpolicy stackrox-generated-frontend/);
       await page.click('#apply');
       await page.waitForFunction(() => document.querySelectorAll('#history tbody tr').length === 2);

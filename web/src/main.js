@@ -138,6 +138,7 @@ async function showModification(modification, simulator, title) {
   $('yaml').textContent = displayYaml(modification);
   $('sim-summary').textContent = '';
   document.body.dataset.simulator = simulator;
+  document.body.dataset.simulated = 'false';
   await busy('Simulating…', async () => {
     let sim;
     try {
@@ -159,6 +160,7 @@ async function showModification(modification, simulator, title) {
 
 async function generate() {
   showError(null);
+  document.body.dataset.simulated = 'false'; // until this one's simulation is drawn
   const res = await busy('Generating…', () => api.get(`/v1/networkpolicies/generate/${cluster()}${query({
     query: scopeQuery(),
     networkDataSince: $('since').value,
@@ -173,12 +175,14 @@ async function upload(file) {
     showError(new Error('File must be .yaml or .yml'));
     return;
   }
+  document.body.dataset.simulated = 'false';
   const text = await file.text();
   await showModification({ applyYaml: text, toDelete: [] }, 'UPLOAD', `Uploaded: ${file.name}`);
 }
 
 async function revert() {
   showError(null);
+  document.body.dataset.simulated = 'false'; // until this one's simulation is drawn
   const res = await busy('Loading the last applied change…', () => api.get(`/v1/networkpolicies/undo/${cluster()}`));
   await showModification(res.undoRecord.undoModification, 'UNDO', 'Revert rules to previously applied YAML');
 }
