@@ -65,7 +65,9 @@ export function displayYaml(modification) {
   const deletes = (modification.toDelete || [])
     .map((r) => `# kubectl -n ${r.namespace} delete networkpolicy ${r.name}`);
   const yaml = modification.applyYaml || '';
-  if (!deletes.length && yaml.length < 2) return 'No policies need to be created or deleted.';
-  return [...deletes, ...(yaml.length >= 2 ? [yaml.startsWith('---') ? yaml : `---\n${yaml}`] : [])]
+  // The server writes an empty modification's YAML as one comment line: no policy in it.
+  const hasPolicies = splitDocuments(yaml).length > 0;
+  if (!deletes.length && !hasPolicies) return 'No policies need to be created or deleted.';
+  return [...deletes, ...(hasPolicies ? [yaml.startsWith('---') ? yaml : `---\n${yaml}`] : [])]
     .join('\n');
 }
