@@ -39,6 +39,8 @@ postgresql-15        15.18-0+deb12u1
 libssl-dev           3.0.19-1~deb12u2
 libcurl4-openssl-dev 7.88.1-10+deb12u15
 libcpp-httplib-dev   0.11.4+ds-1+deb12u1
+nodejs               18.20.4+dfsg-1~deb12u3
+chromium             156.0.8078.108-1~deb12u1
 "
 
 missing=()
@@ -56,6 +58,9 @@ while read -r pkg version; do
         *) missing+=("$pkg") ;;
     esac
 done <<< "$PACKAGES"
+# npm (web/, the portal's bundler and browser-test driver) is part of the nodejs package when
+# Node.js comes from NodeSource, and a package of its own in Debian.
+command -v npm >/dev/null 2>&1 || missing+=("npm")
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"

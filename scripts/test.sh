@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's second command (and what .ci/run calls): builds once and runs every test.
+#   0. the portal's bundle (web/dist: npm ci + esbuild), which the browser test opens
 #   1. one build with clang, AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/): the
 #      libraries, the binary, the tests, the benchmarks (compiled, not run) and the libFuzzer
 #      targets
 #   2. every test under the sanitizers: unit, property, golden CLI, schema, store (with a real
-#      PostgreSQL), kill -9, history, server, install (ctest)
+#      PostgreSQL), kill -9, history, server, browser (headless chromium), install (ctest)
 #   3. libFuzzer smoke runs over the committed corpora (FUZZ_SECONDS each, default 20)
 #   4. clang-format check
 # One build, not a release build besides: two builds of everything did not fit CI's 30 minutes on
@@ -25,6 +26,7 @@ step() {  # name, command...
 
 build() { cmake --preset "$1" >/dev/null && cmake --build --preset "$1"; }
 
+step "portal bundle" bash scripts/build-web.sh
 step "asan+ubsan build" build asan
 step "asan+ubsan tests" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j2

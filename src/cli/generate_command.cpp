@@ -1,11 +1,7 @@
 #include "cli/generate_command.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-
 #include "cli/app.h"
+#include "cli/bundled_files.h"
 #include "cli/output_file.h"
 #include "cli/summary.h"
 #include "cli/time_window.h"
@@ -13,32 +9,6 @@
 #include "io/policy_encoder.h"
 
 namespace netpolgen::cli {
-namespace {
-
-std::string findDemoDir() {
-    namespace fs = std::filesystem;
-    if (const char* env = std::getenv("NETPOLGEN_DEMO_DIR"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        for (const fs::path& candidate : {exe.parent_path().parent_path() / "share/netpolgen/demo",
-                                          exe.parent_path().parent_path() / "demo"}) {
-            if (fs::exists(candidate / "online-boutique", ec)) {
-                return candidate.string();
-            }
-        }
-    }
-    for (const char* candidate : {NETPOLGEN_INSTALL_DEMO_DIR, NETPOLGEN_SOURCE_DEMO_DIR}) {
-        if (fs::exists(fs::path(candidate) / "online-boutique", ec)) {
-            return candidate;
-        }
-    }
-    return NETPOLGEN_SOURCE_DEMO_DIR;
-}
-
-}  // namespace
 
 int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream& err) {
     if (options.format != "yaml" && options.format != "json") {

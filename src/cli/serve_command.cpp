@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "cli/app.h"
+#include "cli/bundled_files.h"
+#include "cli/demo_store.h"
 #include "cli/store_inputs.h"
 #include "server/listen_address.h"
 #include "server/server.h"
@@ -47,6 +49,7 @@ core::Result<server::ServerOptions> serverOptions(const ServeCommandOptions& o) 
         return core::Error{size.error()};
     }
     out.max_body = *size;
+    out.web_dir = o.web_dir.empty() ? findWebDir() : o.web_dir;
     if (!o.notifiers.empty()) {
         auto notifiers = notify::loadNotifierConfigs(o.notifiers);
         if (!notifiers) {
@@ -87,12 +90,18 @@ void serveUntilSignal(server::Server& server) {
 }  // namespace
 
 CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
-    CLI::App* cmd = app.add_subcommand("serve", "The HTTP JSON API (generate, simulate, apply, …)");
-    addDbOption(*cmd, o.db);
-    cmd->add_option("--cluster,-c",
-                    o.cluster_paths,
-                    "Manifests: YAML/JSON file or directory (repeatable); default: the latest "
-                    "stored snapshot");
+    CLI::App* cmd =
+        app.add_subcommand("serve", "The HTTP JSON API (generate, simulate, apply, …) and portal");
+    CLI::Option* db = addDbOption(*cmd, o.db);
+    CLI::Option* cluster = cmd->add_option("--cluster,-c",
+                                           o.cluster_paths,
+                                           "Manifests: YAML/JSON file or directory (repeatable); "
+                                           "default: the latest stored snapshot");
+    cmd->add_flag("--demo",
+                  o.demo,
+                  "Serve the bundled Online Boutique demo from a temporary store (removed on exit)")
+        ->excludes(db)
+        ->excludes(cluster);
     addClusterNameOption(*cmd, o.cluster_name);
     cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: a free port)")
         ->default_str(o.listen);
@@ -104,6 +113,9 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
     cmd->add_option("--notifiers",
                     o.notifiers,
                     "Notifier definitions (YAML/JSON) the notify endpoint may send policies to");
+    cmd->add_option("--web-dir",
+                    o.web_dir,
+                    "The portal's files, served at / (default: the bundled portal, if built)");
     return cmd;
 }
 
@@ -112,6 +124,23 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
     if (!options) {
         err << "netpolgen: " << options.error() << "\n";
         return kExitBadInput;
+    }
+    // Declared before the server, so that the store is removed only once the server has stopped.
+    std::unique_ptr<DemoStore> demo;
+    if (o.demo) {
+        auto created = DemoStore::create(options->cluster_name, err);
+        if (!created) {
+            err << "netpolgen: " << created.error() << "\n";
+            return kExitFailure;
+        }
+        demo = std::move(*created);
+        options->db = demo->db();
+        err << "netpolgen serve: demo: Online Boutique (" << demo->demoDir()
+            << ") in a temporary store, removed on exit\n";
+    }
+    if (options->web_dir.empty()) {
+        err << "netpolgen serve: no portal (web/dist not built: bash scripts/build-web.sh); "
+               "serving the API only\n";
     }
     // A store that is not there (a typo) or not readable stops the server now, not every request.
     if (auto store = openExistingStoreAt(options->db); !store) {

@@ -2,10 +2,14 @@
 //
 //   netpolgen serve --db DB [--cluster FILE|DIR …] [--cluster-name NAME]
 //                   [--listen 127.0.0.1:8080] [--token-file FILE] [--max-body 16MiB]
-//                   [--notifiers FILE]
+//                   [--notifiers FILE] [--web-dir DIR]
+//   netpolgen serve --demo [--listen …] [--notifiers FILE] [--web-dir DIR] [--token-file FILE]
 //
 // Prints `netpolgen serve: listening on http://HOST:PORT/` on stdout once bound (port 0: the free
-// port chosen), serves until SIGINT or SIGTERM, then exits 0. Without --token-file it listens only
+// port chosen), serves until SIGINT or SIGTERM, then exits 0. The portal (web/) is served at /
+// from --web-dir, by default the bundled one (cli/bundled_files.h); without one, the API only.
+// --demo serves the bundled Online Boutique from a temporary store (cli/demo_store.h) that is
+// removed on exit. Without --token-file it listens only
 // on a loopback address. Exit status 2 for bad options, token or notifier file, or a store that
 // does not exist; 1 when it cannot listen.
 #pragma once
@@ -28,6 +32,8 @@ struct ServeCommandOptions {
     std::string token_file;
     std::string max_body = "16MiB";
     std::string notifiers;  // notify/notifier_config.h; empty: none
+    std::string web_dir;    // the portal's files; empty: the bundled portal, when there is one
+    bool demo = false;      // a temporary store with the bundled demo instead of --db
 };
 
 // Registers `serve` on `app`; `options` must outlive the parse.

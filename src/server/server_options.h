@@ -31,6 +31,9 @@ struct ServerOptions {
     // once at start-up, so a bad file stops the server rather than failing later requests.
     std::vector<notify::NotifierConfig> notifiers;
     notify::SendOptions send_options;
+    // The portal's files (server/static_files.h), served at / without a token; empty: none (the
+    // API only). Must be a directory.
+    std::string web_dir;
 };
 
 }  // namespace netpolgen::server

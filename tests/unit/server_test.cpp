@@ -109,7 +109,7 @@ protected:
             return {};
         }
         EXPECT_EQ(res->status, status) << path << ": " << res->body;
-        EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+        EXPECT_EQ(res->get_header_value("Content-Type"), "application/json; charset=utf-8");
         return json::parse(res->body, nullptr, false);
     }
     json post(const std::string& path,

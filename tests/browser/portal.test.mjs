@@ -1,0 +1,336 @@
+// Browser test of the portal (web/): `netpolgen serve --demo` opened in Debian's chromium through
+// playwright-core. Every step a user takes in the generator panel, checked against what the CLI
+// and a local webhook receive. Screenshots of each step go to ARTIFACTS_DIR.
+//
+//   node tests/browser/portal.test.mjs NETPOLGEN_BINARY ARTIFACTS_DIR
+//
+// NETPOLGEN_SKIP_BROWSER=1 skips it (exit 77, ctest's SKIP_RETURN_CODE); a missing chromium or
+// web/dist is a failure, not a skip. CHROMIUM overrides /usr/bin/chromium.
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+if (process.env.NETPOLGEN_SKIP_BROWSER === '1') {
+  console.log('browser_portal: skipped (NETPOLGEN_SKIP_BROWSER=1)');
+  process.exit(77);
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const binary = resolve(process.argv[2] || join(root, 'build/netpolgen'));
+const artifacts = resolve(process.argv[3] || join(root, 'build/tests/browser-artifacts'));
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+// playwright-core is a devDependency of web/ (npm ci by scripts/build-web.sh).
+const { chromium } = createRequire(join(root, 'web/package.json'))('playwright-core');
+
+const STEP_TIMEOUT = 30000;
+
+// A webhook receiver: every POST body, parsed. HTTPS with a certificate made here, as the
+// notifier sends to https URLs only; the notifier trusts it through caCertFile.
+async function startWebhook(dir) {
+  const key = join(dir, 'hook.key');
+  const cert = join(dir, 'hook.pem');
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  const received = [];
+  const waiters = [];
+  const server = https.createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      received.push({ path: req.url, headers: req.headers, json: JSON.parse(body) });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+      waiters.splice(0).forEach((w) => w());
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const next = (count) => new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error('the webhook received nothing')), STEP_TIMEOUT);
+    const check = () => {
+      if (received.length >= count) { clearTimeout(timer); res(received[count - 1]); } else waiters.push(check);
+    };
+    check();
+  });
+  return { server, received, next, cert, url: `https://127.0.0.1:${server.address().port}/np` };
+}
+
+// `serve --demo`, resolved with its URL once it prints the listening line.
+async function startServe(args, env) {
+  const child = spawn(binary, ['serve', '--demo', '--listen', '127.0.0.1:0', ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => { stderr += c; });
+  const url = await new Promise((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`serve printed no URL; stderr: ${stderr}`)), STEP_TIMEOUT);
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); res(m[1]); }
+    });
+    child.on('exit', (code) => rej(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  return { child, url, stderr: () => stderr };
+}
+
+// A GET with the path sent as written (no normalisation of `..`), like curl --path-as-is.
+function rawGet(url, path) {
+  return new Promise((res, rej) => {
+    const u = new URL(url);
+    const req = http.request({ host: u.hostname, port: u.port, path, method: 'GET' }, (r) => {
+      let body = '';
+      r.on('data', (c) => { body += c; });
+      r.on('end', () => res({ status: r.statusCode, type: r.headers['content-type'] || '', body }));
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+test('portal', { timeout: 240000 }, async (t) => {
+  await mkdir(artifacts, { recursive: true });
+  const scratch = await mkdtemp(join(tmpdir(), 'netpolgen-browser-'));
+  const serveTmp = join(scratch, 'tmp');
+  await mkdir(serveTmp);
+  const webhook = await startWebhook(scratch);
+  const notifiers = join(scratch, 'notifiers.yaml');
+  await writeFile(notifiers, `notifiers:\n- id: hook\n  name: test hook\n  type: webhook\n  webhook:\n    url: ${webhook.url}\n    caCertFile: ${webhook.cert}\n`);
+  const expected = (await promisify(execFile)(binary, ['demo', '-q'], { maxBuffer: 1 << 26 })).stdout;
+  assert.ok(expected.includes('kind: NetworkPolicy'), 'netpolgen demo printed no policies');
+
+  const serve = await startServe(['--notifiers', notifiers], { TMPDIR: serveTmp });
+  let browser;
+  let page;
+  const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+  const api = async (path) => (await fetch(new URL(path, serve.url))).json();
+  const lastChange = async () => (await api('/v1/networkpolicies/undo/default')).undoRecord;
+  // A failed step skips the ones after it: they depend on its state. Its screenshot is kept.
+  let failed = false;
+  const step = (name, fn) => t.test(name, { skip: failed && 'an earlier step failed' }, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      failed = true;
+      if (page) await shot(`failed-${name.replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {});
+      throw err;
+    }
+  });
+  try {
+    await step('static files: types, no traversal, no listing, API 404 stays JSON', async () => {
+      const index = await rawGet(serve.url, '/');
+      assert.equal(index.status, 200);
+      assert.match(index.type, /^text\/html/);
+      assert.match(index.body, /<script type="module" src="app.js">/);
+      const js = await rawGet(serve.url, '/app.js');
+      assert.equal(js.status, 200);
+      assert.match(js.type, /^application\/javascript/);
+      assert.match((await rawGet(serve.url, '/app.css')).type, /^text\/css/);
+      for (const path of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+        '/..%2f..%2f..%2fetc%2fpasswd', '/%2E%2E/etc/passwd', '/.hidden', '/app.js%00.html']) {
+        const r = await rawGet(serve.url, path);
+        assert.ok(r.status === 400 || r.status === 404, `${path}: ${r.status}`);
+        assert.ok(!r.body.includes('root:'), `${path} leaked a file`);
+      }
+      assert.equal((await rawGet(serve.url, '/nothing-here.js')).status, 404);
+      const unknown = await rawGet(serve.url, '/v1/no-such-endpoint');
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.type, /^application\/json/);
+    });
+
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 950 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT);
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+
+    await step('the graph shows the demo', async () => {
+      await page.goto(serve.url);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true' && window.netpolgen.cy &&
+        window.netpolgen.cy.nodes().length > 0);
+      const nodes = await page.evaluate(() => window.netpolgen.cy.nodes('[type = "workload"]').length);
+      assert.ok(nodes >= 10, `only ${nodes} workloads drawn`);
+      assert.deepEqual(pageErrors, []);
+      await shot('01-graph');
+    });
+
+    await step('collapse namespaces', async () => {
+      await page.check('#collapse');
+      await page.waitForFunction(() => window.netpolgen.cy.nodes('[type = "namespace"][?collapsed]').length > 0);
+      await shot('02-collapsed');
+      await page.uncheck('#collapse');
+      await page.waitForFunction(() => window.netpolgen.cy.nodes('[type = "workload"]').length > 0);
+    });
+
+    await step('filters: namespace, time window, workload', async () => {
+      const edges = () => page.evaluate(() => window.netpolgen.cy.edges().length);
+      const all = await edges();
+      await page.selectOption('#since', '1h'); // the demo's traffic is older than an hour
+      await page.waitForFunction(() => /Graph: \d+ nodes, 0 edges/.test(document.getElementById('status').textContent));
+      await page.selectOption('#since', '');
+      await page.waitForFunction((n) => window.netpolgen.cy.edges().length === n &&
+        /^Graph:/.test(document.getElementById('status').textContent), all);
+      await page.selectOption('#namespaces', ['default']);
+      await page.waitForFunction(() => /^Graph:/.test(document.getElementById('status').textContent) &&
+        window.netpolgen.cy.nodes('[type = "workload"]').length > 0);
+      await page.fill('#workload', 'cartservice');
+      const dimmed = await page.evaluate(() => window.netpolgen.cy.nodes('.dimmed').length);
+      assert.ok(dimmed > 0, 'the workload filter fades nothing');
+      assert.match(await page.textContent('#scope'), /namespaces default, workload cartservice/);
+      await shot('02b-filtered');
+      await page.fill('#workload', '');
+      await page.selectOption('#namespaces', []);
+      await page.waitForFunction((n) => window.netpolgen.cy.edges().length === n &&
+        /^Graph:/.test(document.getElementById('status').textContent), all);
+    });
+
+    await step('exclude ports & protocols', async () => {
+      await page.check('#exclude-ports');
+      await page.click('#generate');
+      await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' &&
+        document.body.dataset.simulated === 'true');
+      const yaml = await page.evaluate(() => window.netpolgen.state.modification.applyYaml);
+      assert.ok(!yaml.includes('ports:'), 'ports in a portless generation');
+      await page.uncheck('#exclude-ports');
+    });
+
+    await step('generate and simulate', async () => {
+      await page.click('#generate');
+      await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' &&
+        document.body.dataset.simulated === 'true');
+      const text = await page.textContent('#yaml');
+      assert.ok(text.includes('stackrox-generated-frontend'), 'the viewer shows no generated policy');
+      assert.match(await page.textContent('#sim-summary'), /\d+ added/);
+      const marked = await page.evaluate(() => window.netpolgen.cy.nodes('.policy-added').length);
+      assert.ok(marked >= 10, `only ${marked} workloads marked as getting a policy`);
+      await shot('03-generated');
+    });
+
+    await step('download is networkPolicy.yml, byte-identical to `netpolgen demo`', async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      assert.equal(download.suggestedFilename(), 'networkPolicy.yml');
+      const file = join(scratch, 'networkPolicy.yml');
+      await download.saveAs(file);
+      const got = await readFile(file);
+      assert.ok(got.equals(Buffer.from(expected)), 'the downloaded YAML differs from `netpolgen demo`');
+    });
+
+    await step('compare shows existing and generated side by side', async () => {
+      await page.click('#compare');
+      await page.waitForSelector('#compare-dialog[open] .compare-row[data-policy="default/stackrox-generated-frontend"]');
+      const cells = await page.$$eval('.compare-row[data-policy="default/stackrox-generated-frontend"] pre', (p) => p.map((x) => x.textContent));
+      assert.equal(cells.length, 2);
+      assert.equal(cells[0], '(none)');
+      assert.match(cells[1], /name: stackrox-generated-frontend/);
+      await shot('04-compare');
+      await page.click('#compare-dialog form button');
+    });
+
+    await step('upload: wrong extension refused, a deny-all YAML blocks observed traffic', async () => {
+      const txt = join(scratch, 'policy.txt');
+      await writeFile(txt, 'x');
+      await page.setInputFiles('#upload', txt);
+      await page.waitForFunction(() => document.getElementById('panel-error').textContent === 'File must be .yaml or .yml');
+      const yaml = join(scratch, 'deny-all.yaml');
+      await writeFile(yaml, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n');
+      await page.setInputFiles('#upload', yaml);
+      await page.waitForFunction(() => document.body.dataset.simulator === 'UPLOAD' && document.body.dataset.simulated === 'true');
+      const blocked = Number(await page.getAttribute('#sim-summary', 'data-blocked'));
+      assert.ok(blocked > 0, 'a deny-all policy blocks no observed connection');
+      const marked = await page.evaluate(() => window.netpolgen.cy.edges('.blocked').length);
+      assert.ok(marked > 0, 'no edge marked as blocked on the graph');
+      await shot('05-upload-simulated');
+    });
+
+    await step('share with notifiers sends the YAML to the webhook', async () => {
+      await page.selectOption('#actions', 'rebuild');
+      await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' && document.body.dataset.simulated === 'true');
+      await page.selectOption('#actions', 'share');
+      await page.waitForSelector('#share-dialog[open] #notifier-list input[value="hook"]');
+      await page.check('#notifier-list input[value="hook"]');
+      await shot('06-share');
+      await page.click('#share-send');
+      const got = await webhook.next(1);
+      assert.deepEqual(Object.keys(got.json), ['networkpolicy']);
+      assert.equal(got.json.networkpolicy.cluster, 'default');
+      assert.equal(got.json.networkpolicy.yaml, expected);
+      await page.waitForFunction(() => document.getElementById('share-result').dataset.ok === 'true');
+      await page.click('#share-dialog form button:not(#share-send)');
+    });
+
+    const generatedCount = expected.split('kind: NetworkPolicy').length - 1;
+    await step('apply records the generated policies', async () => {
+      await page.click('#apply');
+      await page.waitForFunction(() => document.querySelectorAll('#history tbody tr').length === 1);
+      const change = await lastChange();
+      assert.equal(change.originalModification.applyYaml, expected);
+      assert.equal(change.undoModification.toDelete.length, generatedCount);
+      await shot('07-applied');
+    });
+
+    await step('revert to the previously applied YAML, then apply it', async () => {
+      await page.selectOption('#actions', 'revert');
+      await page.waitForFunction(() => document.body.dataset.simulator === 'UNDO' && document.body.dataset.simulated === 'true');
+      assert.match(await page.textContent('#yaml'), /# kubectl -n default delete networkpolicy stackrox-generated-frontend/);
+      await page.click('#apply');
+      await page.waitForFunction(() => document.querySelectorAll('#history tbody tr').length === 2);
+      const change = await lastChange();
+      assert.equal(change.originalModification.toDelete.length, generatedCount);
+      // Its undo re-creates them.
+      assert.equal(change.undoModification.applyYaml.split('kind: NetworkPolicy').length - 1, generatedCount);
+      await shot('08-reverted');
+    });
+
+    await step('with --token-file: files without a token, the API with the #token= fragment', async () => {
+      const tokens = join(scratch, 'tokens.txt');
+      await writeFile(tokens, 'reader-token read\n');
+      const guarded = await startServe(['--token-file', tokens], { TMPDIR: serveTmp });
+      try {
+        assert.equal((await rawGet(guarded.url, '/')).status, 200);
+        assert.equal((await rawGet(guarded.url, '/app.js')).status, 200);
+        assert.equal((await rawGet(guarded.url, '/v1/graph/default')).status, 401);
+        const tokenPage = await browser.newPage();
+        const sent = [];
+        tokenPage.on('request', (r) => { if (r.url().includes('/v1/')) sent.push(r.headers()); });
+        await tokenPage.goto(`${guarded.url}#token=reader-token`);
+        await tokenPage.waitForFunction(() => document.body.dataset.ready === 'true' &&
+          window.netpolgen.cy && window.netpolgen.cy.nodes().length > 0);
+        assert.ok(!tokenPage.url().includes('reader-token'), 'the token stays in the address bar');
+        assert.ok(sent.length > 0 && sent.every((h) => h.authorization === 'Bearer reader-token' && !h.cookie));
+        await tokenPage.close();
+      } finally {
+        guarded.child.kill('SIGTERM');
+        await once(guarded.child, 'exit');
+      }
+    });
+
+    await step('the page loaded nothing from elsewhere', () => {
+      const origin = new URL(serve.url).origin;
+      const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+      assert.deepEqual(foreign, []);
+      assert.deepEqual(pageErrors, []);
+    });
+  } finally {
+    if (browser) await browser.close();
+    webhook.server.close();
+    const exited = serve.child.exitCode !== null ? [serve.child.exitCode] : once(serve.child, 'exit');
+    serve.child.kill('SIGTERM');
+    const [code] = await exited;
+    await t.test('serve stops cleanly and removes the demo store', async () => {
+      assert.equal(code, 0, serve.stderr());
+      assert.deepEqual(await readdir(serveTmp), []);
+    });
+    await rm(scratch, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,354 @@
+// The portal: the network graph of observed traffic and the "Network policy generator" side panel
+// (docs/stackrox-generator.md §7) on the HTTP API of `netpolgen serve`. Simulator states as
+// StackRox's: ACTIVE (nothing generated), GENERATED, UNDO, UPLOAD.
+import { Api, ApiError, query } from './api.js';
+import { COLLAPSE_ABOVE, GraphView } from './graph.js';
+import { displayYaml, readPolicies } from './policy_yaml.js';
+
+const $ = (id) => document.getElementById(id);
+const api = new Api();
+const graph = new GraphView($('graph'));
+
+const state = {
+  simulator: 'ACTIVE',
+  modification: null, // {applyYaml, toDelete} shown in the viewer
+  simulation: null,
+  collapseChosen: false, // the user set the toggle: no automatic collapse any more
+  busy: 0,
+};
+// For the browser tests and for poking at from the console.
+window.netpolgen = { api, graph, state, get cy() { return graph.cy; } };
+
+function fragmentParam(name) {
+  return new URLSearchParams(location.hash.replace(/^#/, '')).get(name) || '';
+}
+$('cluster').value = fragmentParam('cluster') || 'default';
+const cluster = () => encodeURIComponent($('cluster').value.trim() || 'default');
+
+function setStatus(text) { $('status').textContent = text; }
+function showError(err) {
+  $('panel-error').textContent = err ? (err.message || String(err)) : '';
+}
+
+async function busy(label, fn) {
+  state.busy++;
+  document.body.classList.add('busy');
+  setStatus(label);
+  try {
+    return await fn();
+  } catch (err) {
+    showError(err);
+    setStatus(`${label} failed`);
+    throw err;
+  } finally {
+    state.busy--;
+    if (!state.busy) document.body.classList.remove('busy');
+  }
+}
+
+function selectedNamespaces() {
+  return [...$('namespaces').selectedOptions].map((o) => o.value);
+}
+
+// The scope as the generate endpoint's `query` (StackRox's search syntax).
+function scopeQuery() {
+  const parts = [];
+  const ns = selectedNamespaces();
+  if (ns.length) parts.push(`Namespace:${ns.join(',')}`);
+  const w = $('workload').value.trim();
+  if (w) parts.push(`Deployment:${w}`);
+  return parts.join('+');
+}
+
+function describeScope() {
+  const ns = selectedNamespaces();
+  const w = $('workload').value.trim();
+  $('scope').textContent = `Scope: cluster ${decodeURIComponent(cluster())}, ` +
+    `${ns.length ? `namespaces ${ns.join(', ')}` : 'all namespaces'}` +
+    `${w ? `, workload ${w}` : ''}${$('since').value ? `, traffic of the ${$('since').selectedOptions[0].text}` : ''}`;
+}
+
+async function loadNamespaces() {
+  const res = await api.get(`/v1/namespaces/${cluster()}`);
+  const select = $('namespaces');
+  const chosen = new Set(selectedNamespaces());
+  select.replaceChildren(...res.namespaces.map((n) => {
+    const o = document.createElement('option');
+    o.value = o.textContent = n.name;
+    o.selected = chosen.has(n.name);
+    return o;
+  }));
+  select.size = Math.min(6, Math.max(2, res.namespaces.length));
+}
+
+async function loadGraph() {
+  describeScope();
+  await busy('Loading the network graph…', async () => {
+    const params = { since: $('since').value, namespaces: selectedNamespaces().join(',') };
+    let collapsed = $('collapse').checked;
+    let data = await api.get(`/v1/graph/${cluster()}${query({ ...params, collapse: collapsed ? 'namespaces' : 'none' })}`);
+    const workloads = data.nodes.filter((n) => n.type === 'workload').length;
+    if (!collapsed && !state.collapseChosen && workloads > COLLAPSE_ABOVE) {
+      // Thousands of workloads are unreadable as single nodes: start by namespace.
+      collapsed = true;
+      $('collapse').checked = true;
+      data = await api.get(`/v1/graph/${cluster()}${query({ ...params, collapse: 'namespaces' })}`);
+    }
+    const drawn = graph.render(data, collapsed);
+    graph.highlight($('workload').value);
+    $('graph-count').textContent = `${drawn} nodes, ${data.edges.length} edges`;
+    if (state.simulation) drawSimulation();
+    setStatus(`Graph: ${drawn} nodes, ${data.edges.length} edges`);
+  });
+}
+
+function changesOf(simulation) {
+  const byStatus = { added: [], modified: [], deleted: [] };
+  const newPolicies = readPolicies(state.modification ? state.modification.applyYaml : '');
+  for (const p of simulation.policies || []) {
+    if (!(p.status in byStatus)) continue;
+    const found = p.status === 'deleted'
+      ? readPolicies(p.oldPolicyYaml || '')
+      : newPolicies.filter((q) => q.namespace === p.namespace && q.name === p.name);
+    byStatus[p.status].push(...found);
+  }
+  return Object.entries(byStatus).map(([status, policies]) => ({ status, policies }));
+}
+
+function drawSimulation() {
+  const counts = graph.showSimulation(state.simulation, changesOf(state.simulation));
+  const s = state.simulation.policySummary || {};
+  const totals = (state.simulation.replay && state.simulation.replay.totals) || {};
+  const blocked = totals.newlyBlocked ? totals.newlyBlocked.edges : 0;
+  $('sim-summary').textContent =
+    `${s.added || 0} added, ${s.modified || 0} modified, ${s.deleted || 0} deleted, ` +
+    `${s.unchanged || 0} unchanged; observed connections that would be blocked: ${blocked} ` +
+    `(${counts.blocked} edges marked on the graph)`;
+  $('sim-summary').dataset.blocked = String(blocked);
+}
+
+// Shows a modification in the viewer and simulates it.
+async function showModification(modification, simulator, title) {
+  state.modification = modification;
+  state.simulator = simulator;
+  state.simulation = null;
+  graph.clearSimulation();
+  $('result').hidden = false;
+  $('result-title').textContent = title;
+  $('yaml').textContent = displayYaml(modification);
+  $('sim-summary').textContent = '';
+  document.body.dataset.simulator = simulator;
+  document.body.dataset.simulated = 'false';
+  await busy('Simulating…', async () => {
+    let sim;
+    try {
+      sim = await api.post(`/v1/networkpolicies/simulate/${cluster()}${query({ networkDataSince: $('since').value })}`, modification);
+    } catch (err) {
+      if (err instanceof ApiError && err.body && err.body.policies) sim = err.body; // does not apply
+      else throw err;
+      showError(err);
+    }
+    // Statuses come as StackRox's enum names (ADDED, …); the panel uses the lower-case keys of
+    // policySummary.
+    for (const p of sim.policies || []) p.status = String(p.status).toLowerCase();
+    state.simulation = sim;
+    drawSimulation();
+    document.body.dataset.simulated = 'true';
+    setStatus('Simulated');
+  });
+}
+
+async function generate() {
+  showError(null);
+  document.body.dataset.simulated = 'false'; // until this one's simulation is drawn
+  const res = await busy('Generating…', () => api.get(`/v1/networkpolicies/generate/${cluster()}${query({
+    query: scopeQuery(),
+    networkDataSince: $('since').value,
+    includePorts: $('exclude-ports').checked ? 'false' : 'true',
+  })}`));
+  await showModification(res.modification, 'GENERATED', 'Generated network policies');
+}
+
+async function upload(file) {
+  showError(null);
+  if (!/\.ya?ml$/i.test(file.name)) {
+    showError(new Error('File must be .yaml or .yml'));
+    return;
+  }
+  document.body.dataset.simulated = 'false';
+  const text = await file.text();
+  await showModification({ applyYaml: text, toDelete: [] }, 'UPLOAD', `Uploaded: ${file.name}`);
+}
+
+async function revert() {
+  showError(null);
+  document.body.dataset.simulated = 'false'; // until this one's simulation is drawn
+  const res = await busy('Loading the last applied change…', () => api.get(`/v1/networkpolicies/undo/${cluster()}`));
+  await showModification(res.undoRecord.undoModification, 'UNDO', 'Revert rules to previously applied YAML');
+}
+
+async function apply() {
+  showError(null);
+  if (!state.modification) return;
+  const res = await busy('Applying (recording)…', () => api.post(`/v1/networkpolicies/apply/${cluster()}`, state.modification));
+  const c = res.counts || {};
+  setStatus(`Applied #${res.applyId}: ${c.created || 0} created, ${c.replaced || 0} replaced, ${c.deleted || 0} deleted`);
+  await loadHistory();
+}
+
+async function loadHistory() {
+  const res = await api.get(`/v1/networkpolicies/history/${cluster()}`);
+  $('history').tBodies[0].replaceChildren(...res.applies.slice().reverse().map((a) => {
+    const tr = document.createElement('tr');
+    for (const v of [a.id, a.action + (a.revertsTo ? ` (to #${a.revertsTo})` : ''), a.applyTimestamp, a.user]) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+function downloadYaml() {
+  // The file is the modification's applyYaml exactly, as StackRox's Download.
+  const blob = new Blob([state.modification.applyYaml], { type: 'application/yaml' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = 'networkPolicy.yml';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+async function copyYaml() {
+  const text = state.modification.applyYaml;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement('textarea'); // no clipboard permission: the old way
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+  setStatus('YAML copied');
+}
+
+function pre(text, cls) {
+  const p = document.createElement('pre');
+  p.className = `yaml ${cls || ''}`;
+  p.textContent = text;
+  return p;
+}
+
+// Existing and generated side by side, one row per policy the simulation lists as changed, then
+// the unchanged existing ones in the scope's namespaces.
+async function compare() {
+  const sim = state.simulation || { policies: [] };
+  const rows = [];
+  const newPolicies = readPolicies(state.modification.applyYaml);
+  const nsScope = new Set(selectedNamespaces());
+  const existing = await busy('Loading existing policies…', () => api.get(`/v1/networkpolicies${query({ clusterId: decodeURIComponent(cluster()) })}`));
+  const existingByKey = new Map(existing.networkPolicies.map((p) => [`${p.namespace}/${p.name}`, p.yaml]));
+  for (const p of sim.policies) {
+    const key = `${p.namespace}/${p.name}`;
+    const inScope = !nsScope.size || nsScope.has(p.namespace);
+    if (p.status === 'unchanged' && !inScope) continue;
+    const generated = newPolicies.find((q) => q.namespace === p.namespace && q.name === p.name);
+    const before = p.oldPolicyYaml || (p.status !== 'added' ? existingByKey.get(key) : '') || '';
+    const after = p.status === 'deleted' ? '' : p.status === 'unchanged' ? before : (generated ? generated.yaml : '');
+    rows.push({ key, status: p.status, before, after });
+  }
+  const container = $('compare-rows');
+  const head = document.createElement('div');
+  head.className = 'compare-row compare-head';
+  head.append(Object.assign(document.createElement('h3'), { textContent: 'Existing network policies' }),
+    Object.assign(document.createElement('h3'), { textContent: 'Generated network policies' }));
+  container.replaceChildren(head, ...rows.map((r) => {
+    const row = document.createElement('div');
+    row.className = `compare-row status-${r.status}`;
+    row.dataset.policy = r.key;
+    const title = Object.assign(document.createElement('h4'), { textContent: `${r.key} (${r.status})` });
+    row.append(title, pre(r.before || '(none)'), pre(r.after || (r.status === 'deleted' ? '(deleted)' : '(none)')));
+    return row;
+  }));
+  if (!rows.length) container.append(pre('No network policies exist in the current scope'));
+  $('compare-dialog').showModal();
+  setStatus(`Compare: ${rows.length} policies`);
+}
+
+async function share() {
+  const res = await busy('Loading notifiers…', () => api.get('/v1/notifiers'));
+  const list = $('notifier-list');
+  $('share-result').textContent = '';
+  list.replaceChildren(...(res.notifiers.length ? res.notifiers.map((n) => {
+    const label = document.createElement('label');
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: n.id });
+    label.append(box, ` ${n.name} (${n.type})`);
+    return label;
+  }) : [Object.assign(document.createElement('p'), { textContent: 'No notifiers configured (serve --notifiers FILE).' })]));
+  $('share-dialog').showModal();
+  setStatus(`${res.notifiers.length} notifiers`);
+}
+
+async function sendToNotifiers() {
+  const ids = [...$('notifier-list').querySelectorAll('input:checked')].map((b) => b.value);
+  if (!ids.length) {
+    $('share-result').textContent = 'Choose at least one notifier.';
+    return;
+  }
+  try {
+    const res = await api.post(`/v1/networkpolicies/simulate/${cluster()}/notify${query({ notifierIds: ids.join(',') })}`, state.modification);
+    $('share-result').textContent = res.results.map((r) => `${r.name}: ${r.ok ? 'sent' : r.error}`).join('; ');
+    $('share-result').dataset.ok = 'true';
+  } catch (err) {
+    const results = err.body && err.body.results;
+    $('share-result').textContent = results ? results.map((r) => `${r.name}: ${r.ok ? 'sent' : r.error}`).join('; ') : err.message;
+    $('share-result').dataset.ok = 'false';
+  }
+}
+
+function on(id, event, fn) {
+  $(id).addEventListener(event, (e) => {
+    Promise.resolve(fn(e)).catch((err) => { console.error(err); showError(err); });
+  });
+}
+
+on('filters', 'submit', (e) => { e.preventDefault(); return loadGraph(); });
+on('namespaces', 'change', loadGraph);
+on('since', 'change', loadGraph);
+on('collapse', 'change', () => { state.collapseChosen = true; return loadGraph(); });
+on('workload', 'input', () => { graph.highlight($('workload').value); describeScope(); });
+on('generate', 'click', generate);
+on('upload', 'change', (e) => {
+  const file = e.target.files[0];
+  e.target.value = ''; // the same file again is a new upload
+  return file ? upload(file) : undefined;
+});
+on('download', 'click', downloadYaml);
+on('copy', 'click', copyYaml);
+on('compare', 'click', compare);
+on('apply', 'click', apply);
+on('share-send', 'click', sendToNotifiers);
+on('actions', 'change', async (e) => {
+  const action = e.target.value;
+  e.target.value = '';
+  if (action === 'share') await share();
+  else if (action === 'rebuild') await generate();
+  else if (action === 'revert') await revert();
+});
+
+async function start() {
+  try {
+    await loadNamespaces();
+    await loadGraph();
+    await loadHistory();
+    document.body.dataset.ready = 'true';
+  } catch (err) {
+    console.error(err);
+    showError(err);
+  }
+}
+start();
