@@ -52,7 +52,7 @@ struct ModificationInputOptions {
     std::vector<std::string> policy_paths;  // --policies: more manifests with current policies
     std::vector<std::string> apply_paths;   // --apply: the modification (files or directories)
     std::string default_namespace;          // for policies of the modification without one
-    size_t diff_limit = 1000;               // connectivity diff entries listed (0: all)
+    size_t diff_limit = core::kDefaultDiffLimit;  // connectivity diff entries listed (0: all)
 };
 
 struct SimulateCommandOptions {

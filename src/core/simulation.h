@@ -142,6 +142,9 @@ ReplayResult replayFlows(const Cluster& before_cluster,
 // ---------------------------------------------------------------------------------------------
 // The whole simulation
 
+// How many connectivity diff entries the commands and the API list unless told otherwise.
+inline constexpr size_t kDefaultDiffLimit = 1000;
+
 struct SimulationOptions {
     bool ipblock_matches_pods = true;
     bool connectivity_diff = true;  // compute the before → after connectivity diff

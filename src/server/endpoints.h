@@ -3,7 +3,7 @@
 //
 //   GET
 //   /v1/networkpolicies/generate/{cluster}?query=&deleteExisting=&networkDataSince=&includePorts=
-//   POST /v1/networkpolicies/simulate/{cluster}?networkDataSince=   body: modification
+//   POST /v1/networkpolicies/simulate/{cluster}?networkDataSince=&diffLimit=N  body: modification
 //   POST /v1/networkpolicies/apply/{cluster}                        body: modification
 //   GET  /v1/networkpolicies/undo/{cluster}
 //   POST /v1/networkpolicies/revert/{cluster}?steps=N | ?to=ID

@@ -118,13 +118,21 @@ ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& req
 }
 
 ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {"networkDataSince"}); !st) {
+    if (auto st = checkParams(request.params, {"networkDataSince", "diffLimit"}); !st) {
         return apiError(400, st.error());
     }
     auto window = sinceWindow(request.params);
     if (!window) {
         return apiError(400, window.error());
     }
+    // As `simulate --diff-limit`: the connectivity diff lists this many entries, counts all.
+    // Listing all of them at 10,000 workloads is ~100M entries (tens of GB): never unbounded here.
+    auto diff_limit = positiveParam(request.params, "diffLimit");
+    if (!diff_limit) {
+        return apiError(400, diff_limit.error());
+    }
+    core::SimulationOptions sim_options;
+    sim_options.diff_limit = static_cast<size_t>(diff_limit->value_or(core::kDefaultDiffLimit));
     io::DecodedModification decoded;
     if (auto st = io::decodeModification(request.body, "body", {}, decoded); !st) {
         return apiError(400, st.error());
@@ -134,7 +142,7 @@ ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& req
         return in.error;
     }
     const core::Simulation sim =
-        core::simulate(in.inputs->cluster, decoded.modification, &in.inputs->graph, {});
+        core::simulate(in.inputs->cluster, decoded.modification, &in.inputs->graph, sim_options);
     json body = simulationJson(in.inputs->cluster, sim);
     if (!sim.plan.errors.empty()) {
         body["error"] = "the modification does not apply: " + sim.plan.errors.front();

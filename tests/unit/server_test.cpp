@@ -192,6 +192,21 @@ TEST_F(ServerApi, SimulateOfAnUploadedPolicyShowsItAddedAndTheTrafficItBlocks) {
     EXPECT_GT(answer["replay"]["totals"]["newlyBlocked"]["edges"].get<int>(), 0);
 }
 
+TEST_F(ServerApi, SimulateListsAtMostDiffLimitConnectivityChangesAndCountsAll) {
+    start();
+    const json all = post("/v1/networkpolicies/simulate/default", kDenyDb);
+    const json& counts = all["connectivityDiffCounts"];
+    const int total =
+        counts["added"].get<int>() + counts["removed"].get<int>() + counts["changed"].get<int>();
+    ASSERT_GT(total, 1) << counts.dump();
+    EXPECT_EQ(counts["listed"], total);  // fewer than the default 1,000
+    const json one = post("/v1/networkpolicies/simulate/default?diffLimit=1", kDenyDb);
+    EXPECT_EQ(one["connectivityDiff"].size(), 1u);
+    EXPECT_EQ(one["connectivityDiffCounts"]["listed"], 1);
+    EXPECT_EQ(one["connectivityDiffCounts"]["removed"], counts["removed"]);
+    EXPECT_EQ(post("/v1/networkpolicies/simulate/default?diffLimit=0", kDenyDb, 400)["code"], 400);
+}
+
 TEST_F(ServerApi, SimulateOfADeletionOfAMissingPolicyIs400) {
     start();
     // Posted as curl -d does (a form-encoded body): still the modification, not parameters.
