@@ -16,8 +16,6 @@
 namespace netpolgen::bench {
 namespace {
 
-using fmt::literals::operator""_cf;
-
 // A file written through one memory buffer, flushed every kFlushAt bytes.
 class BufferedFile {
 public:
@@ -110,7 +108,7 @@ public:
             const unsigned m = mp < 10 ? mp + 3 : mp - 9;
             const int64_t y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
             auto end = fmt::format_to(text_.data(),
-                                      "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}"_cf,
+                                      FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}"),
                                       y,
                                       m,
                                       d,
@@ -324,8 +322,12 @@ uint32_t nodeIp(size_t node) {
 // "a.b.c.d" into a small buffer.
 struct Ip4Text {
     explicit Ip4Text(uint32_t v) {
-        auto end = fmt::format_to(
-            text.data(), "{}.{}.{}.{}"_cf, v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255);
+        auto end = fmt::format_to(text.data(),
+                                  FMT_COMPILE("{}.{}.{}.{}"),
+                                  v >> 24,
+                                  (v >> 16) & 255,
+                                  (v >> 8) & 255,
+                                  v & 255);
         size = static_cast<size_t>(end - text.data());
     }
     std::string_view view() const { return {text.data(), size}; }
@@ -457,9 +459,10 @@ public:
         auto out = f_.out();
         fmt::format_to(
             out,
-            R"({{"flow":{{"time":"{}.{:09}Z","uuid":"{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",)"
-            R"("verdict":"FORWARDED",)"
-            R"("IP":{{"source":"{}","destination":"{}","ipVersion":"IPv4"}},"l4":{{)"_cf,
+            FMT_COMPILE(
+                R"({{"flow":{{"time":"{}.{:09}Z","uuid":"{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",)"
+                R"("verdict":"FORWARDED",)"
+                R"("IP":{{"source":"{}","destination":"{}","ipVersion":"IPv4"}},"l4":{{)"),
             time,
             nanos,
             u1 >> 32,
@@ -471,7 +474,7 @@ public:
             l.dst->ip.view());
         const bool tcp = l.protocol == core::Protocol::kTcp;
         fmt::format_to(out,
-                       R"("{}":{{"source_port":{},"destination_port":{})"_cf,
+                       FMT_COMPILE(R"("{}":{{"source_port":{},"destination_port":{})"),
                        tcp ? "TCP" : "UDP",
                        l.src_port,
                        l.dst_port);
@@ -488,7 +491,7 @@ public:
         f_.append(l.src->endpoint);
         f_.append(R"(,"destination":)");
         f_.append(l.dst->endpoint);
-        fmt::format_to(out, R"(,"Type":"L3_L4","node_name":"synth/worker-{}",)"_cf, node);
+        fmt::format_to(out, FMT_COMPILE(R"(,"Type":"L3_L4","node_name":"synth/worker-{}",)"), node);
         switch (l.point) {
             case Point::kFromEndpoint:
                 f_.append(R"("event_type":{"type":4,"sub_type":5},)");
@@ -502,33 +505,39 @@ public:
         }
         if (l.service >= 0 && !l.reply) {
             const core::Service& svc = model_.cluster.services[static_cast<size_t>(l.service)];
-            fmt::format_to(out,
-                           R"("destination_service":{{"name":"{}","namespace":"{}"}},)"_cf,
-                           svc.name,
-                           svc.ns);
+            fmt::format_to(
+                out,
+                FMT_COMPILE(R"("destination_service":{{"name":"{}","namespace":"{}"}},)"),
+                svc.name,
+                svc.ns);
         }
-        fmt::format_to(out, R"("traffic_direction":"{}",)"_cf, l.ingress ? "INGRESS" : "EGRESS");
+        fmt::format_to(
+            out, FMT_COMPILE(R"("traffic_direction":"{}",)"), l.ingress ? "INGRESS" : "EGRESS");
         if (l.point == Point::kPolicyVerdict) {
             f_.append(R"("policy_match_type":4,"is_reply":false)");
         } else {
-            fmt::format_to(out,
-                           R"("trace_observation_point":"{}","trace_reason":"{}","is_reply":{})"_cf,
-                           l.point == Point::kFromEndpoint ? "FROM_ENDPOINT" : "TO_ENDPOINT",
-                           l.reply         ? "REPLY"
-                           : l.established ? "ESTABLISHED"
-                                           : "NEW",
-                           l.reply ? "true" : "false");
+            fmt::format_to(
+                out,
+                FMT_COMPILE(R"("trace_observation_point":"{}","trace_reason":"{}","is_reply":{})"),
+                l.point == Point::kFromEndpoint ? "FROM_ENDPOINT" : "TO_ENDPOINT",
+                l.reply         ? "REPLY"
+                : l.established ? "ESTABLISHED"
+                                : "NEW",
+                l.reply ? "true" : "false");
         }
         const Side* pod_side = l.point == Point::kFromEndpoint ? l.src : l.dst;
         if (pod_side->interface >= 0) {
             const auto pod = static_cast<size_t>(pod_side->interface);
             fmt::format_to(out,
-                           R"(,"interface":{{"index":{},"name":"{}"}})"_cf,
+                           FMT_COMPILE(R"(,"interface":{{"index":{},"name":"{}"}})"),
                            10 + pod % 200,
                            pods_.interface_name[pod]);
         }
-        fmt::format_to(
-            out, R"(}},"node_name":"synth/worker-{}","time":"{}.{:09}Z"}})"_cf, node, time, nanos);
+        fmt::format_to(out,
+                       FMT_COMPILE(R"(}},"node_name":"synth/worker-{}","time":"{}.{:09}Z"}})"),
+                       node,
+                       time,
+                       nanos);
         f_.endLine();
     }
 
@@ -599,7 +608,8 @@ core::Result<WriteStats> writeCanonicalFlows(const SynthModel& model,
         if (core::isWorkloadEntity(e.src)) {
             fmt::format_to(
                 out,
-                R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"_cf,
+                FMT_COMPILE(
+                    R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"),
                 refs[core::workloadIndex(e.src)],
                 dst,
                 e.port,
@@ -619,7 +629,8 @@ core::Result<WriteStats> writeCanonicalFlows(const SynthModel& model,
             }
             fmt::format_to(
                 out,
-                R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"_cf,
+                FMT_COMPILE(
+                    R"({{"src":"{}","dst":"{}","port":{},"protocol":"{}","time":"{}Z","count":{}}})"),
                 src,
                 dst,
                 e.port,
