@@ -3,9 +3,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 
 #include "io/flow_reader.h"
 #include "io/manifest_decoder.h"
@@ -130,6 +132,57 @@ core::Result<ClusterHistory> loadClusterHistory(Store& store,
         return core::Error{st.error()};
     }
     return history;
+}
+
+core::Status replayRecordedChanges(Store& store,
+                                   const std::string& cluster,
+                                   int64_t snapshot_id,
+                                   core::Timestamp taken_at,
+                                   core::ClusterObjects& objects) {
+    auto entries = loadHistoryEntries(store, cluster);
+    if (!entries) {
+        return core::Error{entries.error()};
+    }
+    const auto since_snapshot = [&](const HistoryEntry& e) {
+        return e.record.applied_at >= taken_at;
+    };
+    if (std::none_of(entries->begin(), entries->end(), since_snapshot)) {
+        return {};
+    }
+    std::vector<core::NetworkPolicy> policies;
+    std::map<core::ObjectRef, const core::PolicyObject*> snapshot_objects;
+    for (const core::PolicyObject& object : objects.policies) {
+        policies.push_back(object.policy);
+        snapshot_objects[{object.policy.ns, object.policy.name}] = &object;
+    }
+    auto state = core::policyStateOf(std::move(policies));
+    if (!state) {
+        return core::Error{"snapshot #" + std::to_string(snapshot_id) + ": " + state.error()};
+    }
+    ClusterHistory history{cluster, snapshot_id, taken_at, std::move(*entries), std::move(*state)};
+    if (auto st = replayAfterSnapshot(history); !st) {
+        return st;
+    }
+    // The record that last set each policy, for its origin.
+    std::map<core::ObjectRef, int64_t> set_by;
+    for (const HistoryEntry& entry : history.entries) {
+        if (since_snapshot(entry)) {
+            for (const core::NetworkPolicy& p : entry.modification.apply) {
+                set_by[{p.ns, p.name}] = entry.record.id;
+            }
+        }
+    }
+    std::vector<core::PolicyObject> replayed;
+    for (auto& [ref, policy] : history.current.policies) {
+        const auto by = set_by.find(ref);
+        const auto old = snapshot_objects.find(ref);
+        core::Origin origin = by != set_by.end() ? "apply #" + std::to_string(by->second)
+                              : old != snapshot_objects.end() ? old->second->origin
+                                                              : core::Origin{};
+        replayed.push_back({std::move(policy), std::move(origin)});
+    }
+    objects.policies = std::move(replayed);
+    return {};
 }
 
 core::Result<core::PolicyState> stateBefore(const ClusterHistory& history, size_t index) {

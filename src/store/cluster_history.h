@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cluster.h"
 #include "core/generator.h"
 #include "core/policy_state.h"
 #include "core/result.h"
@@ -50,6 +51,18 @@ core::Result<std::vector<HistoryEntry>> loadHistoryEntries(Store& store,
 core::Result<ClusterHistory> loadClusterHistory(Store& store,
                                                 const std::string& cluster,
                                                 const std::string& db);
+
+// Replays on `objects` (the decoded snapshot `snapshot_id`, taken at `taken_at`) the applies and
+// reverts recorded since, as loadClusterHistory does: afterwards its policies are the cluster's as
+// the store knows them now, which generate, simulate and compare start from (an applied policy
+// exists; a reverted one is gone). Policies an apply created or changed get the origin
+// "apply #ID". Nothing recorded since the snapshot: `objects` is left as it is. Errors: a record
+// that does not decode or does not replay on the snapshot.
+core::Status replayRecordedChanges(Store& store,
+                                   const std::string& cluster,
+                                   int64_t snapshot_id,
+                                   core::Timestamp taken_at,
+                                   core::ClusterObjects& objects);
 
 // The state before entries[index] was applied: the undos of the later entries and of that one,
 // newest first, applied to the current state. Errors: an undo that does not apply.

@@ -1,6 +1,7 @@
 #include "store/inputs.h"
 
 #include "core/cluster_builder.h"
+#include "store/cluster_history.h"
 
 namespace netpolgen::store {
 namespace {
@@ -47,6 +48,12 @@ core::Status loadCluster(const InputOptions& options, Store* store, LoadedInputs
             return core::Error{options.db + ": " + info.error()};
         }
         loaded.store->snapshot = *info;
+        // The snapshot plus what was applied (or reverted) since: the cluster as recorded now.
+        if (auto st = replayRecordedChanges(
+                *store, options.cluster_name, info->id, info->taken_at, objects);
+            !st) {
+            return core::Error{options.db + ": " + st.error()};
+        }
     } else {
         return core::Error{
             "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json), "

@@ -451,6 +451,16 @@ TEST_F(HistoryCli, RecordedAppliesAreReplayedOnTheSnapshot) {
         << err_.str();
 }
 
+TEST_F(HistoryCli, SimulateAndCompareFromTheStoreSeeTheRecordedApplies) {
+    const std::string m = write("m.yaml", "---\n" + yamlOf(policy("shop", "second", "x")));
+    ASSERT_EQ(apply(m, "2026-11-20T10:01:00Z", false), 0) << err_.str();
+    // The undo of that apply deletes shop/second: it exists only through the recorded apply.
+    const std::string undo = write("undo.yaml", "# kubectl -n shop delete networkpolicy second\n");
+    ASSERT_EQ(run({"simulate", "--db", db_, "--apply", undo, "--format", "json"}), 0) << err_.str();
+    EXPECT_NE(out_.str().find("\"DELETED\""), std::string::npos) << out_.str();
+    ASSERT_EQ(run({"compare", "--db", db_, "--apply", undo}), 0) << err_.str();
+}
+
 TEST_F(HistoryCli, AnApplyThatNoLongerReplaysOnTheSnapshotIsReported) {
     const std::string m = write("m.yaml", "---\n" + yamlOf(policy("shop", "second", "x")));
     ASSERT_EQ(apply(m, "2026-11-20T10:01:00Z", false), 0) << err_.str();
