@@ -41,6 +41,7 @@ libcurl4-openssl-dev 7.88.1-10+deb12u15
 libcpp-httplib-dev   0.11.4+ds-1+deb12u1
 nodejs               18.20.4+dfsg-1~deb12u3
 chromium             156.0.8078.108-1~deb12u1
+wrk                  4.1.0-3+b2
 "
 
 missing=()

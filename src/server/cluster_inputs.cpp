@@ -18,13 +18,25 @@ ClusterInputs loadClusterInputs(const ServerOptions& options,
     in.cluster_name = cluster;
     in.window = window;
     in.windowed_counts = windowed_counts;
-    auto loaded = store::loadInputs(in);
-    if (!loaded) {
-        // The user can fix a missing snapshot; anything else is the server's problem.
-        const bool missing = loaded.error().find("no cluster snapshot stored") != std::string::npos;
-        return {nullptr, apiError(missing ? 404 : 500, loaded.error())};
+    ApiResponse error;
+    const auto load = [&]() -> InputsCache::Inputs {
+        auto loaded = store::loadInputs(in);
+        if (!loaded) {
+            // The user can fix a missing snapshot; anything else is the server's problem.
+            const bool missing =
+                loaded.error().find("no cluster snapshot stored") != std::string::npos;
+            error = apiError(missing ? 404 : 500, loaded.error());
+            return nullptr;
+        }
+        return std::move(*loaded);
+    };
+    const InputsKey key{cluster, window.since, window.until, windowed_counts};
+    InputsCache::Inputs inputs =
+        options.inputs_cache ? options.inputs_cache->get(key, load) : load();
+    if (!inputs) {
+        return {nullptr, std::move(error)};
     }
-    return {std::move(*loaded), {}};
+    return {std::move(inputs), {}};
 }
 
 }  // namespace netpolgen::server

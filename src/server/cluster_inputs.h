@@ -14,11 +14,12 @@
 namespace netpolgen::server {
 
 struct ClusterInputs {
-    std::unique_ptr<store::LoadedInputs> inputs;  // null when `error` is set
+    std::shared_ptr<const store::LoadedInputs> inputs;  // null when `error` is set
     ApiResponse error;
 };
 
-// `windowed_counts`: as simulate's replay needs (store/inputs.h). Errors: 404 for a cluster
+// `windowed_counts`: as simulate's replay needs (store/inputs.h). Through options.inputs_cache
+// when set (server/inputs_cache.h). Errors: 404 for a cluster
 // without snapshot (or another than the --cluster files serve), 500 when the store fails.
 ClusterInputs loadClusterInputs(const ServerOptions& options,
                                 const std::string& cluster,

@@ -3,19 +3,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "notify/notifier_config.h"
 #include "notify/sender.h"
 #include "server/access_tokens.h"
+#include "server/inputs_cache.h"
 #include "store/stored_inputs.h"
 
 namespace netpolgen::server {
 
 struct ServerOptions {
-    // The store: SQLite file or postgresql:// URI. Every request opens it anew, so ingests and
-    // snapshots made while the server runs are seen by the next request.
+    // The store: SQLite file or postgresql:// URI. Requests share what they load through
+    // `inputs_cache`, which notices ingests and snapshots into a SQLite file at once and within a
+    // second on PostgreSQL.
     std::string db;
     // Manifests read instead of the latest stored snapshot (as `generate --cluster`); empty: the
     // snapshot. With files, only `cluster_name` is served.
@@ -34,6 +37,9 @@ struct ServerOptions {
     // The portal's files (server/static_files.h), served at / without a token; empty: none (the
     // API only). Must be a directory.
     std::string web_dir;
+    // Loaded inputs shared between requests (server/inputs_cache.h); Server sets one up when
+    // null and clears it after its own writes.
+    std::shared_ptr<InputsCache> inputs_cache;
 };
 
 }  // namespace netpolgen::server

@@ -1,0 +1,70 @@
+#include "server/inputs_cache.h"
+
+#include <sys/stat.h>
+
+#include <utility>
+
+namespace netpolgen::server {
+namespace {
+
+// "size:seconds.nanoseconds" of a file's last change, "-" when it does not exist.
+std::string fileVersion(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return "-";
+    }
+    return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec);
+}
+
+bool isPostgres(const std::string& db) {
+    return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+}  // namespace
+
+InputsCache::InputsCache(std::string db, std::chrono::milliseconds max_age)
+    : db_(std::move(db)), max_age_(max_age) {}
+
+std::string InputsCache::storeVersion() const {
+    if (db_.empty() || isPostgres(db_)) {
+        return {};
+    }
+    return fileVersion(db_) + " " + fileVersion(db_ + "-wal");
+}
+
+InputsCache::Inputs InputsCache::get(const InputsKey& key, const std::function<Inputs()>& load) {
+    const std::string version = storeVersion();
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = entries_.find(key);
+        if (it != entries_.end() && it->second.version == version &&
+            now - it->second.loaded_at < max_age_) {
+            return it->second.inputs;
+        }
+    }
+    Inputs inputs = load();
+    if (!inputs) {
+        return inputs;
+    }
+    std::lock_guard lock(mutex_);
+    if (entries_.size() >= kMaxEntries && entries_.find(key) == entries_.end()) {
+        auto oldest = entries_.begin();
+        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+            if (it->second.loaded_at < oldest->second.loaded_at) {
+                oldest = it;
+            }
+        }
+        entries_.erase(oldest);
+    }
+    entries_[key] = Entry{inputs, version, now};
+    return inputs;
+}
+
+void InputsCache::clear() {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+}
+
+}  // namespace netpolgen::server

@@ -1,0 +1,72 @@
+// InputsCache: reuse while the SQLite file is unchanged and younger than max_age; errors are not
+// kept; clear() and a changed file force a load.
+#include "server/inputs_cache.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace netpolgen::server {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+class InputsCacheTest : public testing::Test {
+protected:
+    void SetUp() override {
+        db_ =
+            (fs::temp_directory_path() / ("netpolgen-cache-" + std::to_string(::getpid()) + ".db"))
+                .string();
+        std::ofstream(db_) << "x";
+    }
+    void TearDown() override { fs::remove(db_); }
+
+    InputsCache::Inputs load() {
+        ++loads_;
+        return std::make_shared<const store::LoadedInputs>();
+    }
+
+    std::string db_;
+    int loads_ = 0;
+};
+
+TEST_F(InputsCacheTest, ReusesUntilTheFileChangesOrClear) {
+    InputsCache cache(db_, milliseconds(60'000));
+    const InputsKey key{"default", 100, std::nullopt, false};
+    const auto first = cache.get(key, [&] { return load(); });
+    EXPECT_EQ(cache.get(key, [&] { return load(); }), first);
+    EXPECT_EQ(loads_, 1);
+    // Another window is another entry.
+    cache.get({"default", 200, std::nullopt, false}, [&] { return load(); });
+    EXPECT_EQ(loads_, 2);
+    std::ofstream(db_, std::ios::app) << "more";  // an ingest by another process
+    EXPECT_NE(cache.get(key, [&] { return load(); }), first);
+    EXPECT_EQ(loads_, 3);
+    cache.clear();
+    cache.get(key, [&] { return load(); });
+    EXPECT_EQ(loads_, 4);
+}
+
+TEST_F(InputsCacheTest, EntriesExpireAfterMaxAge) {
+    InputsCache cache(db_, milliseconds(20));
+    const InputsKey key{"default", std::nullopt, std::nullopt, true};
+    cache.get(key, [&] { return load(); });
+    std::this_thread::sleep_for(milliseconds(40));
+    cache.get(key, [&] { return load(); });
+    EXPECT_EQ(loads_, 2);
+}
+
+TEST_F(InputsCacheTest, FailedLoadsAreNotKept) {
+    InputsCache cache(db_, milliseconds(60'000));
+    const InputsKey key{"default", std::nullopt, std::nullopt, false};
+    EXPECT_EQ(cache.get(key, [] { return InputsCache::Inputs{}; }), nullptr);
+    cache.get(key, [&] { return load(); });
+    EXPECT_EQ(loads_, 1);
+}
+
+}  // namespace
+}  // namespace netpolgen::server
