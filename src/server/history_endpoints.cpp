@@ -1,6 +1,8 @@
 // apply, undo, revert and history (server/endpoints.h), on the store's policy history as
 // `netpolgen apply` (without --kubectl), `history` and `revert` use it (store/cluster_history.h).
 #include <chrono>
+#include <optional>
+#include <vector>
 
 #include "core/policy_state.h"
 #include "io/modification_decoder.h"
@@ -94,7 +96,13 @@ ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& reques
              {"undoModification", modificationJson(change->undo)}}};
 }
 
-ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request) {
+namespace {
+
+// The recorded applies of the request's cluster, for endpoints that take no parameters; the
+// error to answer otherwise.
+std::optional<ApiResponse> loadEntries(const ServerOptions& options,
+                                       const ApiRequest& request,
+                                       std::vector<store::HistoryEntry>& entries) {
     if (auto st = checkParams(request.params, {}); !st) {
         return apiError(400, st.error());
     }
@@ -102,14 +110,25 @@ ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request
     if (!store) {
         return historyError(store.error());
     }
-    auto entries = store::loadHistoryEntries(**store, request.cluster);
-    if (!entries) {
-        return apiError(500, entries.error());
+    auto loaded = store::loadHistoryEntries(**store, request.cluster);
+    if (!loaded) {
+        return apiError(500, loaded.error());
     }
-    if (entries->empty()) {
+    entries = std::move(*loaded);
+    return std::nullopt;
+}
+
+}  // namespace
+
+ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    std::vector<store::HistoryEntry> entries;
+    if (auto error = loadEntries(options, request, entries)) {
+        return *error;
+    }
+    if (entries.empty()) {
         return apiError(404, "no undo record stored for cluster \"" + request.cluster + "\"");
     }
-    const store::HistoryEntry& last = entries->back();
+    const store::HistoryEntry& last = entries.back();
     json record = recordJson(last.record);
     record["originalModification"] = modificationJson(last.modification);
     record["undoModification"] = modificationJson(last.undo);
@@ -151,19 +170,12 @@ ApiResponse revertEndpoint(const ServerOptions& options, const ApiRequest& reque
 }
 
 ApiResponse historyEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
-    }
-    auto store = store::openExistingStoreAt(options.db);
-    if (!store) {
-        return historyError(store.error());
-    }
-    auto entries = store::loadHistoryEntries(**store, request.cluster);
-    if (!entries) {
-        return apiError(500, entries.error());
+    std::vector<store::HistoryEntry> entries;
+    if (auto error = loadEntries(options, request, entries)) {
+        return *error;
     }
     json applies = json::array();
-    for (const store::HistoryEntry& e : *entries) {
+    for (const store::HistoryEntry& e : entries) {
         json r = recordJson(e.record);
         r["counts"] = countsJson(e.modification);
         applies.push_back(std::move(r));

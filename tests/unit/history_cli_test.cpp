@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/cli_run.h"
 #include "cli/app.h"
 #include "core/policy_state.h"
 #include "io/manifest_decoder.h"
@@ -100,14 +101,10 @@ protected:
 
     // `netpolgen ARGS…` with the store and, where asked, the fake kubectl.
     int run(std::vector<std::string> args) {
-        args.insert(args.begin(), "netpolgen");
-        std::vector<const char*> argv;
-        for (const auto& a : args) {
-            argv.push_back(a.c_str());
-        }
-        out_.str("");
-        err_.str("");
-        return cli::runCli(static_cast<int>(argv.size()), argv.data(), out_, err_);
+        const testing_support::CliRun r = testing_support::runNetpolgen(std::move(args));
+        out_.str(r.out);
+        err_.str(r.err);
+        return r.status;
     }
 
     int apply(const std::string& file, const std::string& now, bool kubectl = true) {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/cli_run.h"
 #include "cli/app.h"
 #include "notify/notifier_config.h"
 #include "server/access_tokens.h"
@@ -46,22 +47,10 @@ spec:
   - Ingress
 )";
 
-struct CliRun {
-    int status = 0;
-    std::string out;
-    std::string err;
-};
+using testing_support::CliRun;
 
 CliRun runCli(std::vector<std::string> args) {
-    args.insert(args.begin(), "netpolgen");
-    std::vector<const char*> argv;
-    for (const auto& a : args) {
-        argv.push_back(a.c_str());
-    }
-    std::ostringstream out;
-    std::ostringstream err;
-    const int status = cli::runCli(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {status, out.str(), err.str()};
+    return testing_support::runNetpolgen(std::move(args));
 }
 
 // A store with the multi-ns snapshot and flows, and a server on it.

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/cli_run.h"
 #include "cli/app.h"
 #include "cli/sha256.h"
 #include "io/flow_reader.h"
@@ -114,17 +115,10 @@ protected:
     }
 
     int run(std::vector<std::string> args) {
-        args.insert(args.begin(), "netpolgen");
-        std::vector<const char*> argv;
-        for (const auto& a : args) {
-            argv.push_back(a.c_str());
-        }
-        std::ostringstream out;
-        std::ostringstream err;
-        const int status = cli::runCli(static_cast<int>(argv.size()), argv.data(), out, err);
-        out_ = out.str();
-        err_ = err.str();
-        return status;
+        testing_support::CliRun r = testing_support::runNetpolgen(std::move(args));
+        out_ = std::move(r.out);
+        err_ = std::move(r.err);
+        return r.status;
     }
 
     // A store with the cluster's snapshot and the flows ingested (resolved against the snapshot).
