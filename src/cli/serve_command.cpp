@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
+#include <iomanip>
 #include <thread>
 
 #include "cli/app.h"
@@ -156,6 +158,14 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
     if (auto st = (*server)->bind(); !st) {
         err << "netpolgen: " << st.error() << "\n";
         return kExitFailure;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    if (auto loaded = (*server)->preload(); loaded) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+        err << "netpolgen serve: loaded " << *loaded << " in " << std::fixed << std::setprecision(1)
+            << took.count() << " s\n";
+    } else {
+        err << "netpolgen serve: " << loaded.error() << "\n";
     }
     const bool v6 = host.find(':') != std::string::npos;
     out << "netpolgen serve: listening on http://" << (v6 ? "[" + host + "]" : host) << ":"

@@ -21,6 +21,6 @@ inline ApiResponse apiError(int status, const std::string& message) {
 // StackRox's NetworkPolicyModification: {"applyYaml": "<policies as generate prints them>",
 // "toDelete": [{"namespace","name"}…]}. The deletions are only in toDelete, not also as comment
 // lines in applyYaml, so that posting the object back deletes each policy once.
-nlohmann::json modificationJson(const core::Modification& modification);
+nlohmann::json modificationJson(core::Modification modification);  // by value: 10,000 policies
 
 }  // namespace netpolgen::server

@@ -5,7 +5,8 @@ namespace netpolgen::server {
 ClusterInputs loadClusterInputs(const ServerOptions& options,
                                 const std::string& cluster,
                                 const core::TimeWindow& window,
-                                bool windowed_counts) {
+                                bool windowed_counts,
+                                const std::string& relative_window) {
     if (!options.cluster_paths.empty() && cluster != options.cluster_name) {
         return {nullptr,
                 apiError(404,
@@ -18,6 +19,7 @@ ClusterInputs loadClusterInputs(const ServerOptions& options,
     in.cluster_name = cluster;
     in.window = window;
     in.windowed_counts = windowed_counts;
+    in.cluster_memo = options.inputs_cache ? &options.inputs_cache->clusterMemo() : nullptr;
     ApiResponse error;
     const auto load = [&]() -> InputsCache::Inputs {
         auto loaded = store::loadInputs(in);
@@ -30,7 +32,13 @@ ClusterInputs loadClusterInputs(const ServerOptions& options,
         }
         return std::move(*loaded);
     };
-    const InputsKey key{cluster, window.since, window.until, windowed_counts};
+    InputsKey key{cluster, window.since, window.until, windowed_counts, relative_window};
+    // Counts of the window and of everything stored are the same for windows without `since`,
+    // and windows with `until` always count the window (store::EdgeQuery): one entry for both.
+    key.windowed_counts = windowed_counts && window.since && !window.until;
+    if (!relative_window.empty()) {
+        key.since = key.until = std::nullopt;
+    }
     InputsCache::Inputs inputs =
         options.inputs_cache ? options.inputs_cache->get(key, load) : load();
     if (!inputs) {

@@ -19,11 +19,14 @@ struct ClusterInputs {
 };
 
 // `windowed_counts`: as simulate's replay needs (store/inputs.h). Through options.inputs_cache
-// when set (server/inputs_cache.h). Errors: 404 for a cluster
+// when set (server/inputs_cache.h); `relative_window`: the window's parameters when relative to
+// now (relativeWindowText in server/request_params.h), so requests within the cache's max age
+// share one load. Errors: 404 for a cluster
 // without snapshot (or another than the --cluster files serve), 500 when the store fails.
 ClusterInputs loadClusterInputs(const ServerOptions& options,
                                 const std::string& cluster,
                                 const core::TimeWindow& window,
-                                bool windowed_counts);
+                                bool windowed_counts,
+                                const std::string& relative_window = {});
 
 }  // namespace netpolgen::server

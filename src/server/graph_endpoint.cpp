@@ -29,11 +29,13 @@ core::Result<core::TimeWindow> graphWindow(const Params& params) {
 
 core::Result<GraphOptions> graphOptions(const Params& params) {
     GraphOptions o;
-    const std::string collapse = param(params, "collapse").value_or("none");
-    if (collapse != "none" && collapse != "namespaces") {
-        return core::Error{"collapse: expected none or namespaces, got \"" + collapse + "\""};
+    const std::string collapse = param(params, "collapse").value_or("auto");
+    if (collapse != "auto" && collapse != "none" && collapse != "namespaces") {
+        return core::Error{"collapse: expected auto, none or namespaces, got \"" + collapse + "\""};
     }
-    o.collapse_namespaces = collapse == "namespaces";
+    o.collapse = collapse == "none"         ? GraphCollapse::kNone
+                 : collapse == "namespaces" ? GraphCollapse::kNamespaces
+                                            : GraphCollapse::kAuto;
     const std::string list = param(params, "namespaces").value_or("");
     size_t pos = 0;
     while (!list.empty() && pos <= list.size()) {
@@ -62,11 +64,19 @@ ApiResponse graphEndpoint(const ServerOptions& options, const ApiRequest& reques
     if (!graph_options) {
         return apiError(400, graph_options.error());
     }
-    ClusterInputs in = loadClusterInputs(options, request.cluster, *window, true);
+    ClusterInputs in = loadClusterInputs(options,
+                                         request.cluster,
+                                         *window,
+                                         true,
+                                         relativeWindowText(request.params, {"since", "until"}));
     if (!in.inputs) {
         return in.error;
     }
-    return {200, trafficGraph(in.inputs->cluster, in.inputs->graph, *graph_options)};
+    auto graph = trafficGraph(in.inputs->cluster, in.inputs->graph, *graph_options);
+    if (!graph) {
+        return apiError(400, graph.error());
+    }
+    return {200, std::move(*graph)};
 }
 
 }  // namespace netpolgen::server

@@ -23,8 +23,12 @@ bool isPostgres(const std::string& db) {
 
 }  // namespace
 
-InputsCache::InputsCache(std::string db, std::chrono::milliseconds max_age)
-    : db_(std::move(db)), max_age_(max_age) {}
+InputsCache::InputsCache(std::string db,
+                         std::chrono::milliseconds unversioned_max_age,
+                         std::chrono::milliseconds relative_max_age)
+    : db_(std::move(db)),
+      unversioned_max_age_(unversioned_max_age),
+      relative_max_age_(relative_max_age) {}
 
 std::string InputsCache::storeVersion() const {
     if (db_.empty() || isPostgres(db_)) {
@@ -39,8 +43,14 @@ InputsCache::Inputs InputsCache::get(const InputsKey& key, const std::function<I
     {
         std::lock_guard lock(mutex_);
         const auto it = entries_.find(key);
+        // An empty version is one this cache cannot see change.
+        const auto young = [&](std::chrono::milliseconds max_age) {
+            return now - it->second.loaded_at < max_age;
+        };
         if (it != entries_.end() && it->second.version == version &&
-            now - it->second.loaded_at < max_age_) {
+            (version.empty()         ? young(unversioned_max_age_)
+             : !key.relative.empty() ? young(relative_max_age_)
+                                     : true)) {
             return it->second.inputs;
         }
     }

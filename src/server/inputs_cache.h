@@ -1,12 +1,16 @@
 // Loaded cluster inputs (snapshot + recorded applies + stored edges) shared between requests.
 //
 // Loading them is most of a read request: `serve --demo` answered 257 graph requests/s when every
-// request opened the store and decoded the snapshot. An entry is reused for at most `max_age` and
-// only while the SQLite file and its WAL keep their size and modification time (an ingest or a
-// snapshot by another process shows at once); the server clears the cache after its own writes.
-// PostgreSQL and --cluster files rely on `max_age` alone.
+// request opened the store and decoded the snapshot, and at 10,000 workloads a load takes seconds.
+// An entry is reused while the SQLite file and its WAL keep their size and modification time (an
+// ingest or a snapshot by another process shows at once); the server clears the cache after its
+// own writes. Where no such version can be seen (PostgreSQL, --cluster files) an entry lives at
+// most `unversioned_max_age`; for windows relative to now ("since=7d", keyed by that text and
+// resolved when loaded: a load at 10,000 workloads can take longer than a second) at most
+// `relative_max_age`. Beside the entries, the cluster decoded from the latest snapshot is kept in a
+// store::ClusterMemo, so a new window only loads edges.
 //
-//   InputsCache cache(db, std::chrono::seconds(1));
+//   InputsCache cache(db, std::chrono::seconds(1), std::chrono::seconds(30));
 //   auto inputs = cache.get(key, [&] { return load(); });   // load() runs on a miss only
 //
 // Thread-safe. Loads run outside the lock: two concurrent misses may both load.
@@ -32,6 +36,8 @@ struct InputsKey {
     std::optional<core::Timestamp> since;
     std::optional<core::Timestamp> until;
     bool windowed_counts = false;
+    // A window relative to now: its parameters as given ("since=7d"); since/until are then unset.
+    std::string relative = {};
 
     auto operator<=>(const InputsKey&) const = default;
 };
@@ -40,12 +46,15 @@ class InputsCache {
 public:
     using Inputs = std::shared_ptr<const store::LoadedInputs>;
 
-    InputsCache(std::string db, std::chrono::milliseconds max_age);
+    InputsCache(std::string db,
+                std::chrono::milliseconds unversioned_max_age,
+                std::chrono::milliseconds relative_max_age);
 
     // The cached inputs of `key`, else what `load` returns (kept unless null: errors are not
     // cached).
     Inputs get(const InputsKey& key, const std::function<Inputs()>& load);
     void clear();
+    store::ClusterMemo& clusterMemo() { return memo_; }
 
 private:
     struct Entry {
@@ -59,9 +68,11 @@ private:
     std::string storeVersion() const;
 
     std::string db_;
-    std::chrono::milliseconds max_age_;
+    std::chrono::milliseconds unversioned_max_age_;
+    std::chrono::milliseconds relative_max_age_;
     std::mutex mutex_;
     std::map<InputsKey, Entry> entries_;
+    store::ClusterMemo memo_;
 };
 
 }  // namespace netpolgen::server

@@ -82,14 +82,13 @@ json simulationJson(const core::Cluster& cluster, const core::Simulation& sim) {
 
 }  // namespace
 
-json modificationJson(const core::Modification& m) {
-    core::Modification apply_only = m;
-    apply_only.to_delete.clear();
+json modificationJson(core::Modification m) {
     json to_delete = json::array();
     for (const core::ObjectRef& ref : m.to_delete) {
         to_delete.push_back({{"namespace", ref.ns}, {"name", ref.name}});
     }
-    return {{"applyYaml", io::modificationToYaml(apply_only)}, {"toDelete", std::move(to_delete)}};
+    m.to_delete.clear();
+    return {{"applyYaml", io::modificationToYaml(m)}, {"toDelete", std::move(to_delete)}};
 }
 
 ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& request) {
@@ -106,7 +105,11 @@ ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& req
     if (!window) {
         return apiError(400, window.error());
     }
-    ClusterInputs in = loadClusterInputs(options, request.cluster, *window, false);
+    ClusterInputs in = loadClusterInputs(options,
+                                         request.cluster,
+                                         *window,
+                                         false,
+                                         relativeWindowText(request.params, {"networkDataSince"}));
     if (!in.inputs) {
         return in.error;
     }
@@ -114,7 +117,7 @@ ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& req
     if (!generation) {
         return apiError(400, generation.error());
     }
-    return {200, {{"modification", modificationJson(generation->modification)}}};
+    return {200, {{"modification", modificationJson(std::move(generation->modification))}}};
 }
 
 ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& request) {
@@ -137,7 +140,11 @@ ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& req
     if (auto st = io::decodeModification(request.body, "body", {}, decoded); !st) {
         return apiError(400, st.error());
     }
-    ClusterInputs in = loadClusterInputs(options, request.cluster, *window, true);
+    ClusterInputs in = loadClusterInputs(options,
+                                         request.cluster,
+                                         *window,
+                                         true,
+                                         relativeWindowText(request.params, {"networkDataSince"}));
     if (!in.inputs) {
         return in.error;
     }

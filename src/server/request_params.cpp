@@ -77,6 +77,18 @@ core::Result<std::optional<core::Timestamp>> timeParam(const Params& params,
     return std::optional<core::Timestamp>{*t};
 }
 
+std::string relativeWindowText(const Params& params, const std::vector<std::string>& names) {
+    std::string text;
+    bool relative = false;
+    for (const std::string& name : names) {
+        if (const auto value = param(params, name)) {
+            relative = relative || io::parseDuration(*value).ok();
+            text += (text.empty() ? "" : "&") + name + "=" + *value;
+        }
+    }
+    return relative ? text : std::string();
+}
+
 core::Status checkName(const std::string& value, const std::string& what) {
     constexpr size_t kMaxName = 253;
     bool ok = !value.empty() && value.size() <= kMaxName;

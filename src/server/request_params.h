@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/flow.h"
 #include "core/result.h"
@@ -31,6 +32,10 @@ core::Result<std::optional<int64_t>> positiveParam(const Params& params, const s
 // RFC 3339 or a duration back from now ("7d"); nullopt when absent.
 core::Result<std::optional<core::Timestamp>> timeParam(const Params& params,
                                                        const std::string& name);
+
+// When one of the time parameters `names` is a duration back from now: all of them as given
+// ("since=7d&until=…"), the cache key of a window that moves with the clock; else "".
+std::string relativeWindowText(const Params& params, const std::vector<std::string>& names);
 
 // A Kubernetes-style name: 1–253 of [a-zA-Z0-9._-]. `what` names it in the error.
 core::Status checkName(const std::string& value, const std::string& what);

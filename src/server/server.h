@@ -37,6 +37,10 @@ public:
     core::Status bind();
     // The port bound (the free one chosen for port 0). REQUIRES: bind() succeeded.
     uint16_t port() const { return port_; }
+    // Loads the served cluster and all its stored traffic into the cache before the first request
+    // (at 10,000 workloads that takes seconds). Returns what was loaded ("12 workloads, 17 edges")
+    // or why not (no snapshot yet: the requests will say so too).
+    core::Result<std::string> preload();
     // Serves until stop(). REQUIRES: bind() succeeded.
     void run();
     // Stops run(); safe from any thread. Called before run(), run() returns at once.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "io/simulation_json.h"
@@ -15,6 +16,28 @@ using nlohmann::json;
 constexpr const char* kExternal = "External";
 constexpr const char* kInternal = "Internal";
 
+// Node keys: the two folded entities, then one per workload or per namespace (collapsed). Edges
+// are aggregated on these integers: at 10,000 workloads a graph holds a million edges, and
+// building a string id per edge cost minutes.
+using NodeKey = uint32_t;
+constexpr NodeKey kExternalNode = 0;
+constexpr NodeKey kInternalNode = 1;
+constexpr NodeKey kFirstNode = 2;
+
+// [first, last) of the workloads in namespace `ns` (Cluster::workloads is sorted by namespace).
+std::pair<size_t, size_t> workloadsOf(const core::Cluster& cluster, const std::string& ns) {
+    const auto& w = cluster.workloads;
+    const auto first =
+        std::lower_bound(w.begin(), w.end(), ns, [](const core::Workload& a, const std::string& n) {
+            return a.ns < n;
+        });
+    auto last = first;
+    while (last != w.end() && last->ns == ns) {
+        ++last;
+    }
+    return {static_cast<size_t>(first - w.begin()), static_cast<size_t>(last - w.begin())};
+}
+
 bool selects(const core::Service& service, const core::Labels& pod_labels) {
     if (!service.selector || service.selector->empty()) {
         return false;
@@ -25,43 +48,74 @@ bool selects(const core::Service& service, const core::Labels& pod_labels) {
     });
 }
 
-// DESIGN.md decision 5: a NodePort/LoadBalancer Service, or a Route to a Service, selecting it.
-bool isExposed(const core::Cluster& cluster, const core::Workload& w) {
-    for (const core::Service& s : cluster.services) {
-        if (s.ns != w.ns || !selects(s, w.pod_labels)) {
-            continue;
-        }
-        if (s.isExternallyExposed()) {
-            return true;
-        }
-        for (const core::Route& r : cluster.routes) {
-            if (r.ns == s.ns &&
-                std::find(r.services.begin(), r.services.end(), s.name) != r.services.end()) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
-bool hasIngressPolicy(const core::Cluster& cluster, const core::Workload& w) {
-    return std::any_of(cluster.policies.begin(), cluster.policies.end(), [&](const auto& p) {
-        return p.policy.ns == w.ns && p.policy.affectsIngress() &&
-               p.policy.pod_selector.matches(w.pod_labels);
+bool routedTo(const core::Cluster& cluster, const core::Service& s) {
+    return std::any_of(cluster.routes.begin(), cluster.routes.end(), [&](const core::Route& r) {
+        return r.ns == s.ns &&
+               std::find(r.services.begin(), r.services.end(), s.name) != r.services.end();
     });
 }
 
-// Aggregated edge between two node ids.
+// Per workload: exposed (DESIGN.md decision 5: a NodePort/LoadBalancer Service, or a Route to a
+// Service, selects it) and selected by an ingress policy. One pass per Service and policy over the
+// workloads of its namespace.
+struct WorkloadFacts {
+    std::vector<bool> exposed;
+    std::vector<bool> has_ingress_policy;
+};
+
+WorkloadFacts workloadFacts(const core::Cluster& cluster) {
+    WorkloadFacts facts{std::vector<bool>(cluster.workloads.size()),
+                        std::vector<bool>(cluster.workloads.size())};
+    for (const core::Service& s : cluster.services) {
+        if (!s.isExternallyExposed() && !routedTo(cluster, s)) {
+            continue;
+        }
+        const auto [first, last] = workloadsOf(cluster, s.ns);
+        for (size_t i = first; i < last; ++i) {
+            facts.exposed[i] = facts.exposed[i] || selects(s, cluster.workloads[i].pod_labels);
+        }
+    }
+    for (const auto& p : cluster.policies) {
+        if (!p.policy.affectsIngress()) {
+            continue;
+        }
+        const auto [first, last] = workloadsOf(cluster, p.policy.ns);
+        for (size_t i = first; i < last; ++i) {
+            facts.has_ingress_policy[i] =
+                facts.has_ingress_policy[i] ||
+                p.policy.pod_selector.matches(cluster.workloads[i].pod_labels);
+        }
+    }
+    return facts;
+}
+
+// Aggregated edge between two nodes.
 struct EdgeTotals {
-    std::set<std::pair<std::string, uint32_t>> ports;  // (protocol, port)
+    std::vector<std::pair<core::Protocol, uint32_t>> ports;  // sorted and unique at the end
     uint64_t count = 0;
     core::Timestamp last_seen = core::kUndated;
 };
 
 class GraphBuilder {
 public:
-    GraphBuilder(const core::Cluster& cluster, const GraphOptions& options)
-        : cluster_(cluster), options_(options) {}
+    GraphBuilder(const core::Cluster& cluster,
+                 const std::set<std::string>& namespaces,
+                 bool collapse_namespaces)
+        : cluster_(cluster),
+          namespaces_(namespaces),
+          collapse_namespaces_(collapse_namespaces),
+          facts_(workloadFacts(cluster)),
+          counted_(cluster.workloads.size()) {
+        if (collapse_namespaces_) {
+            for (const core::Workload& w : cluster_.workloads) {
+                namespace_keys_.emplace(w.ns, 0);
+            }
+            NodeKey next = kFirstNode;
+            for (auto& [ns, key] : namespace_keys_) {
+                key = next++;
+            }
+        }
+    }
 
     json build(const core::FlowGraph& graph) {
         for (size_t i = 0; i < cluster_.workloads.size(); ++i) {
@@ -69,6 +123,7 @@ public:
                 addWorkload(i);
             }
         }
+        edges_.reserve(std::min<size_t>(graph.size(), 1 << 20));
         for (const auto& [key, stats] : graph.edges()) {
             addEdge(key, stats);
         }
@@ -77,64 +132,77 @@ public:
 
 private:
     bool inScope(const std::string& ns) const {
-        return options_.namespaces.empty() || options_.namespaces.count(ns) > 0;
+        return namespaces_.empty() || namespaces_.count(ns) > 0;
     }
 
-    // The node id of an entity, its node added when new; the namespace of a workload in `ns`.
-    std::string nodeOf(core::EntityId id) {
+    // The node of an entity, added when new.
+    NodeKey nodeOf(core::EntityId id) {
         if (id == core::kInternetEntity || id == core::kInternalEntity) {
+            const NodeKey key = id == core::kInternetEntity ? kExternalNode : kInternalNode;
             const char* name = id == core::kInternetEntity ? kExternal : kInternal;
-            nodes_.emplace(name,
-                           json{{"id", name},
-                                {"type", id == core::kInternetEntity ? "external" : "internal"}});
-            return name;
+            if (nodes_.emplace(key, json()).second) {
+                nodes_[key] = {{"id", name},
+                               {"type", id == core::kInternetEntity ? "external" : "internal"}};
+            }
+            return key;
         }
         return addWorkload(core::workloadIndex(id));
     }
 
-    std::string addWorkload(size_t index) {
+    NodeKey addWorkload(size_t index) {
         const core::Workload& w = cluster_.workloads[index];
-        const bool policy = hasIngressPolicy(cluster_, w);
-        const bool exposed = isExposed(cluster_, w);
-        if (options_.collapse_namespaces) {
-            json& node = nodes_[w.ns];
+        if (collapse_namespaces_) {
+            const NodeKey key = namespace_keys_.at(w.ns);
+            json& node = nodes_[key];
             if (node.is_null()) {
                 node = {{"id", w.ns},
                         {"type", "namespace"},
                         {"hasIngressPolicy", false},
                         {"exposed", false}};
             }
-            node["hasIngressPolicy"] = node["hasIngressPolicy"].get<bool>() || policy;
-            node["exposed"] = node["exposed"].get<bool>() || exposed;
-            return w.ns;
+            if (!counted_[index]) {
+                counted_[index] = true;
+                node["hasIngressPolicy"] =
+                    node["hasIngressPolicy"].get<bool>() || facts_.has_ingress_policy[index];
+                node["exposed"] = node["exposed"].get<bool>() || facts_.exposed[index];
+            }
+            return key;
         }
-        const std::string id = io::workloadName(cluster_, index);
-        nodes_.emplace(id,
-                       json{{"id", id},
-                            {"type", "workload"},
-                            {"namespace", w.ns},
-                            {"name", w.name},
-                            {"kind", std::string(core::workloadKindName(w.kind))},
-                            {"labels", w.pod_labels},
-                            {"hasIngressPolicy", policy},
-                            {"exposed", exposed}});
-        return id;
+        const NodeKey key = kFirstNode + static_cast<NodeKey>(index);
+        if (nodes_.emplace(key, json()).second) {
+            nodes_[key] = {{"id", io::workloadName(cluster_, index)},
+                           {"type", "workload"},
+                           {"namespace", w.ns},
+                           {"name", w.name},
+                           {"kind", std::string(core::workloadKindName(w.kind))},
+                           {"labels", w.pod_labels},
+                           {"hasIngressPolicy", bool(facts_.has_ingress_policy[index])},
+                           {"exposed", bool(facts_.exposed[index])}};
+        }
+        return key;
     }
 
     bool edgeInScope(const core::EdgeKey& key) const {
-        const auto ns = [&](core::EntityId id) -> std::string {
-            return core::isWorkloadEntity(id) ? cluster_.workloads[core::workloadIndex(id)].ns
-                                              : std::string();
+        if (namespaces_.empty()) {
+            return true;
+        }
+        const auto inScopeEnd = [&](core::EntityId id) {
+            return core::isWorkloadEntity(id) &&
+                   inScope(cluster_.workloads[core::workloadIndex(id)].ns);
         };
-        return inScope(ns(key.src)) || inScope(ns(key.dst));
+        return inScopeEnd(key.src) || inScopeEnd(key.dst);
     }
 
     void addEdge(const core::EdgeKey& key, const core::EdgeStats& stats) {
         if (!edgeInScope(key)) {
             return;
         }
-        EdgeTotals& totals = edges_[{nodeOf(key.src), nodeOf(key.dst)}];
-        totals.ports.emplace(std::string(core::protocolName(key.protocol)), key.port);
+        const uint64_t ends = (uint64_t{nodeOf(key.src)} << 32) | nodeOf(key.dst);
+        EdgeTotals& totals = edges_[ends];
+        const std::pair<core::Protocol, uint32_t> port{key.protocol, key.port};
+        if (std::find(totals.ports.begin(), totals.ports.end(), port) == totals.ports.end()) {
+            totals.ports.push_back(port);
+        }
         totals.count += stats.count;
         if (stats.last_seen != core::kUndated) {
             totals.last_seen = totals.last_seen == core::kUndated
@@ -143,45 +211,102 @@ private:
         }
     }
 
+    const std::string& idOf(NodeKey key) const {
+        return nodes_.at(key)["id"].get_ref<const std::string&>();
+    }
+
     json nodesJson() const {
+        std::vector<const json*> sorted;
+        sorted.reserve(nodes_.size());
+        for (const auto& [key, node] : nodes_) {
+            sorted.push_back(&node);
+        }
+        std::sort(sorted.begin(), sorted.end(), [](const json* a, const json* b) {
+            return a->at("id").get_ref<const std::string&>() <
+                   b->at("id").get_ref<const std::string&>();
+        });
         json out = json::array();
-        for (const auto& [id, node] : nodes_) {
-            out.push_back(node);
+        for (const json* node : sorted) {
+            out.push_back(*node);
+        }
+        return out;
+    }
+
+    static json portsJson(std::vector<std::pair<core::Protocol, uint32_t>> ports) {
+        std::vector<std::pair<std::string_view, uint32_t>> named;
+        for (const auto& [protocol, port] : ports) {
+            named.emplace_back(core::protocolName(protocol), port);
+        }
+        std::sort(named.begin(), named.end());
+        json out = json::array();
+        for (const auto& [protocol, port] : named) {
+            out.push_back({{"protocol", std::string(protocol)}, {"port", port}});
         }
         return out;
     }
 
     json edgesJson() const {
-        json out = json::array();
+        std::vector<std::pair<std::pair<const std::string*, const std::string*>, const EdgeTotals*>>
+            sorted;
+        sorted.reserve(edges_.size());
         for (const auto& [ends, totals] : edges_) {
-            json ports = json::array();
-            for (const auto& [protocol, port] : totals.ports) {
-                ports.push_back({{"protocol", protocol}, {"port", port}});
-            }
-            out.push_back(
-                {{"source", ends.first},
-                 {"target", ends.second},
-                 {"ports", std::move(ports)},
-                 {"count", totals.count},
-                 {"lastSeen",
-                  totals.last_seen == core::kUndated ? json(nullptr)
-                                                     : json(io::formatRfc3339(totals.last_seen))}});
+            sorted.push_back({{&idOf(static_cast<NodeKey>(ends >> 32)),
+                               &idOf(static_cast<NodeKey>(ends & 0xffffffffu))},
+                              &totals});
+        }
+        std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+            const int first = a.first.first->compare(*b.first.first);
+            return first != 0 ? first < 0 : *a.first.second < *b.first.second;
+        });
+        json out = json::array();
+        for (const auto& [ends, totals] : sorted) {
+            out.push_back({{"source", *ends.first},
+                           {"target", *ends.second},
+                           {"ports", portsJson(totals->ports)},
+                           {"count", totals->count},
+                           {"lastSeen",
+                            totals->last_seen == core::kUndated
+                                ? json(nullptr)
+                                : json(io::formatRfc3339(totals->last_seen))}});
         }
         return out;
     }
 
     const core::Cluster& cluster_;
-    const GraphOptions& options_;
-    std::map<std::string, json> nodes_;  // by id: sorted output
-    std::map<std::pair<std::string, std::string>, EdgeTotals> edges_;
+    const std::set<std::string>& namespaces_;  // empty: all
+    const bool collapse_namespaces_;
+    const WorkloadFacts facts_;
+    std::map<std::string, NodeKey, std::less<>> namespace_keys_;  // collapsed: ns → key
+    std::unordered_map<NodeKey, json> nodes_;
+    std::vector<bool> counted_;  // collapsed: workloads already folded into their namespace
+    std::unordered_map<uint64_t, EdgeTotals> edges_;  // (source key << 32 | target key)
 };
 
 }  // namespace
 
-json trafficGraph(const core::Cluster& cluster,
-                  const core::FlowGraph& graph,
-                  const GraphOptions& options) {
-    return GraphBuilder(cluster, options).build(graph);
+core::Result<json> trafficGraph(const core::Cluster& cluster,
+                                const core::FlowGraph& graph,
+                                const GraphOptions& options) {
+    const size_t in_view = static_cast<size_t>(
+        std::count_if(cluster.workloads.begin(), cluster.workloads.end(), [&](const auto& w) {
+            return options.namespaces.empty() || options.namespaces.count(w.ns) > 0;
+        }));
+    const bool too_many = in_view > options.max_workloads;
+    const std::string advice = std::to_string(in_view) + " workloads in view, more than " +
+                               std::to_string(options.max_workloads) +
+                               " a graph can show: choose namespaces (namespaces=a,b)";
+    if (too_many && options.collapse == GraphCollapse::kNone) {
+        return core::Error{"collapse: none refused: " + advice + " or collapse=namespaces"};
+    }
+    const bool collapse = options.collapse == GraphCollapse::kNamespaces ||
+                          (options.collapse == GraphCollapse::kAuto && too_many);
+    json out = GraphBuilder(cluster, options.namespaces, collapse).build(graph);
+    out["collapse"] = collapse ? "namespaces" : "none";
+    out["workloads"] = in_view;
+    if (too_many && options.collapse == GraphCollapse::kAuto) {
+        out["notice"] = "collapsed to namespaces: " + advice;
+    }
+    return out;
 }
 
 }  // namespace netpolgen::server

@@ -1,7 +1,8 @@
 // The network graph of observed traffic, aggregated on the server for the portal:
-// GET /v1/graph/{cluster}?since=&until=&namespaces=a,b&collapse=none|namespaces.
+// GET /v1/graph/{cluster}?since=&until=&namespaces=a,b&collapse=auto|none|namespaces.
 //
-//   {"nodes":[{"id","type":"workload"|"namespace"|"external"|"internal", "namespace","name",
+//   {"collapse":"none"|"namespaces", "workloads":N, ["notice":"…",]
+//    "nodes":[{"id","type":"workload"|"namespace"|"external"|"internal", "namespace","name",
 //              "kind","labels","hasIngressPolicy","exposed"}…],
 //    "edges":[{"source","target","ports":[{"port","protocol"}…],"count","lastSeen"}…]}
 //
@@ -10,6 +11,11 @@
 // them). With collapse=namespaces a node per namespace (id = its name; hasIngressPolicy and
 // exposed when any of its workloads is) and the edges between namespaces. `namespaces` keeps the
 // edges with an end in one of them and the workloads of them. Nodes and edges sorted by id.
+//
+// Size: StackRox refuses graphs above 2,000 deployments. Here collapse=auto (the default) shows
+// workloads up to kMaxGraphWorkloads in view (the `namespaces` filter narrows the view) and
+// namespaces above, with a notice saying so; collapse=none above the limit is refused (400) with
+// the same advice. A million observed edges between 10,000 workloads is no picture anyone reads.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,16 +24,23 @@
 
 #include "core/cluster.h"
 #include "core/flow_graph.h"
+#include "core/result.h"
 
 namespace netpolgen::server {
 
+inline constexpr size_t kMaxGraphWorkloads = 2000;
+
+enum class GraphCollapse : uint8_t { kAuto, kNone, kNamespaces };
+
 struct GraphOptions {
     std::set<std::string> namespaces;  // empty: all
-    bool collapse_namespaces = false;
+    GraphCollapse collapse = GraphCollapse::kAuto;
+    size_t max_workloads = kMaxGraphWorkloads;
 };
 
-nlohmann::json trafficGraph(const core::Cluster& cluster,
-                            const core::FlowGraph& graph,
-                            const GraphOptions& options);
+// Errors: collapse=none with more than max_workloads workloads in view.
+core::Result<nlohmann::json> trafficGraph(const core::Cluster& cluster,
+                                          const core::FlowGraph& graph,
+                                          const GraphOptions& options);
 
 }  // namespace netpolgen::server

@@ -30,39 +30,97 @@ core::Status loadManifestPaths(const std::vector<std::string>& paths,
     return {};
 }
 
-// The cluster: --cluster files, else the store's latest snapshot; plus extra manifests.
-core::Status loadCluster(const InputOptions& options, Store* store, LoadedInputs& loaded) {
+// The cluster of the store's latest snapshot with the applies and reverts recorded since.
+core::Status decodeStoredCluster(const InputOptions& options,
+                                 Store& store,
+                                 const Snapshot& snapshot,
+                                 core::ClusterObjects& objects,
+                                 LoadedInputs& loaded) {
+    io::ManifestOptions manifest_options;
+    manifest_options.skip_invalid = options.skip_invalid;
+    auto info = decodeSnapshot(snapshot, manifest_options, objects, loaded.manifest_stats);
+    if (!info) {
+        return core::Error{options.db + ": " + info.error()};
+    }
+    loaded.store->snapshot = *info;
+    if (auto st =
+            replayRecordedChanges(store, options.cluster_name, info->id, info->taken_at, objects);
+        !st) {
+        return core::Error{options.db + ": " + st.error()};
+    }
+    return {};
+}
+
+// What the cluster built from the store depends on: the snapshot and the records since.
+core::Result<std::string> storedClusterKey(const InputOptions& options,
+                                           Store& store,
+                                           const Snapshot& snapshot) {
+    auto records = store.history(options.cluster_name);
+    if (!records) {
+        return core::Error{options.db + ": " + records.error()};
+    }
+    return options.cluster_name + "\n" + std::to_string(snapshot.id) + "\n" +
+           std::to_string(records->size()) + "\n" +
+           std::to_string(records->empty() ? 0 : records->back().id) + "\n" +
+           (options.skip_invalid ? "skip" : "strict");
+}
+
+// The cluster from the store, through options.cluster_memo when set.
+core::Status loadStoredCluster(const InputOptions& options, Store& store, LoadedInputs& loaded) {
+    auto snapshot = latestSnapshotOf(store, options.cluster_name);
+    if (!snapshot) {
+        return core::Error{options.db + ": " + snapshot.error()};
+    }
+    ClusterMemo* memo = options.extra_manifest_paths.empty() ? options.cluster_memo : nullptr;
+    std::string key;
+    if (memo != nullptr) {
+        auto k = storedClusterKey(options, store, *snapshot);
+        if (!k) {
+            return core::Error{k.error()};
+        }
+        key = std::move(*k);
+        if (auto built = memo->find(key)) {
+            loaded.cluster = built->cluster;
+            loaded.manifest_stats = built->manifest_stats;
+            loaded.warnings = built->warnings;
+            loaded.store->snapshot = built->snapshot;
+            return {};
+        }
+    }
     core::ClusterObjects objects;
-    if (!options.cluster_paths.empty()) {
-        if (auto st =
-                loadManifestPaths(options.cluster_paths, options.skip_invalid, objects, loaded);
-            !st) {
-            return st;
-        }
-    } else if (store != nullptr) {
-        io::ManifestOptions manifest_options;
-        manifest_options.skip_invalid = options.skip_invalid;
-        auto info = decodeLatestSnapshot(
-            *store, options.cluster_name, manifest_options, objects, loaded.manifest_stats);
-        if (!info) {
-            return core::Error{options.db + ": " + info.error()};
-        }
-        loaded.store->snapshot = *info;
-        // The snapshot plus what was applied (or reverted) since: the cluster as recorded now.
-        if (auto st = replayRecordedChanges(
-                *store, options.cluster_name, info->id, info->taken_at, objects);
-            !st) {
-            return core::Error{options.db + ": " + st.error()};
-        }
-    } else {
-        return core::Error{
-            "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json), "
-            "or --db DB holding a snapshot (netpolgen snapshot)"};
+    if (auto st = decodeStoredCluster(options, store, *snapshot, objects, loaded); !st) {
+        return st;
     }
     if (auto st =
             loadManifestPaths(options.extra_manifest_paths, options.skip_invalid, objects, loaded);
         !st) {
         return st;
+    }
+    loaded.cluster = core::buildCluster(std::move(objects), loaded.warnings);
+    if (memo != nullptr) {
+        memo->keep(
+            std::move(key),
+            std::make_shared<const ClusterMemo::Built>(ClusterMemo::Built{
+                loaded.cluster, loaded.manifest_stats, loaded.warnings, *loaded.store->snapshot}));
+    }
+    return {};
+}
+
+// The cluster: --cluster files, else the store's latest snapshot; plus extra manifests.
+core::Status loadCluster(const InputOptions& options, Store* store, LoadedInputs& loaded) {
+    if (options.cluster_paths.empty() && store != nullptr) {
+        return loadStoredCluster(options, *store, loaded);
+    }
+    if (options.cluster_paths.empty()) {
+        return core::Error{
+            "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json), "
+            "or --db DB holding a snapshot (netpolgen snapshot)"};
+    }
+    core::ClusterObjects objects;
+    for (const auto& paths : {options.cluster_paths, options.extra_manifest_paths}) {
+        if (auto st = loadManifestPaths(paths, options.skip_invalid, objects, loaded); !st) {
+            return st;
+        }
     }
     loaded.cluster = core::buildCluster(std::move(objects), loaded.warnings);
     return {};
@@ -140,6 +198,17 @@ core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& optio
         return core::Error{st.error()};
     }
     return loaded;
+}
+
+std::shared_ptr<const ClusterMemo::Built> ClusterMemo::find(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    return key == key_ ? built_ : nullptr;
+}
+
+void ClusterMemo::keep(std::string key, std::shared_ptr<const Built> built) {
+    std::lock_guard lock(mutex_);
+    key_ = std::move(key);
+    built_ = std::move(built);
 }
 
 }  // namespace netpolgen::store

@@ -70,11 +70,21 @@ core::Result<std::unique_ptr<Store>> openExistingStoreAt(const std::string& loca
     return openStoreAt(location);
 }
 
-core::Result<SnapshotInfo> decodeLatestSnapshot(Store& store,
-                                                const std::string& cluster_name,
-                                                const io::ManifestOptions& options,
-                                                core::ClusterObjects& objects,
-                                                io::ManifestStats& stats) {
+core::Result<SnapshotInfo> decodeSnapshot(const Snapshot& snapshot,
+                                          const io::ManifestOptions& options,
+                                          core::ClusterObjects& objects,
+                                          io::ManifestStats& stats) {
+    for (const auto& file : snapshot.files) {
+        if (core::Status st = io::decodeManifests(file.content, file.path, options, objects, stats);
+            !st) {
+            return core::Error{"stored snapshot " + std::to_string(snapshot.id) + ": " +
+                               st.error()};
+        }
+    }
+    return SnapshotInfo{snapshot.id, snapshot.taken_at, snapshot.files.size()};
+}
+
+core::Result<Snapshot> latestSnapshotOf(Store& store, const std::string& cluster_name) {
     auto snapshot = store.latestSnapshot(cluster_name);
     if (!snapshot) {
         return core::Error{snapshot.error()};
@@ -83,14 +93,19 @@ core::Result<SnapshotInfo> decodeLatestSnapshot(Store& store,
         return core::Error{"no cluster snapshot stored for cluster \"" + cluster_name +
                            "\": run netpolgen snapshot --db … --cluster … or pass --cluster"};
     }
-    const store::Snapshot& s = **snapshot;
-    for (const auto& file : s.files) {
-        if (core::Status st = io::decodeManifests(file.content, file.path, options, objects, stats);
-            !st) {
-            return core::Error{"stored snapshot " + std::to_string(s.id) + ": " + st.error()};
-        }
+    return std::move(**snapshot);
+}
+
+core::Result<SnapshotInfo> decodeLatestSnapshot(Store& store,
+                                                const std::string& cluster_name,
+                                                const io::ManifestOptions& options,
+                                                core::ClusterObjects& objects,
+                                                io::ManifestStats& stats) {
+    auto snapshot = latestSnapshotOf(store, cluster_name);
+    if (!snapshot) {
+        return core::Error{snapshot.error()};
     }
-    return SnapshotInfo{s.id, s.taken_at, s.files.size()};
+    return decodeSnapshot(*snapshot, options, objects, stats);
 }
 
 core::Result<LoadedSnapshot> loadLatestSnapshot(Store& store, const std::string& cluster_name) {

@@ -39,6 +39,15 @@ struct SnapshotInfo {
     size_t files = 0;
 };
 
+// The latest snapshot of `cluster_name`; an error when there is none (message below).
+core::Result<Snapshot> latestSnapshotOf(Store& store, const std::string& cluster_name);
+
+// Decodes the files of `snapshot` into `objects` (messages as below).
+core::Result<SnapshotInfo> decodeSnapshot(const Snapshot& snapshot,
+                                          const io::ManifestOptions& options,
+                                          core::ClusterObjects& objects,
+                                          io::ManifestStats& stats);
+
 // Decodes the files of the latest snapshot of `cluster_name` into `objects`, each under its
 // stored path (messages read "stored/path.yaml:12: …"). Error when there is none: "no cluster
 // snapshot stored for cluster "NAME": run netpolgen snapshot --db … --cluster … or pass --cluster".

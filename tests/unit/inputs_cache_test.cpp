@@ -1,5 +1,6 @@
-// InputsCache: reuse while the SQLite file is unchanged and younger than max_age; errors are not
-// kept; clear() and a changed file force a load.
+// InputsCache: reuse while the SQLite file is unchanged (relative windows and stores without a
+// visible version: while younger than their max age); errors are not kept; clear() and a changed
+// file force a load.
 #include "server/inputs_cache.h"
 
 #include <gtest/gtest.h>
@@ -35,13 +36,13 @@ protected:
 };
 
 TEST_F(InputsCacheTest, ReusesUntilTheFileChangesOrClear) {
-    InputsCache cache(db_, milliseconds(60'000));
-    const InputsKey key{"default", 100, std::nullopt, false};
+    InputsCache cache(db_, milliseconds(60'000), milliseconds(60'000));
+    const InputsKey key{"default", 100, std::nullopt, false, ""};
     const auto first = cache.get(key, [&] { return load(); });
     EXPECT_EQ(cache.get(key, [&] { return load(); }), first);
     EXPECT_EQ(loads_, 1);
     // Another window is another entry.
-    cache.get({"default", 200, std::nullopt, false}, [&] { return load(); });
+    cache.get({"default", 200, std::nullopt, false, ""}, [&] { return load(); });
     EXPECT_EQ(loads_, 2);
     std::ofstream(db_, std::ios::app) << "more";  // an ingest by another process
     EXPECT_NE(cache.get(key, [&] { return load(); }), first);
@@ -51,18 +52,28 @@ TEST_F(InputsCacheTest, ReusesUntilTheFileChangesOrClear) {
     EXPECT_EQ(loads_, 4);
 }
 
-TEST_F(InputsCacheTest, EntriesExpireAfterMaxAge) {
-    InputsCache cache(db_, milliseconds(20));
-    const InputsKey key{"default", std::nullopt, std::nullopt, true};
-    cache.get(key, [&] { return load(); });
+TEST_F(InputsCacheTest, OnlyRelativeWindowsAndUnversionedStoresExpire) {
+    InputsCache cache(db_, milliseconds(20), milliseconds(20));
+    const InputsKey fixed{"default", std::nullopt, std::nullopt, true, ""};
+    const InputsKey relative{"default", std::nullopt, std::nullopt, true, "since=7d"};
+    cache.get(fixed, [&] { return load(); });
+    cache.get(relative, [&] { return load(); });
     std::this_thread::sleep_for(milliseconds(40));
-    cache.get(key, [&] { return load(); });
+    cache.get(fixed, [&] { return load(); });  // the file did not change: kept
     EXPECT_EQ(loads_, 2);
+    cache.get(relative, [&] { return load(); });  // now has moved on
+    EXPECT_EQ(loads_, 3);
+
+    InputsCache postgres("postgresql://localhost/np", milliseconds(20), milliseconds(60'000));
+    postgres.get(fixed, [&] { return load(); });
+    std::this_thread::sleep_for(milliseconds(40));
+    postgres.get(fixed, [&] { return load(); });  // no version to see: max age
+    EXPECT_EQ(loads_, 5);
 }
 
 TEST_F(InputsCacheTest, FailedLoadsAreNotKept) {
-    InputsCache cache(db_, milliseconds(60'000));
-    const InputsKey key{"default", std::nullopt, std::nullopt, false};
+    InputsCache cache(db_, milliseconds(60'000), milliseconds(60'000));
+    const InputsKey key{"default", std::nullopt, std::nullopt, false, ""};
     EXPECT_EQ(cache.get(key, [] { return InputsCache::Inputs{}; }), nullptr);
     cache.get(key, [&] { return load(); });
     EXPECT_EQ(loads_, 1);
