@@ -14,6 +14,8 @@ const state = {
   modification: null, // {applyYaml, toDelete} shown in the viewer
   simulation: null,
   collapseChosen: false, // the user set the toggle: no automatic collapse any more
+  tab: 'generate', // the panel's tab: generate or active ("View active YAMLs")
+  active: [], // the active policies listed there: {namespace, name, yaml}
   busy: 0,
 };
 // For the browser tests and for poking at from the console.
@@ -102,21 +104,8 @@ async function loadGraph() {
   });
 }
 
-function changesOf(simulation) {
-  const byStatus = { added: [], modified: [], deleted: [] };
-  const newPolicies = readPolicies(state.modification ? state.modification.applyYaml : '');
-  for (const p of simulation.policies || []) {
-    if (!(p.status in byStatus)) continue;
-    const found = p.status === 'deleted'
-      ? readPolicies(p.oldPolicyYaml || '')
-      : newPolicies.filter((q) => q.namespace === p.namespace && q.name === p.name);
-    byStatus[p.status].push(...found);
-  }
-  return Object.entries(byStatus).map(([status, policies]) => ({ status, policies }));
-}
-
 function drawSimulation() {
-  const counts = graph.showSimulation(state.simulation, changesOf(state.simulation));
+  const counts = graph.showSimulation(state.simulation);
   const s = state.simulation.policySummary || {};
   const totals = (state.simulation.replay && state.simulation.replay.totals) || {};
   const blocked = totals.newlyBlocked ? totals.newlyBlocked.edges : 0;
@@ -209,20 +198,18 @@ async function loadHistory() {
   }));
 }
 
-function downloadYaml() {
-  // The file is the modification's applyYaml exactly, as StackRox's Download.
-  const blob = new Blob([state.modification.applyYaml], { type: 'application/yaml' });
+function saveFile(text, fileName) {
+  const blob = new Blob([text], { type: 'application/yaml' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = 'networkPolicy.yml';
+  a.download = fileName;
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
-async function copyYaml() {
-  const text = state.modification.applyYaml;
+async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
@@ -234,6 +221,67 @@ async function copyYaml() {
     area.remove();
   }
   setStatus('YAML copied');
+}
+
+// The file is the modification's applyYaml exactly, as StackRox's Download.
+function downloadYaml() { saveFile(state.modification.applyYaml, 'networkPolicy.yml'); }
+function copyYaml() { return copyText(state.modification.applyYaml); }
+
+// "View active YAMLs" (StackRox's simulator tab): the network policies of the cluster as recorded
+// (the latest snapshot plus the applies and reverts since) in the scope's namespaces, one at a
+// time, read-only.
+function selectedActive() {
+  return state.active.find((p) => `${p.namespace}/${p.name}` === $('active-policy').value) || null;
+}
+
+function showActive() {
+  const p = selectedActive();
+  $('active-yaml').textContent = p ? p.yaml : '';
+  $('active-yaml').hidden = !p;
+  for (const id of ['active-copy', 'active-download']) $(id).disabled = !p;
+}
+
+async function loadActive() {
+  const ns = selectedNamespaces();
+  $('active-scope').textContent = ns.length ? `Network policies in namespaces ${ns.join(', ')}`
+    : 'Network policies in all namespaces';
+  document.body.dataset.active = 'loading';
+  const res = await busy('Loading active network policies…', () => api.get(`/v1/networkpolicies${query({
+    clusterId: decodeURIComponent(cluster()), namespace: ns.join(','),
+  })}`));
+  const chosen = $('active-policy').value;
+  state.active = res.networkPolicies;
+  $('active-policy').replaceChildren(...state.active.map((p) => {
+    const o = document.createElement('option');
+    o.value = o.textContent = `${p.namespace}/${p.name}`;
+    return o;
+  }));
+  if (state.active.some((p) => `${p.namespace}/${p.name}` === chosen)) $('active-policy').value = chosen;
+  $('active-empty').hidden = state.active.length > 0;
+  $('active-choice').hidden = state.active.length === 0;
+  showActive();
+  document.body.dataset.active = String(state.active.length);
+  setStatus(`${state.active.length} active network policies`);
+}
+
+function downloadActive() {
+  const p = selectedActive();
+  if (p) saveFile(p.yaml, `${p.namespace}-${p.name}.yml`);
+}
+
+function copyActive() {
+  const p = selectedActive();
+  return p ? copyText(p.yaml) : undefined;
+}
+
+// The active policies are read anew each time their tab opens (an apply changes them).
+function showTab(tab) {
+  state.tab = tab;
+  for (const [name, view] of [['generate', 'generate-view'], ['active', 'active-view']]) {
+    $(view).hidden = name !== tab;
+    $(`tab-${name}`).setAttribute('aria-selected', String(name === tab));
+  }
+  return tab === 'active' ? loadActive() : undefined;
 }
 
 function pre(text, cls) {
@@ -317,7 +365,10 @@ function on(id, event, fn) {
 }
 
 on('filters', 'submit', (e) => { e.preventDefault(); return loadGraph(); });
-on('namespaces', 'change', loadGraph);
+on('namespaces', 'change', async () => {
+  await loadGraph();
+  if (state.tab === 'active') await loadActive();
+});
 on('since', 'change', loadGraph);
 on('collapse', 'change', () => { state.collapseChosen = true; return loadGraph(); });
 on('workload', 'input', () => { graph.highlight($('workload').value); describeScope(); });
@@ -332,6 +383,11 @@ on('copy', 'click', copyYaml);
 on('compare', 'click', compare);
 on('apply', 'click', apply);
 on('share-send', 'click', sendToNotifiers);
+on('tab-generate', 'click', () => showTab('generate'));
+on('tab-active', 'click', () => showTab('active'));
+on('active-policy', 'change', showActive);
+on('active-copy', 'click', copyActive);
+on('active-download', 'click', downloadActive);
 on('actions', 'change', async (e) => {
   const action = e.target.value;
   e.target.value = '';
