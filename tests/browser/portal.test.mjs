@@ -147,7 +147,8 @@ test('portal', { timeout: 240000 }, async (t) => {
     });
 
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 950 } });
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 950 },
+      permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT);
     const pageErrors = [];
@@ -329,7 +330,19 @@ test('portal', { timeout: 240000 }, async (t) => {
       const file = join(scratch, 'active.yml');
       await download.saveAs(file);
       assert.ok((await readFile(file)).equals(Buffer.from(applied)), 'the downloaded active YAML differs from the applied one');
+      await page.click('#active-copy');
+      await page.waitForFunction(() => document.getElementById('status').textContent === 'YAML copied');
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), applied);
       await shot('07b-active-yamls');
+      // The scope's namespaces: the demo's one keeps them all, the choice survives the reload.
+      await page.selectOption('#namespaces', ['default']);
+      await page.waitForFunction(() => /namespaces default$/.test(document.getElementById('active-scope').textContent));
+      await page.waitForFunction((n) => document.body.dataset.active === String(n), generatedCount);
+      assert.equal(await page.inputValue('#active-policy'), 'default/stackrox-generated-frontend');
+      await page.selectOption('#namespaces', []);
+      await page.waitForFunction(() => /all namespaces$/.test(document.getElementById('active-scope').textContent));
+      await page.waitForFunction((n) => document.body.dataset.active === String(n) &&
+        /^Graph:|active network policies$/.test(document.getElementById('status').textContent), generatedCount);
       await page.click('#tab-generate');
     });
 
