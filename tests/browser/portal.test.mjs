@@ -286,6 +286,14 @@ test('portal', { timeout: 240000 }, async (t) => {
         .find((p) => p.name === 'carts').selectedWorkloads);
       assert.deepEqual(listed, outlined);
       await shot('05b-upload-match-expressions');
+      // Collapsed, their namespace is outlined.
+      await page.check('#collapse');
+      await page.waitForFunction(() => window.netpolgen.cy.nodes('[type = "namespace"][?collapsed]').length > 0 &&
+        /^Graph:/.test(document.getElementById('status').textContent));
+      assert.deepEqual(await page.evaluate(() => window.netpolgen.cy.nodes('.policy-added').map((n) => n.id())), ['default']);
+      await page.uncheck('#collapse');
+      await page.waitForFunction(() => window.netpolgen.cy.nodes('[type = "workload"]').length > 0 &&
+        /^Graph:/.test(document.getElementById('status').textContent));
     });
 
     await step('share with notifiers sends the YAML to the webhook', async () => {
