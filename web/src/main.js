@@ -364,11 +364,13 @@ function on(id, event, fn) {
   });
 }
 
-on('filters', 'submit', (e) => { e.preventDefault(); return loadGraph(); });
-on('namespaces', 'change', async () => {
+// The graph, and the active policies when their tab is open: both follow the scope.
+async function reloadScope() {
   await loadGraph();
   if (state.tab === 'active') await loadActive();
-});
+}
+on('filters', 'submit', (e) => { e.preventDefault(); return reloadScope(); });
+on('namespaces', 'change', reloadScope);
 on('since', 'change', loadGraph);
 on('collapse', 'change', () => { state.collapseChosen = true; return loadGraph(); });
 on('workload', 'input', () => { graph.highlight($('workload').value); describeScope(); });
