@@ -8,7 +8,7 @@
 //   GET  /v1/networkpolicies/undo/{cluster}
 //   POST /v1/networkpolicies/revert/{cluster}?steps=N | ?to=ID
 //   GET  /v1/networkpolicies/history/{cluster}
-//   GET  /v1/networkpolicies?clusterId=&namespace=
+//   GET  /v1/networkpolicies?clusterId=&namespace=a,b
 //   GET  /v1/namespaces/{cluster}
 //   GET  /v1/graph/{cluster}?since=&until=&namespaces=a,b&collapse=none|namespaces
 //   POST /v1/networkpolicies/simulate/{cluster}/notify?notifierIds=a,b  body: modification

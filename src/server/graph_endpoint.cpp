@@ -36,17 +36,11 @@ core::Result<GraphOptions> graphOptions(const Params& params) {
     o.collapse = collapse == "none"         ? GraphCollapse::kNone
                  : collapse == "namespaces" ? GraphCollapse::kNamespaces
                                             : GraphCollapse::kAuto;
-    const std::string list = param(params, "namespaces").value_or("");
-    size_t pos = 0;
-    while (!list.empty() && pos <= list.size()) {
-        const size_t end = std::min(list.find(',', pos), list.size());
-        const std::string ns = list.substr(pos, end - pos);
-        if (auto st = checkName(ns, "namespaces"); !st) {
-            return core::Error{st.error()};
-        }
-        o.namespaces.insert(ns);
-        pos = end + 1;
+    auto namespaces = nameListParam(params, "namespaces");
+    if (!namespaces) {
+        return core::Error{namespaces.error()};
     }
+    o.namespaces = std::move(*namespaces);
     return o;
 }
 

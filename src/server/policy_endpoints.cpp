@@ -1,5 +1,8 @@
 // generate, simulate, the current policies and the namespaces (server/endpoints.h).
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "io/modification_decoder.h"
 #include "io/policy_encoder.h"
@@ -66,16 +69,48 @@ std::string policyYaml(const core::NetworkPolicy& policy) {
     return io::modificationToYaml(one);
 }
 
-// simulationToJson, with the YAML of the old policy of every MODIFIED or DELETED entry, as
-// StackRox's NetworkPolicyInSimulation carries old_policy.
+// Adds to `ids` the workloads of `in_namespace` (the policy's namespace) whose pod labels
+// `policy`'s podSelector matches (core::LabelSelector: matchLabels and matchExpressions; an empty
+// selector selects all), as the graph's node ids "ns/name[Kind]".
+void addSelected(const core::Cluster& cluster,
+                 const std::vector<size_t>& in_namespace,
+                 const core::NetworkPolicy* policy,
+                 std::set<std::string>& ids) {
+    if (policy == nullptr) {
+        return;
+    }
+    for (size_t w : in_namespace) {
+        if (policy->pod_selector.matches(cluster.workloads[w].pod_labels)) {
+            ids.insert(io::workloadName(cluster, w));
+        }
+    }
+}
+
+// simulationToJson, with, for every ADDED, MODIFIED or DELETED entry, the workloads its policy
+// selects (old and new: the portal outlines them) and, for MODIFIED and DELETED, the YAML of the
+// old policy, as StackRox's NetworkPolicyInSimulation carries old_policy.
 json simulationJson(const core::Cluster& cluster, const core::Simulation& sim) {
     json out = io::simulationToJson(cluster, sim);
     json& policies = out["policies"];
+    std::map<std::string, std::vector<size_t>, std::less<>> workloads_by_ns;
+    for (size_t w = 0; w < cluster.workloads.size(); ++w) {
+        workloads_by_ns[cluster.workloads[w].ns].push_back(w);
+    }
+    const std::vector<size_t> none;
     for (size_t i = 0; i < sim.plan.policies.size() && i < policies.size(); ++i) {
         const core::PolicyInSimulation& e = sim.plan.policies[i];
-        if (e.old_policy != nullptr && e.status != core::PolicyStatus::kUnchanged) {
+        if (e.status == core::PolicyStatus::kUnchanged) {
+            continue;
+        }
+        if (e.old_policy != nullptr) {
             policies[i]["oldPolicyYaml"] = policyYaml(*e.old_policy);
         }
+        const auto ns = workloads_by_ns.find(e.ref.ns);
+        const std::vector<size_t>& in_namespace = ns == workloads_by_ns.end() ? none : ns->second;
+        std::set<std::string> ids;
+        addSelected(cluster, in_namespace, e.old_policy, ids);
+        addSelected(cluster, in_namespace, e.new_policy, ids);
+        policies[i]["selectedWorkloads"] = ids;
     }
     return out;
 }
@@ -163,11 +198,10 @@ ApiResponse listPoliciesEndpoint(const ServerOptions& options, const ApiRequest&
     if (auto st = checkParams(request.params, {"clusterId", "namespace"}); !st) {
         return apiError(400, st.error());
     }
-    const auto ns = param(request.params, "namespace");
-    if (ns) {
-        if (auto st = checkName(*ns, "namespace"); !st) {
-            return apiError(400, st.error());
-        }
+    // namespace=a,b: the policies of those namespaces (the portal's scope); absent: all.
+    const auto namespaces = nameListParam(request.params, "namespace");
+    if (!namespaces) {
+        return apiError(400, namespaces.error());
     }
     ClusterInputs in = loadClusterInputs(options, request.cluster, {}, false);
     if (!in.inputs) {
@@ -175,7 +209,7 @@ ApiResponse listPoliciesEndpoint(const ServerOptions& options, const ApiRequest&
     }
     json policies = json::array();
     for (const core::PolicyObject& p : in.inputs->cluster.policies) {
-        if (ns && p.policy.ns != *ns) {
+        if (!namespaces->empty() && !namespaces->contains(p.policy.ns)) {
             continue;
         }
         policies.push_back(

@@ -1,5 +1,6 @@
 #include "server/request_params.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -101,6 +102,22 @@ core::Status checkName(const std::string& value, const std::string& what) {
                            value + "\""};
     }
     return {};
+}
+
+core::Result<std::set<std::string>> nameListParam(const Params& params, const std::string& name) {
+    const std::string list = param(params, name).value_or("");
+    std::set<std::string> names;
+    size_t pos = 0;
+    while (!list.empty() && pos <= list.size()) {
+        const size_t end = std::min(list.find(',', pos), list.size());
+        std::string one = list.substr(pos, end - pos);
+        if (auto st = checkName(one, name); !st) {
+            return core::Error{st.error()};
+        }
+        names.insert(std::move(one));
+        pos = end + 1;
+    }
+    return names;
 }
 
 }  // namespace netpolgen::server

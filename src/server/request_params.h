@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +40,8 @@ std::string relativeWindowText(const Params& params, const std::vector<std::stri
 
 // A Kubernetes-style name: 1–253 of [a-zA-Z0-9._-]. `what` names it in the error.
 core::Status checkName(const std::string& value, const std::string& what);
+
+// "a,b": the names (each checked by checkName); empty when absent or empty.
+core::Result<std::set<std::string>> nameListParam(const Params& params, const std::string& name);
 
 }  // namespace netpolgen::server

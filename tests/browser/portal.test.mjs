@@ -147,7 +147,8 @@ test('portal', { timeout: 240000 }, async (t) => {
     });
 
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 950 } });
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 950 },
+      permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT);
     const pageErrors = [];
@@ -163,6 +164,22 @@ test('portal', { timeout: 240000 }, async (t) => {
       assert.ok(nodes >= 10, `only ${nodes} workloads drawn`);
       assert.deepEqual(pageErrors, []);
       await shot('01-graph');
+    });
+
+    // The "View active YAMLs" tab: opens it and waits for its list (`count` policies).
+    const openActive = async (count) => {
+      await page.click('#tab-active');
+      await page.waitForFunction((n) => document.body.dataset.active === String(n), count);
+    };
+    await step('view active YAMLs: no active policies in the demo before an apply', async () => {
+      await openActive(0);
+      assert.ok(await page.isVisible('#active-empty'));
+      assert.equal(await page.textContent('#active-empty'), 'No active network policies in the current scope.');
+      assert.ok(!(await page.isVisible('#active-policy')));
+      assert.ok(!(await page.isVisible('#generate')), 'the generator stays visible on the other tab');
+      await shot('01b-active-yamls-empty');
+      await page.click('#tab-generate');
+      assert.ok(await page.isVisible('#generate'));
     });
 
     await step('collapse namespaces', async () => {
@@ -253,6 +270,32 @@ test('portal', { timeout: 240000 }, async (t) => {
       await shot('05-upload-simulated');
     });
 
+    await step('upload: a matchExpressions podSelector outlines exactly the workloads it selects', async () => {
+      // app In (cartservice, redis-cart, frontend), NotIn (frontend), Exists: cartservice and
+      // redis-cart only; the server matches the selector, the graph outlines its answer.
+      const yaml = join(scratch, 'expressions.yml');
+      await writeFile(yaml, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: carts\n  namespace: default\n' +
+        'spec:\n  podSelector:\n    matchExpressions:\n    - key: app\n      operator: In\n      values: [cartservice, redis-cart, frontend]\n' +
+        '    - {key: app, operator: NotIn, values: [frontend]}\n    - {key: app, operator: Exists}\n    - {key: tier, operator: DoesNotExist}\n' +
+        '  policyTypes:\n  - Ingress\n');
+      await page.setInputFiles('#upload', yaml);
+      await page.waitForFunction(() => document.body.dataset.simulator === 'UPLOAD' && document.body.dataset.simulated === 'true');
+      const outlined = await page.evaluate(() => window.netpolgen.cy.nodes('.policy-added').map((n) => n.id()).sort());
+      assert.deepEqual(outlined, ['default/cartservice[Deployment]', 'default/redis-cart[Deployment]']);
+      const listed = await page.evaluate(() => window.netpolgen.state.simulation.policies
+        .find((p) => p.name === 'carts').selectedWorkloads);
+      assert.deepEqual(listed, outlined);
+      await shot('05b-upload-match-expressions');
+      // Collapsed, their namespace is outlined.
+      await page.check('#collapse');
+      await page.waitForFunction(() => window.netpolgen.cy.nodes('[type = "namespace"][?collapsed]').length > 0 &&
+        /^Graph:/.test(document.getElementById('status').textContent));
+      assert.deepEqual(await page.evaluate(() => window.netpolgen.cy.nodes('.policy-added').map((n) => n.id())), ['default']);
+      await page.uncheck('#collapse');
+      await page.waitForFunction(() => window.netpolgen.cy.nodes('[type = "workload"]').length > 0 &&
+        /^Graph:/.test(document.getElementById('status').textContent));
+    });
+
     await step('share with notifiers sends the YAML to the webhook', async () => {
       await page.selectOption('#actions', 'rebuild');
       await page.waitForFunction(() => document.body.dataset.simulator === 'GENERATED' && document.body.dataset.simulated === 'true');
@@ -279,6 +322,38 @@ test('portal', { timeout: 240000 }, async (t) => {
       await shot('07-applied');
     });
 
+    await step('view active YAMLs lists the applied policies, each as applied, and downloads one', async () => {
+      await openActive(generatedCount);
+      assert.ok(!(await page.isVisible('#active-empty')));
+      const options = await page.$$eval('#active-policy option', (o) => o.map((x) => x.value));
+      assert.equal(options.length, generatedCount);
+      assert.ok(options.includes('default/stackrox-generated-frontend'), options.join(', '));
+      await page.selectOption('#active-policy', 'default/stackrox-generated-frontend');
+      // Its document of the applied YAML (`netpolgen demo`), byte for byte.
+      const applied = expected.split(/^(?=---\n)/m).find((d) => d.includes('  name: stackrox-generated-frontend\n'));
+      assert.ok(applied, 'no frontend policy in `netpolgen demo`');
+      assert.equal(await page.textContent('#active-yaml'), applied);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#active-download')]);
+      assert.equal(download.suggestedFilename(), 'default-stackrox-generated-frontend.yml');
+      const file = join(scratch, 'active.yml');
+      await download.saveAs(file);
+      assert.ok((await readFile(file)).equals(Buffer.from(applied)), 'the downloaded active YAML differs from the applied one');
+      await page.click('#active-copy');
+      await page.waitForFunction(() => document.getElementById('status').textContent === 'YAML copied');
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), applied);
+      await shot('07b-active-yamls');
+      // The scope's namespaces: the demo's one keeps them all, the choice survives the reload.
+      await page.selectOption('#namespaces', ['default']);
+      await page.waitForFunction(() => /namespaces default$/.test(document.getElementById('active-scope').textContent));
+      await page.waitForFunction((n) => document.body.dataset.active === String(n), generatedCount);
+      assert.equal(await page.inputValue('#active-policy'), 'default/stackrox-generated-frontend');
+      await page.selectOption('#namespaces', []);
+      await page.waitForFunction(() => /all namespaces$/.test(document.getElementById('active-scope').textContent));
+      await page.waitForFunction((n) => document.body.dataset.active === String(n) &&
+        /^Graph:|active network policies$/.test(document.getElementById('status').textContent), generatedCount);
+      await page.click('#tab-generate');
+    });
+
     await step('revert to the previously applied YAML, then apply it', async () => {
       await page.selectOption('#actions', 'revert');
       await page.waitForFunction(() => document.body.dataset.simulator === 'UNDO' && document.body.dataset.simulated === 'true');
@@ -290,6 +365,8 @@ test('portal', { timeout: 240000 }, async (t) => {
       // Its undo re-creates them.
       assert.equal(change.undoModification.applyYaml.split('kind: NetworkPolicy').length - 1, generatedCount);
       await shot('08-reverted');
+      await openActive(0); // reverted: none active again
+      await page.click('#tab-generate');
     });
 
     await step('with --token-file: files without a token, the API with the #token= fragment', async () => {

@@ -23,6 +23,8 @@
 #include "server/access_tokens.h"
 #include "server/listen_address.h"
 #include "server/scope_query.h"
+#include "server/traffic_graph.h"
+#include "store/inputs.h"
 
 namespace netpolgen {
 namespace {
@@ -181,6 +183,55 @@ TEST_F(ServerApi, SimulateOfAnUploadedPolicyShowsItAddedAndTheTrafficItBlocks) {
     EXPECT_GT(answer["replay"]["totals"]["newlyBlocked"]["edges"].get<int>(), 0);
 }
 
+// The ids of the workloads the simulate answer lists as selected by policy `name`.
+std::vector<std::string> selectedBy(const json& answer, const std::string& name) {
+    for (const json& p : answer["policies"]) {
+        if (p["name"] == name) {
+            return p.value("selectedWorkloads", std::vector<std::string>{});
+        }
+    }
+    ADD_FAILURE() << name << " not in " << answer["policies"].dump();
+    return {};
+}
+
+TEST_F(ServerApi, SimulateListsTheWorkloadsEachChangedPolicySelects) {
+    start();
+    // app NotIn (db) and app Exists: api and cache of data; not db, not the unlabelled backup
+    // (job: backup) and debug, nothing of web.
+    const std::string not_db = R"(apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: not-db
+  namespace: data
+spec:
+  podSelector:
+    matchExpressions:
+    - {key: app, operator: NotIn, values: [db]}
+    - {key: app, operator: Exists}
+  policyTypes:
+  - Ingress
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: all-web
+  namespace: web
+spec:
+  podSelector: {}
+)";
+    const json answer = post("/v1/networkpolicies/simulate/default", not_db);
+    EXPECT_EQ(selectedBy(answer, "not-db"),
+              (std::vector<std::string>{"data/api[Deployment]", "data/cache[Deployment]"}));
+    EXPECT_EQ(selectedBy(answer, "all-web"), std::vector<std::string>{"web/ui[Deployment]"});
+    // Unchanged policies list none; a deleted one the workloads its old policy selected.
+    EXPECT_EQ(selectedBy(answer, "cache-from-api"), std::vector<std::string>{});
+    const json deleted =
+        post("/v1/networkpolicies/simulate/default",
+             R"({"applyYaml":"","toDelete":[{"namespace":"data","name":"cache-from-api"}]})");
+    EXPECT_EQ(selectedBy(deleted, "cache-from-api"),
+              std::vector<std::string>{"data/cache[Deployment]"});
+}
+
 TEST_F(ServerApi, SimulateListsAtMostDiffLimitConnectivityChangesAndCountsAll) {
     start();
     const json all = post("/v1/networkpolicies/simulate/default", kDenyDb);
@@ -221,6 +272,18 @@ TEST_F(ServerApi, ApplyThenHistoryUndoAndRevertAsTheCommandsDo) {
     EXPECT_EQ(history["applies"][0]["action"], "apply");
     EXPECT_EQ(history["applies"][0]["viaKubectl"], false);
 
+    // The current policies are the snapshot's and the applied ones, each with the YAML of its
+    // document in the applied modification.
+    const json current = get("/v1/networkpolicies?clusterId=default");
+    EXPECT_EQ(current["networkPolicies"].size(), applied["counts"]["created"].get<size_t>() + 1);
+    const std::string applied_yaml = generated["modification"]["applyYaml"];
+    for (const json& p : current["networkPolicies"]) {
+        if (p["name"] != "cache-from-api") {
+            const std::string yaml = p["yaml"];
+            EXPECT_NE(applied_yaml.find(yaml), std::string::npos) << yaml;
+        }
+    }
+
     const json undo = get("/v1/networkpolicies/undo/default");
     EXPECT_EQ(undo["undoRecord"]["originalModification"], generated["modification"]);
     EXPECT_EQ(undo["undoRecord"]["undoModification"]["toDelete"].size(),
@@ -256,6 +319,11 @@ TEST_F(ServerApi, PoliciesAndNamespacesOfTheSnapshot) {
     EXPECT_NE(policies["networkPolicies"][0]["yaml"].get<std::string>().find("app: api"),
               std::string::npos);
     EXPECT_EQ(get("/v1/networkpolicies?namespace=web")["networkPolicies"], json::array());
+    EXPECT_EQ(get("/v1/networkpolicies?namespace=web,data")["networkPolicies"],
+              policies["networkPolicies"]);
+    EXPECT_NE(get("/v1/networkpolicies?namespace=web,", 400)["error"].get<std::string>().find(
+                  "namespace"),
+              std::string::npos);
     const json namespaces = get("/v1/namespaces/default");
     ASSERT_EQ(namespaces["namespaces"].size(), 2u);
     EXPECT_EQ(namespaces["namespaces"][0]["name"], "data");
@@ -304,6 +372,48 @@ TEST_F(ServerApi, GraphAggregatesTheObservedTrafficPerWorkloadPair) {
     EXPECT_EQ(ids, (std::vector<std::string>{"External", "data", "web"}));
     get("/v1/graph/default?collapse=pods", 400);
     get("/v1/graph/default?since=2026-11-23T00:00:00Z&until=2026-11-22T00:00:00Z", 400);
+}
+
+// Above max_workloads in view the graph collapses to namespaces by itself (collapse=auto) and
+// refuses collapse=none; a namespace filter brings the view under the limit again.
+TEST(TrafficGraph, CollapsesAboveTheWorkloadLimitAndRefusesNoneThere) {
+    store::InputOptions in;
+    in.cluster_paths = {kCluster};
+    in.flow_paths = {kFlows};
+    auto loaded = store::loadInputs(in);
+    ASSERT_TRUE(loaded) << loaded.error();
+    const core::Cluster& cluster = (*loaded)->cluster;
+    const core::FlowGraph& flows = (*loaded)->graph;
+    server::GraphOptions options;
+    options.max_workloads = 2;
+    ASSERT_GT(cluster.workloads.size(), 2u);
+
+    auto automatic = server::trafficGraph(cluster, flows, options);
+    ASSERT_TRUE(automatic) << automatic.error();
+    EXPECT_EQ((*automatic)["collapse"], "namespaces");
+    EXPECT_EQ((*automatic)["workloads"], cluster.workloads.size());
+    EXPECT_NE((*automatic)["notice"].get<std::string>().find("choose namespaces"),
+              std::string::npos);
+    for (const json& node : (*automatic)["nodes"]) {
+        EXPECT_NE(node["type"], "workload") << node.dump();
+    }
+    options.collapse = server::GraphCollapse::kNamespaces;
+    json asked = *server::trafficGraph(cluster, flows, options);
+    EXPECT_FALSE(asked.contains("notice"));  // asked for: nothing to explain
+    asked["notice"] = (*automatic)["notice"];
+    EXPECT_EQ(asked, *automatic);
+
+    options.collapse = server::GraphCollapse::kNone;
+    auto refused = server::trafficGraph(cluster, flows, options);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().find("collapse: none refused"), std::string::npos) << refused.error();
+
+    options.collapse = server::GraphCollapse::kAuto;
+    options.namespaces = {"web"};  // fewer workloads in view than the limit
+    auto narrowed = server::trafficGraph(cluster, flows, options);
+    ASSERT_TRUE(narrowed) << narrowed.error();
+    EXPECT_EQ((*narrowed)["collapse"], "none");
+    EXPECT_FALSE(narrowed->contains("notice"));
 }
 
 TEST_F(ServerApi, BadParametersAre400NamingTheParameter) {

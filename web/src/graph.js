@@ -4,9 +4,6 @@
 // because force-directed layouts are quadratic and labels are unreadable at that size anyway.
 import cytoscape from 'cytoscape';
 
-import { selects } from './policy_yaml.js';
-
-export const COLLAPSE_ABOVE = 1000; // workloads: collapse by namespace by default above this
 const LARGE = 2000;
 const DENSE = 1000; // edges: above this no edge labels, straight edges, no force-directed layout
 
@@ -128,9 +125,10 @@ export class GraphView {
     this.cy.elements().removeClass('blocked allowed policy-added policy-modified policy-deleted');
   }
 
-  // Marks edges the replay would block or newly allow, and workloads whose policies change.
-  // `changes`: [{status: 'added'|'modified'|'deleted', policies: [readPolicy(...)]}]
-  showSimulation(simulation, changes) {
+  // Marks edges the replay would block or newly allow, and the workloads whose policies the
+  // simulation adds, modifies or deletes: the server lists the ones each policy selects
+  // (`selectedWorkloads`, ids of this graph's nodes) with the real label selector semantics.
+  showSimulation(simulation) {
     this.clearSimulation();
     if (!this.cy) return { blocked: 0, allowed: 0, marked: 0 };
     const counts = { blocked: 0, allowed: 0, marked: 0 };
@@ -146,16 +144,13 @@ export class GraphView {
     const replayEdges = (simulation.replay && simulation.replay.edges) || {};
     edgesOf(replayEdges.newlyBlocked, 'blocked', 'blocked');
     edgesOf(replayEdges.newlyAllowed, 'allowed', 'allowed');
-    const nodes = (this.data && this.data.nodes) || [];
-    for (const { status, policies } of changes) {
-      for (const p of policies) {
-        for (const n of nodes) {
-          const selected = n.type === 'workload' ? selects(p, n)
-            : n.type === 'namespace' && n.id === p.namespace;
-          if (selected) {
-            this.cy.getElementById(n.id).addClass(`policy-${status}`);
-            counts.marked++;
-          }
+    for (const p of simulation.policies || []) {
+      if (!['added', 'modified', 'deleted'].includes(p.status)) continue;
+      for (const id of p.selectedWorkloads || []) {
+        const node = this.cy.getElementById(this.nodeIdOf(id));
+        if (node.nonempty() && !node.hasClass(`policy-${p.status}`)) {
+          node.addClass(`policy-${p.status}`);
+          counts.marked++;
         }
       }
     }

@@ -2,7 +2,7 @@
 // (docs/stackrox-generator.md §7) on the HTTP API of `netpolgen serve`. Simulator states as
 // StackRox's: ACTIVE (nothing generated), GENERATED, UNDO, UPLOAD.
 import { Api, ApiError, query } from './api.js';
-import { COLLAPSE_ABOVE, GraphView } from './graph.js';
+import { GraphView } from './graph.js';
 import { displayYaml, readPolicies } from './policy_yaml.js';
 
 const $ = (id) => document.getElementById(id);
@@ -14,6 +14,8 @@ const state = {
   modification: null, // {applyYaml, toDelete} shown in the viewer
   simulation: null,
   collapseChosen: false, // the user set the toggle: no automatic collapse any more
+  tab: 'generate', // the panel's tab: generate or active ("View active YAMLs")
+  active: [], // the active policies listed there: {namespace, name, yaml}
   busy: 0,
 };
 // For the browser tests and for poking at from the console.
@@ -85,38 +87,22 @@ async function loadGraph() {
   describeScope();
   await busy('Loading the network graph…', async () => {
     const params = { since: $('since').value, namespaces: selectedNamespaces().join(',') };
-    let collapsed = $('collapse').checked;
-    let data = await api.get(`/v1/graph/${cluster()}${query({ ...params, collapse: collapsed ? 'namespaces' : 'none' })}`);
-    const workloads = data.nodes.filter((n) => n.type === 'workload').length;
-    if (!collapsed && !state.collapseChosen && workloads > COLLAPSE_ABOVE) {
-      // Thousands of workloads are unreadable as single nodes: start by namespace.
-      collapsed = true;
-      $('collapse').checked = true;
-      data = await api.get(`/v1/graph/${cluster()}${query({ ...params, collapse: 'namespaces' })}`);
-    }
+    // Until the user sets the toggle the server decides: workloads up to its limit (2,000 in
+    // view, as StackRox), namespaces above; it refuses collapse=none beyond the limit.
+    const choice = state.collapseChosen ? ($('collapse').checked ? 'namespaces' : 'none') : 'auto';
+    const data = await api.get(`/v1/graph/${cluster()}${query({ ...params, collapse: choice })}`);
+    const collapsed = data.collapse === 'namespaces';
+    $('collapse').checked = collapsed;
     const drawn = graph.render(data, collapsed);
     graph.highlight($('workload').value);
     $('graph-count').textContent = `${drawn} nodes, ${data.edges.length} edges`;
     if (state.simulation) drawSimulation();
-    setStatus(`Graph: ${drawn} nodes, ${data.edges.length} edges`);
+    setStatus(`Graph: ${drawn} nodes, ${data.edges.length} edges${data.notice ? ` (${data.notice})` : ''}`);
   });
 }
 
-function changesOf(simulation) {
-  const byStatus = { added: [], modified: [], deleted: [] };
-  const newPolicies = readPolicies(state.modification ? state.modification.applyYaml : '');
-  for (const p of simulation.policies || []) {
-    if (!(p.status in byStatus)) continue;
-    const found = p.status === 'deleted'
-      ? readPolicies(p.oldPolicyYaml || '')
-      : newPolicies.filter((q) => q.namespace === p.namespace && q.name === p.name);
-    byStatus[p.status].push(...found);
-  }
-  return Object.entries(byStatus).map(([status, policies]) => ({ status, policies }));
-}
-
 function drawSimulation() {
-  const counts = graph.showSimulation(state.simulation, changesOf(state.simulation));
+  const counts = graph.showSimulation(state.simulation);
   const s = state.simulation.policySummary || {};
   const totals = (state.simulation.replay && state.simulation.replay.totals) || {};
   const blocked = totals.newlyBlocked ? totals.newlyBlocked.edges : 0;
@@ -209,20 +195,18 @@ async function loadHistory() {
   }));
 }
 
-function downloadYaml() {
-  // The file is the modification's applyYaml exactly, as StackRox's Download.
-  const blob = new Blob([state.modification.applyYaml], { type: 'application/yaml' });
+function saveFile(text, fileName) {
+  const blob = new Blob([text], { type: 'application/yaml' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = 'networkPolicy.yml';
+  a.download = fileName;
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
-async function copyYaml() {
-  const text = state.modification.applyYaml;
+async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
@@ -234,6 +218,67 @@ async function copyYaml() {
     area.remove();
   }
   setStatus('YAML copied');
+}
+
+// The file is the modification's applyYaml exactly, as StackRox's Download.
+function downloadYaml() { saveFile(state.modification.applyYaml, 'networkPolicy.yml'); }
+function copyYaml() { return copyText(state.modification.applyYaml); }
+
+// "View active YAMLs" (StackRox's simulator tab): the network policies of the cluster as recorded
+// (the latest snapshot plus the applies and reverts since) in the scope's namespaces, one at a
+// time, read-only.
+function selectedActive() {
+  return state.active.find((p) => `${p.namespace}/${p.name}` === $('active-policy').value) || null;
+}
+
+function showActive() {
+  const p = selectedActive();
+  $('active-yaml').textContent = p ? p.yaml : '';
+  $('active-yaml').hidden = !p;
+  for (const id of ['active-copy', 'active-download']) $(id).disabled = !p;
+}
+
+async function loadActive() {
+  const ns = selectedNamespaces();
+  $('active-scope').textContent = ns.length ? `Network policies in namespaces ${ns.join(', ')}`
+    : 'Network policies in all namespaces';
+  document.body.dataset.active = 'loading';
+  const res = await busy('Loading active network policies…', () => api.get(`/v1/networkpolicies${query({
+    clusterId: decodeURIComponent(cluster()), namespace: ns.join(','),
+  })}`));
+  const chosen = $('active-policy').value;
+  state.active = res.networkPolicies;
+  $('active-policy').replaceChildren(...state.active.map((p) => {
+    const o = document.createElement('option');
+    o.value = o.textContent = `${p.namespace}/${p.name}`;
+    return o;
+  }));
+  if (state.active.some((p) => `${p.namespace}/${p.name}` === chosen)) $('active-policy').value = chosen;
+  $('active-empty').hidden = state.active.length > 0;
+  $('active-choice').hidden = state.active.length === 0;
+  showActive();
+  document.body.dataset.active = String(state.active.length);
+  setStatus(`${state.active.length} active network policies`);
+}
+
+function downloadActive() {
+  const p = selectedActive();
+  if (p) saveFile(p.yaml, `${p.namespace}-${p.name}.yml`);
+}
+
+function copyActive() {
+  const p = selectedActive();
+  return p ? copyText(p.yaml) : undefined;
+}
+
+// The active policies are read anew each time their tab opens (an apply changes them).
+function showTab(tab) {
+  state.tab = tab;
+  for (const [name, view] of [['generate', 'generate-view'], ['active', 'active-view']]) {
+    $(view).hidden = name !== tab;
+    $(`tab-${name}`).setAttribute('aria-selected', String(name === tab));
+  }
+  return tab === 'active' ? loadActive() : undefined;
 }
 
 function pre(text, cls) {
@@ -316,8 +361,13 @@ function on(id, event, fn) {
   });
 }
 
-on('filters', 'submit', (e) => { e.preventDefault(); return loadGraph(); });
-on('namespaces', 'change', loadGraph);
+// The graph, and the active policies when their tab is open: both follow the scope.
+async function reloadScope() {
+  await loadGraph();
+  if (state.tab === 'active') await loadActive();
+}
+on('filters', 'submit', (e) => { e.preventDefault(); return reloadScope(); });
+on('namespaces', 'change', reloadScope);
 on('since', 'change', loadGraph);
 on('collapse', 'change', () => { state.collapseChosen = true; return loadGraph(); });
 on('workload', 'input', () => { graph.highlight($('workload').value); describeScope(); });
@@ -332,6 +382,11 @@ on('copy', 'click', copyYaml);
 on('compare', 'click', compare);
 on('apply', 'click', apply);
 on('share-send', 'click', sendToNotifiers);
+on('tab-generate', 'click', () => showTab('generate'));
+on('tab-active', 'click', () => showTab('active'));
+on('active-policy', 'change', showActive);
+on('active-copy', 'click', copyActive);
+on('active-download', 'click', downloadActive);
 on('actions', 'change', async (e) => {
   const action = e.target.value;
   e.target.value = '';

@@ -1,7 +1,6 @@
 // Just enough of NetworkPolicy YAML for the panel: split a multi-document text into policies and
-// read each one's namespace, name and podSelector.matchLabels. The server parses policies for real
-// (simulate); this only labels the Compare rows and marks workloads on the graph, so a policy it
-// cannot read (matchExpressions, flow style) is shown but marks no workload.
+// read each one's namespace and name, to label the Compare rows. The server parses policies for
+// real (simulate), selectors included: it lists the workloads each changed policy selects.
 
 export function splitDocuments(text) {
   return (text || '')
@@ -10,54 +9,27 @@ export function splitDocuments(text) {
     .filter((d) => /\S/.test(d.replace(/^#.*$/gm, '')));
 }
 
-// {namespace, name, matchLabels: {k: v} | null (unreadable), yaml}
+// {namespace, name, yaml}
 export function readPolicy(doc) {
-  const lines = doc.split('\n');
   let namespace = '';
   let name = '';
   let section = '';
-  let matchLabels = {};
-  let inSelector = false;
-  let inLabels = false;
-  let readable = true;
-  for (const line of lines) {
+  for (const line of doc.split('\n')) {
     if (/^\S/.test(line)) {
       section = line.replace(/:.*$/, '');
       continue;
     }
-    if (section === 'metadata') {
-      const m = line.match(/^  (name|namespace):\s*["']?([^"'\s]+)["']?\s*$/);
-      if (m) {
-        if (m[1] === 'name') name = m[2];
-        else namespace = m[2];
-      }
-    }
-    if (section === 'spec') {
-      if (/^  podSelector:/.test(line)) {
-        inSelector = true;
-        if (/\{\s*\}\s*$/.test(line)) inSelector = false; // podSelector: {} selects all
-        continue;
-      }
-      if (/^  \S/.test(line)) { inSelector = false; inLabels = false; continue; }
-      if (inSelector) {
-        if (/^    matchLabels:/.test(line)) { inLabels = true; continue; }
-        if (/^    matchExpressions:/.test(line)) { readable = false; inLabels = false; continue; }
-        const kv = inLabels && line.match(/^      ([^:\s]+):\s*["']?([^"']*)["']?\s*$/);
-        if (kv) matchLabels[kv[1]] = kv[2];
-      }
+    const m = section === 'metadata' && line.match(/^  (name|namespace):\s*["']?([^"'\s]+)["']?\s*$/);
+    if (m) {
+      if (m[1] === 'name') name = m[2];
+      else namespace = m[2];
     }
   }
-  return { namespace, name, matchLabels: readable ? matchLabels : null, yaml: doc };
+  return { namespace, name, yaml: doc };
 }
 
 export function readPolicies(text) {
   return splitDocuments(text).map(readPolicy);
-}
-
-export function selects(policy, node) {
-  if (!policy.matchLabels || node.namespace !== policy.namespace) return false;
-  const labels = node.labels || {};
-  return Object.entries(policy.matchLabels).every(([k, v]) => labels[k] === v);
 }
 
 // StackRox's display form of a modification (docs §4.4): delete comments, then the YAML.
