@@ -16,7 +16,8 @@
 #    file (best of 3 each; target time_generate / time_ingest ≥ 0.7), the cost of hashing the input
 #    (bench_ingest_hash), and `netpolgen generate --db --since 7d` on a store of `store_days` days ×
 #    `gen_edges` distinct edges a day built by bench_store (target < 3 s), against `generate --flows`
-#    on a file holding the same edges once each.
+#    on a file holding the same edges once each; (e) `netpolgen serve` on that store
+#    (bench/serve_scale.sh: graph and generate requests, target < 1 s and < 3 s).
 # 4. Prints a markdown summary to paste into BENCHMARKS.md.
 #
 # Default sizes (30–70 s on 2 cores plus the build, ~2.5 GB in the temporary directory): a 10,000-workload
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
         --keep) keep=1 ;;
         --jobs) jobs=${2:?--jobs needs a number}; shift ;;
         --build-dir) build=$(cd "${2:?--build-dir needs a directory}" && pwd); preset=0; shift ;;
-        -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -238,6 +239,8 @@ echo "generate --db --since 7d: $db_generate_s s wall, $db_generate_cpu s CPU; g
 # The same command in steps, in one process: where the time goes.
 "$build/bench/bench_store" --db "$store_db" --query 7d | tee "$data/store-query.txt"
 query_result=$(grep '^RESULT' "$data/store-query.txt" || true)
+section "serve on the same store (bench/serve_scale.sh)"
+bash "$root/bench/serve_scale.sh" "$store_db" "$store_now" "$build/netpolgen" | tee "$data/serve-scale.txt"
 qfield() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $query_result"; }
 
 # ---- 4. summary ----------------------------------------------------------------------------------
@@ -279,3 +282,7 @@ echo "| \`netpolgen generate --db --since 7d\`, $store_days days × $(human "$ge
 if [ -n "$query_result" ]; then
     echo "| its steps (bench_store --query 7d, best of 3, CPU): snapshot decoded $(qfield snapshot_cpu_s) s, edges loaded and mapped $(qfield load_cpu_s) s, modificationToYaml $(qfield yaml_cpu_s) s | $(qfield load_s) s wall to load and map | core::generatePolicies: $(qfield generate_s) s wall | $(ratio "$(qfield load_s)" "$(qfield generate_s)") | — | — |"
 fi
+echo
+echo "\`netpolgen serve\` on the store above (bench/serve_scale.sh; targets: graph < 1 s, generate < 3 s):"
+echo
+cat "$data/serve-scale.txt"
