@@ -91,4 +91,14 @@ core::Status checkName(const std::string& value, const std::string& what) {
     return {};
 }
 
+core::Status checkId(const std::string& value, const std::string& what) {
+    if (auto st = checkName(value, what); !st) {
+        return st;
+    }
+    if (std::isalnum(static_cast<unsigned char>(value[0])) == 0) {
+        return core::Error{what + ": must start with a letter or digit, got \"" + value + "\""};
+    }
+    return {};
+}
+
 }  // namespace netpolgen::server

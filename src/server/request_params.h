@@ -35,4 +35,8 @@ core::Result<std::optional<core::Timestamp>> timeParam(const Params& params,
 // A Kubernetes-style name: 1–253 of [a-zA-Z0-9._-]. `what` names it in the error.
 core::Status checkName(const std::string& value, const std::string& what);
 
+// A notifier id, part of the paths clients build: a name (checkName) that starts with a letter or
+// digit, so never "." or "..".
+core::Status checkId(const std::string& value, const std::string& what);
+
 }  // namespace netpolgen::server

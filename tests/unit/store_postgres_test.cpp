@@ -160,9 +160,31 @@ TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error(),
               pg::redactUri(where->location()) +
-                  ": store schema version 7 is newer than this netpolgen (1); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (2); upgrade netpolgen");
     EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
     EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
+}
+
+TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
+    auto where = schema();
+    ASSERT_TRUE(where);
+    {
+        auto store = openStore(where->location());
+        ASSERT_TRUE(store) << store.error();
+        ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
+    }
+    // What a netpolgen of schema version 1 left: everything but the notifiers table.
+    auto conn = connect(*where);
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(conn->execScript(
+        "DROP TABLE notifiers; UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
+    auto store = openStore(where->location());
+    ASSERT_TRUE(store) << store.error();
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+    EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
+    auto created = (*store)->createNotifier({"hook", "{}"});
+    ASSERT_TRUE(created) << created.error();
+    EXPECT_TRUE(*created);
 }
 
 IngestBatch overlapping(const std::string& digest, int seed) {
