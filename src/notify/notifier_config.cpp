@@ -440,6 +440,19 @@ Result<NotifierConfig> decodeNotifier(const Decoder& d,
     return n;
 }
 
+// The one document of a file or body; `what` names it in errors.
+Result<SourceNode> oneDocument(std::string_view text, std::string_view what) {
+    auto docs = io::parseDocuments(text, {});
+    if (!docs) {
+        return Error{std::string(what) + ": " + docs.error()};
+    }
+    if (docs->size() != 1) {
+        return Error{std::string(what) + ": expected one document, found " +
+                     std::to_string(docs->size())};
+    }
+    return std::move(docs->front());
+}
+
 // What leaves the process: with kRedact, a secret as the mask (empty stays empty, so a client
 // sees that none is set) and URLs through displayUrl.
 class Shown {
@@ -539,15 +552,11 @@ std::string_view typeName(NotifierType type) {
 Result<std::vector<NotifierConfig>> parseNotifierConfigs(std::string_view text,
                                                          std::string_view file_name) {
     const Decoder d(file_name);
-    auto docs = io::parseDocuments(text, {});
-    if (!docs) {
-        return Error{std::string(file_name) + ": " + docs.error()};
+    auto doc = oneDocument(text, file_name);
+    if (!doc) {
+        return Error{doc.error()};
     }
-    if (docs->size() != 1) {
-        return Error{std::string(file_name) + ": expected one document, found " +
-                     std::to_string(docs->size())};
-    }
-    const SourceNode& root = docs->front();
+    const SourceNode& root = *doc;
     const SourceNode* list = root.isMapping() ? root.find("notifiers") : nullptr;
     if (list == nullptr || !list->isSequence() || root.children.size() != 1) {
         return d.fail(root, "notifiers", "expected a document {notifiers: [...]}");
@@ -593,15 +602,11 @@ std::string notifierJson(const NotifierConfig& notifier, Secrets secrets) {
 Result<NotifierConfig> parseNotifier(std::string_view text,
                                      std::string_view what,
                                      const NotifierConfig* stored) {
-    auto docs = io::parseDocuments(text, {});
-    if (!docs) {
-        return Error{std::string(what) + ": " + docs.error()};
+    auto doc = oneDocument(text, what);
+    if (!doc) {
+        return Error{doc.error()};
     }
-    if (docs->size() != 1) {
-        return Error{std::string(what) + ": expected one notifier (one document), found " +
-                     std::to_string(docs->size())};
-    }
-    return decodeNotifier(Decoder(what), docs->front(), "", {.api = true, .stored = stored});
+    return decodeNotifier(Decoder(what), *doc, "", {.api = true, .stored = stored});
 }
 
 std::string displayUrl(std::string_view url, bool hide_path) {

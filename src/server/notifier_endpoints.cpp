@@ -2,12 +2,12 @@
 // list, get, create, replace, delete and test. Every answer shows a notifier as GET does, with
 // its secrets masked by notify::notifierJson; error messages name fields, never their values.
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "notify/sender.h"
 #include "server/endpoints.h"
 #include "server/notifier_registry.h"
 #include "server/request_params.h"
-#include "store/stored_inputs.h"
 
 namespace netpolgen::server {
 namespace {
@@ -25,22 +25,20 @@ json shownJson(const KnownNotifier& n) {
     return out;
 }
 
-// The store and the notifiers known now; an error answer when either cannot be read.
-struct Registry {
-    std::unique_ptr<store::Store> store;
-    std::vector<KnownNotifier> known;
-};
-
-core::Result<Registry> openRegistry(const ServerOptions& options) {
-    auto store = store::openExistingStoreAt(options.db);
-    if (!store) {
-        return core::Error{store.error()};
+// What every notifier endpoint starts with: no query parameters, and the registry read into
+// `out`. The answer to give instead when either fails.
+std::optional<ApiResponse> openRegistry(const ServerOptions& options,
+                                        const ApiRequest& request,
+                                        NotifierRegistry& out) {
+    if (auto st = checkParams(request.params, {}); !st) {
+        return apiError(400, st.error());
     }
-    auto known = knownNotifiers(options, **store);
-    if (!known) {
-        return core::Error{known.error()};
+    auto registry = openNotifierRegistry(options);
+    if (!registry) {
+        return apiError(500, registry.error());
     }
-    return Registry{std::move(*store), std::move(*known)};
+    out = std::move(*registry);
+    return std::nullopt;
 }
 
 ApiResponse notFound(const std::string& id) {
@@ -70,50 +68,41 @@ core::Result<notify::NotifierConfig> bodyNotifier(const ApiRequest& request,
 }  // namespace
 
 ApiResponse notifiersEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
-    }
-    auto registry = openRegistry(options);
-    if (!registry) {
-        return apiError(500, registry.error());
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
     }
     json list = json::array();
-    for (const KnownNotifier& n : registry->known) {
+    for (const KnownNotifier& n : registry.known) {
         list.push_back(shownJson(n));
     }
     return {200, {{"notifiers", std::move(list)}}};
 }
 
 ApiResponse notifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
     }
-    auto registry = openRegistry(options);
-    if (!registry) {
-        return apiError(500, registry.error());
-    }
-    const auto found = findNotifier(registry->known, request.id);
+    const auto found = findNotifier(registry.known, request.id);
     return found ? ApiResponse{200, shownJson(*found)} : notFound(request.id);
 }
 
 ApiResponse createNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
     }
     auto n = bodyNotifier(request, nullptr);
     if (!n) {
         return apiError(400, n.error());
     }
-    auto registry = openRegistry(options);
-    if (!registry) {
-        return apiError(500, registry.error());
-    }
-    const auto existing = findNotifier(registry->known, n->id);
+    const auto existing = findNotifier(registry.known, n->id);
     if (existing && existing->source == NotifierSource::kFile) {
         return fromFile(options, n->id);
     }
     auto created =
-        existing ? core::Result<bool>(false) : registry->store->createNotifier(notifierRecord(*n));
+        existing ? core::Result<bool>(false) : registry.store->createNotifier(notifierRecord(*n));
     if (!created) {
         return apiError(500, created.error());
     }
@@ -125,14 +114,11 @@ ApiResponse createNotifierEndpoint(const ServerOptions& options, const ApiReques
 }
 
 ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
     }
-    auto registry = openRegistry(options);
-    if (!registry) {
-        return apiError(500, registry.error());
-    }
-    const auto stored = findNotifier(registry->known, request.id);
+    const auto stored = findNotifier(registry.known, request.id);
     if (!stored) {
         return notFound(request.id);
     }
@@ -148,7 +134,7 @@ ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiReques
                         "body: id: \"" + n->id + "\" is not the id of the path \"" + request.id +
                             "\": an id cannot change (create a new notifier and delete this one)");
     }
-    auto replaced = registry->store->replaceNotifier(notifierRecord(*n));
+    auto replaced = registry.store->replaceNotifier(notifierRecord(*n));
     if (!replaced) {
         return apiError(500, replaced.error());
     }
@@ -157,18 +143,15 @@ ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiReques
 }
 
 ApiResponse deleteNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
     }
-    auto registry = openRegistry(options);
-    if (!registry) {
-        return apiError(500, registry.error());
-    }
-    const auto stored = findNotifier(registry->known, request.id);
+    const auto stored = findNotifier(registry.known, request.id);
     if (stored && stored->source == NotifierSource::kFile) {
         return fromFile(options, request.id);
     }
-    auto deleted = registry->store->deleteNotifier(request.id);
+    auto deleted = registry.store->deleteNotifier(request.id);
     if (!deleted) {
         return apiError(500, deleted.error());
     }
@@ -180,18 +163,15 @@ ApiResponse deleteNotifierEndpoint(const ServerOptions& options, const ApiReques
 // need not be stored. When its id names a known notifier, masked or absent secrets are that
 // notifier's (as an update would keep them), so an edited notifier can be tried before saving.
 ApiResponse testNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
-    }
-    auto registry = openRegistry(options);
-    if (!registry) {
-        return apiError(500, registry.error());
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
     }
     auto plain = notify::parseNotifier(request.body, "body");
     if (!plain) {
         return apiError(400, plain.error());
     }
-    const auto stored = findNotifier(registry->known, plain->id);
+    const auto stored = findNotifier(registry.known, plain->id);
     auto n = bodyNotifier(request, stored ? &stored->config : nullptr);
     if (!n) {
         return apiError(400, n.error());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/stored_inputs.h"
+
 namespace netpolgen::server {
 namespace {
 
@@ -35,6 +37,18 @@ core::Result<std::vector<KnownNotifier>> knownNotifiers(const ServerOptions& opt
         out.push_back({std::move(*decoded), NotifierSource::kApi});
     }
     return out;
+}
+
+core::Result<NotifierRegistry> openNotifierRegistry(const ServerOptions& options) {
+    auto store = store::openExistingStoreAt(options.db);
+    if (!store) {
+        return core::Error{store.error()};
+    }
+    auto known = knownNotifiers(options, **store);
+    if (!known) {
+        return core::Error{known.error()};
+    }
+    return NotifierRegistry{std::move(*store), std::move(*known)};
 }
 
 std::optional<KnownNotifier> findNotifier(const std::vector<KnownNotifier>& known,

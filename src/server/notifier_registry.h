@@ -4,6 +4,7 @@
 // notifier created, changed or deleted through the API is used by the next request of any thread.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,13 @@ struct KnownNotifier {
 // definition that no longer decodes ("stored notifier \"ID\": …").
 core::Result<std::vector<KnownNotifier>> knownNotifiers(const ServerOptions& options,
                                                         store::Store& store);
+
+// The store of options.db, opened for one request, and the notifiers known now.
+struct NotifierRegistry {
+    std::unique_ptr<store::Store> store;
+    std::vector<KnownNotifier> known;
+};
+core::Result<NotifierRegistry> openNotifierRegistry(const ServerOptions& options);
 
 // The notifier `id` of `known`, or nullopt.
 std::optional<KnownNotifier> findNotifier(const std::vector<KnownNotifier>& known,

@@ -8,7 +8,6 @@
 #include "server/endpoints.h"
 #include "server/notifier_registry.h"
 #include "server/request_params.h"
-#include "store/stored_inputs.h"
 
 namespace netpolgen::server {
 namespace {
@@ -56,15 +55,11 @@ ApiResponse notifyEndpoint(const ServerOptions& options, const ApiRequest& reque
     if (auto st = checkParams(request.params, {"notifierIds"}); !st) {
         return apiError(400, st.error());
     }
-    auto store = store::openExistingStoreAt(options.db);
-    if (!store) {
-        return apiError(500, store.error());
+    auto registry = openNotifierRegistry(options);
+    if (!registry) {
+        return apiError(500, registry.error());
     }
-    auto known = knownNotifiers(options, **store);
-    if (!known) {
-        return apiError(500, known.error());
-    }
-    auto notifiers = chosenNotifiers(*known, request.params);
+    auto notifiers = chosenNotifiers(registry->known, request.params);
     if (!notifiers) {
         return apiError(400, notifiers.error());
     }

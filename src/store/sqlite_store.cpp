@@ -227,6 +227,21 @@ Status checkIdentityReadOnly(Db& db) {
     return checkIdentity(db);
 }
 
+// Every row of `st` as a Row built from its first two text columns (SnapshotFile, NotifierRecord).
+template <typename Row>
+Result<std::vector<Row>> textPairRows(Statement& st) {
+    std::vector<Row> out;
+    for (auto row = st.step();; row = st.step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back({st.columnText(0), st.columnText(1)});
+    }
+}
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
@@ -845,16 +860,7 @@ Result<std::vector<SnapshotFile>> SqliteStore::snapshotFiles(int64_t snapshot_id
         return Error{st.error()};
     }
     st->bind(1, snapshot_id);
-    std::vector<SnapshotFile> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->columnText(0), st->columnText(1)});
-    }
+    return textPairRows<SnapshotFile>(*st);
 }
 
 // --- applies ------------------------------------------------------------------------------------
@@ -924,16 +930,7 @@ Result<std::vector<NotifierRecord>> SqliteStore::notifiers() {
     if (!st) {
         return Error{st.error()};
     }
-    std::vector<NotifierRecord> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->columnText(0), st->columnText(1)});
-    }
+    return textPairRows<NotifierRecord>(*st);
 }
 
 // Runs one statement on the notifier `id` that returns its id when it changed a row: whether a

@@ -474,7 +474,7 @@ TEST(NotifyConfig, OneNotifierErrorsNameTheField) {
     EXPECT_EQ(list.error(), "body:1: expected a mapping");
     auto two = parseNotifier("name: a\n---\nname: b\n", "body");
     ASSERT_FALSE(two.ok());
-    EXPECT_EQ(two.error(), "body: expected one notifier (one document), found 2");
+    EXPECT_EQ(two.error(), "body: expected one document, found 2");
     auto id = parseNotifier(R"({"name":"ops","type":"slack","slack":{"webhookUrl":"https://x/y"}})",
                             "body");
     ASSERT_TRUE(id.ok()) << id.error();

@@ -432,48 +432,6 @@ private:
     std::vector<std::string> credentials_;
 };
 
-TEST_F(ServerApi, NotifySendsTheYamlToTheChosenNotifiers) {
-    WebhookReceiver receiver;
-    server::ServerOptions options;
-    auto notifiers = notify::parseNotifierConfigs(
-        "notifiers:\n- {id: hook, name: ops, type: webhook, webhook: {url: \"" + receiver.url() +
-            "\"}}\n",
-        "notifiers.yaml");
-    ASSERT_TRUE(notifiers) << notifiers.error();
-    options.notifiers = *notifiers;
-    options.send_options.allow_plain_http = true;
-    options.send_options.attempts = 1;
-    auto tokens = server::AccessTokens::parse("r read\na admin\n", "tokens");
-    ASSERT_TRUE(tokens);
-    options.tokens = std::move(*tokens);
-    start(options);
-    const httplib::Headers read{{"Authorization", "Bearer r"}};
-    const httplib::Headers admin{{"Authorization", "Bearer a"}};
-
-    const json listed = get("/v1/notifiers", 200, read);
-    ASSERT_EQ(listed["notifiers"].size(), 1u);
-    EXPECT_EQ(listed["notifiers"][0]["id"], "hook");
-    EXPECT_EQ(listed["notifiers"][0]["name"], "ops");
-    EXPECT_EQ(listed["notifiers"][0]["type"], "webhook");
-    EXPECT_EQ(listed["notifiers"][0]["source"], "file");
-    EXPECT_EQ(listed["notifiers"][0]["webhook"]["url"], receiver.url());
-    const std::string notify = "/v1/networkpolicies/simulate/default/notify";
-    post(notify + "?notifierIds=hook", kDenyDb, 403, read);
-    EXPECT_NE(
-        post(notify + "?notifierIds=nope", kDenyDb, 400, admin)["error"].get<std::string>().find(
-            "notifierIds"),
-        std::string::npos);
-    post(notify, kDenyDb, 400, admin);
-    const json sent = post(notify + "?notifierIds=hook", kDenyDb, 200, admin);
-    EXPECT_EQ(sent["results"][0]["ok"], true) << sent.dump();
-    const std::vector<std::string> bodies = receiver.bodies();
-    ASSERT_EQ(bodies.size(), 1u);
-    const json payload = json::parse(bodies[0]);
-    EXPECT_EQ(payload["networkpolicy"]["cluster"], "default");
-    EXPECT_NE(payload["networkpolicy"]["yaml"].get<std::string>().find("name: deny-db"),
-              std::string::npos);
-}
-
 // ---- notifiers configured through the API -------------------------------------------------------
 
 // A server with tokens r (read) and a (admin), one notifier `file-hook` from a file, and plain
@@ -513,6 +471,33 @@ protected:
     const httplib::Headers read_{{"Authorization", "Bearer r"}};
     const httplib::Headers admin_{{"Authorization", "Bearer a"}};
 };
+
+TEST_F(ServerNotifiers, NotifySendsTheYamlToTheChosenNotifiers) {
+    WebhookReceiver receiver;
+    startWithFileNotifier(receiver.url());
+    const json listed = get("/v1/notifiers", 200, read_);
+    ASSERT_EQ(listed["notifiers"].size(), 1u);
+    EXPECT_EQ(listed["notifiers"][0]["id"], "file-hook");
+    EXPECT_EQ(listed["notifiers"][0]["name"], "ops");
+    EXPECT_EQ(listed["notifiers"][0]["type"], "webhook");
+    EXPECT_EQ(listed["notifiers"][0]["source"], "file");
+    EXPECT_EQ(listed["notifiers"][0]["webhook"]["url"], receiver.url());
+    const std::string notify = "/v1/networkpolicies/simulate/default/notify";
+    post(notify + "?notifierIds=file-hook", kDenyDb, 403, read_);
+    EXPECT_NE(
+        post(notify + "?notifierIds=nope", kDenyDb, 400, admin_)["error"].get<std::string>().find(
+            "notifierIds"),
+        std::string::npos);
+    post(notify, kDenyDb, 400, admin_);
+    const json sent = post(notify + "?notifierIds=file-hook", kDenyDb, 200, admin_);
+    EXPECT_EQ(sent["results"][0]["ok"], true) << sent.dump();
+    const std::vector<std::string> bodies = receiver.bodies();
+    ASSERT_EQ(bodies.size(), 1u);
+    const json payload = json::parse(bodies[0]);
+    EXPECT_EQ(payload["networkpolicy"]["cluster"], "default");
+    EXPECT_NE(payload["networkpolicy"]["yaml"].get<std::string>().find("name: deny-db"),
+              std::string::npos);
+}
 
 TEST_F(ServerNotifiers, CreateListGetReplaceDeleteWithSecretsMasked) {
     WebhookReceiver receiver;

@@ -145,14 +145,17 @@ TEST_F(StorePostgres, ForeignTablesAreRefusedUntouched) {
     EXPECT_EQ(scalar(*conn2, "SELECT count(*)::text FROM meta"), "1");
 }
 
+// A store with one ingest of one flow, closed again.
+void ingestOneFlow(const StoreLocation& where) {
+    auto store = openStore(where.location());
+    ASSERT_TRUE(store) << store.error();
+    ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
+}
+
 TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     auto where = schema();
     ASSERT_TRUE(where);
-    {
-        auto store = openStore(where->location());
-        ASSERT_TRUE(store) << store.error();
-        ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
-    }
+    ingestOneFlow(*where);
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(conn->execScript("UPDATE meta SET value = '7' WHERE key = 'schema_version'"));
@@ -168,11 +171,7 @@ TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
 TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
     auto where = schema();
     ASSERT_TRUE(where);
-    {
-        auto store = openStore(where->location());
-        ASSERT_TRUE(store) << store.error();
-        ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
-    }
+    ingestOneFlow(*where);
     // What a netpolgen of schema version 1 left: everything but the notifiers table.
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
