@@ -14,6 +14,7 @@
 #include "cli/demo_store.h"
 #include "cli/store_inputs.h"
 #include "server/listen_address.h"
+#include "server/notifier_registry.h"
 #include "server/server.h"
 
 namespace netpolgen::cli {
@@ -58,6 +59,7 @@ core::Result<server::ServerOptions> serverOptions(const ServeCommandOptions& o) 
             return core::Error{notifiers.error()};
         }
         out.notifiers = std::move(*notifiers);
+        out.notifiers_file = o.notifiers;
     }
     if (!o.token_file.empty()) {
         auto tokens = server::loadAccessTokens(o.token_file);
@@ -67,6 +69,16 @@ core::Result<server::ServerOptions> serverOptions(const ServeCommandOptions& o) 
         out.tokens = std::move(*tokens);
     }
     return out;
+}
+
+// A store that is not there (a typo) or not readable, or a notifier id both in the file and in the
+// store, stops the server now rather than failing every request.
+core::Status checkStore(const server::ServerOptions& options) {
+    auto store = openExistingStoreAt(options.db);
+    if (!store) {
+        return core::Error{store.error()};
+    }
+    return server::checkNotifierIds(options, **store);
 }
 
 // Serves until SIGINT or SIGTERM. The signals are blocked in every thread (httplib's pool
@@ -144,9 +156,8 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         err << "netpolgen serve: no portal (web/dist not built: bash scripts/build-web.sh); "
                "serving the API only\n";
     }
-    // A store that is not there (a typo) or not readable stops the server now, not every request.
-    if (auto store = openExistingStoreAt(options->db); !store) {
-        err << "netpolgen: " << store.error() << "\n";
+    if (auto st = checkStore(*options); !st) {
+        err << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
     }
     const std::string host = options->host;

@@ -1,5 +1,6 @@
 #include "notify/notifier_config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -20,6 +21,11 @@ using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kRedacted = "******";
 
+// "a.b" below "a"; just "b" at the top of a notifier given alone (an API body).
+std::string child(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
 // Reads one mapping: each known key has a handler, unknown keys are errors, so a typo in a
 // secret's key is not silently ignored (the notifier would then send unauthenticated).
 class Decoder {
@@ -27,7 +33,8 @@ public:
     explicit Decoder(std::string_view file) : file_(file) {}
 
     Error fail(const SourceNode& node, const std::string& path, const std::string& what) const {
-        return Error{file_ + ":" + std::to_string(node.line) + ": " + path + ": " + what};
+        const std::string where = file_ + ":" + std::to_string(node.line) + ": ";
+        return Error{where + (path.empty() ? "" : path + ": ") + what};
     }
 
     using Handler = std::function<Status(const SourceNode&, const std::string&)>;
@@ -39,12 +46,12 @@ public:
             return fail(node, path, "expected a mapping");
         }
         for (const SourceNode& entry : node.children) {
-            const std::string child = path.empty() ? entry.key : path + "." + entry.key;
+            const std::string entry_path = child(path, entry.key);
             auto it = handlers.find(entry.key);
             if (it == handlers.end()) {
-                return fail(entry, child, "unknown field");
+                return fail(entry, entry_path, "unknown field");
             }
-            if (Status st = it->second(entry, child); !st) {
+            if (Status st = it->second(entry, entry_path); !st) {
                 return st;
             }
         }
@@ -206,7 +213,7 @@ Status checkComplete(const Decoder& d,
     auto need = [&](const std::string& value, const std::string& field) -> Status {
         if (value.empty()) {
             return d.fail(
-                node, path + "." + field, "required for type " + std::string(typeName(n.type)));
+                node, child(path, field), "required for type " + std::string(typeName(n.type)));
         }
         return {};
     };
@@ -237,41 +244,177 @@ Status checkComplete(const Decoder& d,
     if (st && n.type == NotifierType::kWebhook) {
         for (const KeyValue& kv : n.webhook.extra_fields) {
             if (kv.key == "networkpolicy") {
-                return d.fail(node, path + ".webhook.extraFields", "\"networkpolicy\" is reserved");
+                return d.fail(
+                    node, child(path, "webhook.extraFields"), "\"networkpolicy\" is reserved");
             }
         }
     }
     return st;
 }
 
+// What an update through the API keeps of the notifier it replaces. GET shows secrets masked, so
+// a client that sends back what it read, or leaves a secret out, means "unchanged" (StackRox's
+// updatePassword: false). A kept secret only goes where it went before: with another destination
+// (URL, SMTP server) the secrets must be given again, so that changing the URL cannot send a
+// stored password to a host of one's choosing.
+class SecretKeeper {
+public:
+    // `node`, `path`: the notifier's, for errors; `t`: its type, whose section is read.
+    SecretKeeper(const Decoder& d, const SourceNode& node, const std::string& path, NotifierType t)
+        : d_(d), node_(node), path_(path), section_(typeName(t)) {}
+
+    // `value` becomes `stored` when `key` is absent from the section or holds the mask.
+    void keep(std::string_view key, std::string& value, const std::string& stored) {
+        if (absent(key) || value == kRedacted) {
+            value = stored;
+            noteKept(key, !stored.empty());
+        }
+    }
+
+    // A URL sent back as GET shows it (no user:password@, no query, maybe a hidden path) is the
+    // stored one, with its credentials. An absent Slack or Teams URL (all secret) is kept too.
+    void keepUrl(std::string_view key,
+                 std::string& url,
+                 const std::string& stored,
+                 bool hide_path) {
+        if ((hide_path && absent(key)) || url == displayUrl(stored, hide_path)) {
+            url = stored;
+        }
+    }
+
+    // Headers absent from the update keep the stored list; a header value given as the mask keeps
+    // the stored value of the header with that key.
+    Status keepHeaders(std::vector<KeyValue>& headers, const std::vector<KeyValue>& stored) {
+        if (absent("headers")) {
+            headers = stored;
+            noteKept("headers", !stored.empty());
+            return {};
+        }
+        for (size_t i = 0; i < headers.size(); ++i) {
+            if (headers[i].value != kRedacted) {
+                continue;
+            }
+            auto it = std::find_if(stored.begin(), stored.end(), [&](const KeyValue& kv) {
+                return kv.key == headers[i].key;
+            });
+            if (it == stored.end()) {
+                return d_.fail(node_,
+                               child(path_, "webhook.headers[" + std::to_string(i) + "].value"),
+                               "\"******\" keeps a stored value, and no stored header is named \"" +
+                                   headers[i].key + "\"");
+            }
+            headers[i].value = it->value;
+            noteKept("headers", !it->value.empty());
+        }
+        return {};
+    }
+
+    // An error when a secret was kept while the destination changed.
+    Status sameDestination(const std::string& destination, const std::string& stored) const {
+        if (kept_field_.empty() || destination == stored) {
+            return {};
+        }
+        return d_.fail(node_,
+                       child(path_, std::string(section_) + "." + kept_field_),
+                       "the destination changed: give the secret again (a stored secret is "
+                       "only sent where it went before)");
+    }
+
+private:
+    bool absent(std::string_view key) const {
+        const SourceNode* section = node_.find(section_);
+        return section == nullptr || section->find(key) == nullptr;
+    }
+    void noteKept(std::string_view field, bool kept_something) {
+        if (kept_field_.empty() && kept_something) {
+            kept_field_ = field;
+        }
+    }
+
+    const Decoder& d_;
+    const SourceNode& node_;
+    const std::string& path_;
+    std::string_view section_;
+    std::string kept_field_;  // the first secret kept, named in errors
+};
+
+// The destination a secret is sent to: the URL without credentials and query.
+std::string destination(const std::string& url) {
+    return displayUrl(url, false);
+}
+
+Status keepSecrets(const Decoder& d,
+                   const SourceNode& node,
+                   const std::string& path,
+                   const NotifierConfig& stored,
+                   NotifierConfig& n) {
+    SecretKeeper k(d, node, path, n.type);
+    switch (n.type) {
+        case NotifierType::kWebhook: {
+            k.keepUrl("url", n.webhook.url, stored.webhook.url, false);
+            k.keep("password", n.webhook.password, stored.webhook.password);
+            if (Status st = k.keepHeaders(n.webhook.headers, stored.webhook.headers); !st) {
+                return st;
+            }
+            return k.sameDestination(destination(n.webhook.url), destination(stored.webhook.url));
+        }
+        case NotifierType::kSlack:
+        case NotifierType::kTeams:
+            k.keepUrl("webhookUrl", n.chat.webhook_url, stored.chat.webhook_url, true);
+            return {};
+        case NotifierType::kEmail:
+            k.keep("password", n.email.password, stored.email.password);
+            return k.sameDestination(n.email.server, stored.email.server);
+        case NotifierType::kJira:
+            k.keepUrl("url", n.jira.url, stored.jira.url, false);
+            k.keep("token", n.jira.token, stored.jira.token);
+            return k.sameDestination(destination(n.jira.url), destination(stored.jira.url));
+    }
+    return {};
+}
+
+// How a notifier is read: as an entry of the file, or alone as the API receives it.
+struct DecodeMode {
+    bool api = false;                        // "source", which GET adds, is read and ignored
+    const NotifierConfig* stored = nullptr;  // the notifier an API update replaces (keepSecrets)
+};
+
 Result<NotifierConfig> decodeNotifier(const Decoder& d,
                                       const SourceNode& node,
-                                      const std::string& path) {
+                                      const std::string& path,
+                                      const DecodeMode& mode) {
     NotifierConfig n;
     bool has_type = false;
     Decoder::Handler type = d.type(n.type);
-    Status st = d.mapping(node,
-                          path,
-                          {{"id", d.string(n.id)},
-                           {"name", d.string(n.name)},
-                           {"type",
-                            [&](const SourceNode& v, const std::string& p) {
-                                has_type = true;
-                                return type(v, p);
-                            }},
-                           {"webhook", d.webhook(n.webhook)},
-                           {"slack", d.chat(n.chat)},
-                           {"teams", d.chat(n.chat)},
-                           {"email", d.email(n.email)},
-                           {"jira", d.jira(n.jira)}});
-    if (!st) {
+    std::map<std::string, Decoder::Handler, std::less<>> handlers{
+        {"id", d.string(n.id)},
+        {"name", d.string(n.name)},
+        {"type",
+         [&](const SourceNode& v, const std::string& p) {
+             has_type = true;
+             return type(v, p);
+         }},
+        {"webhook", d.webhook(n.webhook)},
+        {"slack", d.chat(n.chat)},
+        {"teams", d.chat(n.chat)},
+        {"email", d.email(n.email)},
+        {"jira", d.jira(n.jira)}};
+    std::string ignored_source;
+    if (mode.api) {
+        handlers.emplace("source", d.string(ignored_source));
+    }
+    if (Status st = d.mapping(node, path, handlers); !st) {
         return Error{st.error()};
     }
+    const NotifierConfig* stored = mode.stored;
+    if (n.id.empty() && stored != nullptr) {
+        n.id = stored->id;  // an update names its notifier in the path
+    }
     if (n.name.empty()) {
-        return d.fail(node, path + ".name", "required");
+        return d.fail(node, child(path, "name"), "required");
     }
     if (!has_type) {
-        return d.fail(node, path + ".type", "required");
+        return d.fail(node, child(path, "type"), "required");
     }
     if (n.id.empty()) {
         n.id = n.name;
@@ -282,8 +425,13 @@ Result<NotifierConfig> decodeNotifier(const Decoder& d,
                              entry.key == "teams" || entry.key == "email" || entry.key == "jira";
         if (section && entry.key != typeName(n.type)) {
             return d.fail(entry,
-                          path + "." + entry.key,
+                          child(path, entry.key),
                           "not allowed for type " + std::string(typeName(n.type)));
+        }
+    }
+    if (stored != nullptr && stored->type == n.type) {
+        if (Status st = keepSecrets(d, node, path, *stored, n); !st) {
+            return Error{st.error()};
         }
     }
     if (Status c = checkComplete(d, node, path, n); !c) {
@@ -292,9 +440,34 @@ Result<NotifierConfig> decodeNotifier(const Decoder& d,
     return n;
 }
 
-std::string secret(const std::string& value) {
-    return value.empty() ? std::string() : std::string(kRedacted);
+// The one document of a file or body; `what` names it in errors.
+Result<SourceNode> oneDocument(std::string_view text, std::string_view what) {
+    auto docs = io::parseDocuments(text, {});
+    if (!docs) {
+        return Error{std::string(what) + ": " + docs.error()};
+    }
+    if (docs->size() != 1) {
+        return Error{std::string(what) + ": expected one document, found " +
+                     std::to_string(docs->size())};
+    }
+    return std::move(docs->front());
 }
+
+// What leaves the process: with kRedact, a secret as the mask (empty stays empty, so a client
+// sees that none is set) and URLs through displayUrl.
+class Shown {
+public:
+    explicit Shown(Secrets secrets) : redact_(secrets == Secrets::kRedact) {}
+    std::string secret(const std::string& value) const {
+        return redact_ && !value.empty() ? std::string(kRedacted) : value;
+    }
+    std::string url(const std::string& value, bool hide_path) const {
+        return redact_ ? displayUrl(value, hide_path) : value;
+    }
+
+private:
+    bool redact_;
+};
 
 Json tlsJson(const TlsOptions& t) {
     return Json{{"caCertFile", t.ca_cert_file},
@@ -303,7 +476,7 @@ Json tlsJson(const TlsOptions& t) {
                 {"clientKeyFile", t.client_key_file}};
 }
 
-Json redactedSection(const NotifierConfig& n) {
+Json sectionJson(const NotifierConfig& n, const Shown& shown) {
     switch (n.type) {
         case NotifierType::kWebhook: {
             Json extra = Json::array();
@@ -313,39 +486,49 @@ Json redactedSection(const NotifierConfig& n) {
             // Header values are usually credentials (Authorization, API keys): all are hidden.
             Json headers = Json::array();
             for (const KeyValue& kv : n.webhook.headers) {
-                headers.push_back({{"key", kv.key}, {"value", kRedacted}});
+                headers.push_back({{"key", kv.key}, {"value", shown.secret(kv.value)}});
             }
-            Json w{{"url", displayUrl(n.webhook.url, false)},
+            Json w{{"url", shown.url(n.webhook.url, false)},
                    {"extraFields", extra},
                    {"headers", headers},
                    {"username", n.webhook.username},
-                   {"password", secret(n.webhook.password)}};
+                   {"password", shown.secret(n.webhook.password)}};
             w.update(tlsJson(n.webhook.tls));
             return w;
         }
         case NotifierType::kSlack:
         case NotifierType::kTeams:
-            return Json{{"webhookUrl", displayUrl(n.chat.webhook_url, true)}};
+            return Json{{"webhookUrl", shown.url(n.chat.webhook_url, true)}};
         case NotifierType::kEmail: {
             static constexpr std::string_view kModes[] = {"require", "optional", "none"};
             return Json{{"server", n.email.server},
                         {"startTLS", kModes[static_cast<int>(n.email.start_tls)]},
                         {"username", n.email.username},
-                        {"password", secret(n.email.password)},
+                        {"password", shown.secret(n.email.password)},
                         {"from", n.email.from},
                         {"to", n.email.to}};
         }
         case NotifierType::kJira: {
-            Json j{{"url", displayUrl(n.jira.url, false)},
+            Json j{{"url", shown.url(n.jira.url, false)},
                    {"project", n.jira.project},
                    {"issueType", n.jira.issue_type},
                    {"username", n.jira.username},
-                   {"token", secret(n.jira.token)}};
+                   {"token", shown.secret(n.jira.token)}};
             j.update(tlsJson(n.jira.tls));
             return j;
         }
     }
     return Json::object();
+}
+
+Json entryJson(const NotifierConfig& n, Secrets secrets) {
+    Json j{{"id", n.id}, {"name", n.name}, {"type", typeName(n.type)}};
+    j[std::string(typeName(n.type))] = sectionJson(n, Shown(secrets));
+    return j;
+}
+
+std::string dump(const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -369,15 +552,11 @@ std::string_view typeName(NotifierType type) {
 Result<std::vector<NotifierConfig>> parseNotifierConfigs(std::string_view text,
                                                          std::string_view file_name) {
     const Decoder d(file_name);
-    auto docs = io::parseDocuments(text, {});
-    if (!docs) {
-        return Error{std::string(file_name) + ": " + docs.error()};
+    auto doc = oneDocument(text, file_name);
+    if (!doc) {
+        return Error{doc.error()};
     }
-    if (docs->size() != 1) {
-        return Error{std::string(file_name) + ": expected one document, found " +
-                     std::to_string(docs->size())};
-    }
-    const SourceNode& root = docs->front();
+    const SourceNode& root = *doc;
     const SourceNode* list = root.isMapping() ? root.find("notifiers") : nullptr;
     if (list == nullptr || !list->isSequence() || root.children.size() != 1) {
         return d.fail(root, "notifiers", "expected a document {notifiers: [...]}");
@@ -386,7 +565,7 @@ Result<std::vector<NotifierConfig>> parseNotifierConfigs(std::string_view text,
     std::set<std::string> ids;
     for (size_t i = 0; i < list->children.size(); ++i) {
         const std::string path = "notifiers[" + std::to_string(i) + "]";
-        auto n = decodeNotifier(d, list->children[i], path);
+        auto n = decodeNotifier(d, list->children[i], path, {});
         if (!n) {
             return Error{n.error()};
         }
@@ -411,11 +590,23 @@ Result<std::vector<NotifierConfig>> loadNotifierConfigs(const std::string& path)
 std::string renderRedacted(const std::vector<NotifierConfig>& notifiers) {
     Json list = Json::array();
     for (const NotifierConfig& n : notifiers) {
-        Json j{{"id", n.id}, {"name", n.name}, {"type", typeName(n.type)}};
-        j[std::string(typeName(n.type))] = redactedSection(n);
-        list.push_back(std::move(j));
+        list.push_back(entryJson(n, Secrets::kRedact));
     }
-    return Json{{"notifiers", list}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return dump(Json{{"notifiers", list}});
+}
+
+std::string notifierJson(const NotifierConfig& notifier, Secrets secrets) {
+    return dump(entryJson(notifier, secrets));
+}
+
+Result<NotifierConfig> parseNotifier(std::string_view text,
+                                     std::string_view what,
+                                     const NotifierConfig* stored) {
+    auto doc = oneDocument(text, what);
+    if (!doc) {
+        return Error{doc.error()};
+    }
+    return decodeNotifier(Decoder(what), *doc, "", {.api = true, .stored = stored});
 }
 
 std::string displayUrl(std::string_view url, bool hide_path) {

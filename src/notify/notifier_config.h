@@ -106,8 +106,32 @@ core::Result<std::vector<NotifierConfig>> parseNotifierConfigs(std::string_view 
                                                                std::string_view file_name);
 core::Result<std::vector<NotifierConfig>> loadNotifierConfigs(const std::string& path);
 
+// One notifier as the HTTP API receives it: one document (JSON or YAML) in the shape of one
+// entry of the file; `what` names it in errors ("body:3: webhook.url: …"). The id defaults to the
+// name, as in the file (to the stored id in an update). A "source" field, which GET adds, is
+// ignored.
+//
+// An update passes the notifier it replaces as `stored`. When the type is unchanged, a secret
+// that is absent or given as the mask "******" keeps its stored value (StackRox's
+// updatePassword: false), so a client may send back what GET showed: webhook/email password, Jira
+// token, webhook headers (absent: all kept; a value "******": the stored value of that key), and
+// a URL equal to its shown form (credentials and query kept; Slack/Teams: the whole URL). A kept
+// secret is only sent where it went before: when the destination changes (webhook/Jira URL
+// without credentials and query, SMTP server) the secrets must be given again, else an error. An
+// empty string clears a secret.
+core::Result<NotifierConfig> parseNotifier(std::string_view text,
+                                           std::string_view what,
+                                           const NotifierConfig* stored = nullptr);
+
 // {"notifiers":[…]} in the file's shape, every secret replaced by "******".
 std::string renderRedacted(const std::vector<NotifierConfig>& notifiers);
+
+enum class Secrets : uint8_t {
+    kRedact,   // as renderRedacted: what the API shows
+    kInclude,  // everything, for the store: parseNotifier reads it back unchanged
+};
+// One notifier as a JSON object in the shape of a file entry ({"id","name","type","<type>":{…}}).
+std::string notifierJson(const NotifierConfig& notifier, Secrets secrets);
 
 // A URL fit for messages and logs: no user:password@, no query; with hide_path only scheme://host.
 std::string displayUrl(std::string_view url, bool hide_path);

@@ -12,7 +12,9 @@
 //   GET  /v1/namespaces/{cluster}
 //   GET  /v1/graph/{cluster}?since=&until=&namespaces=a,b&collapse=none|namespaces
 //   POST /v1/networkpolicies/simulate/{cluster}/notify?notifierIds=a,b  body: modification
-//   GET  /v1/notifiers
+//   GET  /v1/notifiers                 GET /v1/notifiers/{id}          (secrets masked)
+//   POST /v1/notifiers  body: notifier  PUT /v1/notifiers/{id}  body: notifier
+//   DELETE /v1/notifiers/{id}           POST /v1/notifiers/test  body: notifier
 //
 // A modification body is what generate answers ({"applyYaml","toDelete"}), what `netpolgen
 // generate` writes (YAML or JSON), or plain NetworkPolicy YAML (an upload);
@@ -30,6 +32,7 @@ namespace netpolgen::server {
 
 struct ApiRequest {
     std::string cluster;  // the {cluster} path segment, or ?clusterId=
+    std::string id;       // the {id} path segment of /v1/notifiers/{id}
     std::multimap<std::string, std::string> params;
     std::string body;
     std::string user;  // recorded with an apply
@@ -47,6 +50,13 @@ ApiResponse revertEndpoint(const ServerOptions& options, const ApiRequest& reque
 ApiResponse historyEndpoint(const ServerOptions& options, const ApiRequest& request);
 
 ApiResponse notifyEndpoint(const ServerOptions& options, const ApiRequest& request);
+// Notifiers (server/notifier_registry.h): a body is one notifier in the shape of an entry of
+// the --notifiers file (notify/notifier_config.h); answers show it with every secret masked.
 ApiResponse notifiersEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse notifierEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse createNotifierEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse deleteNotifierEndpoint(const ServerOptions& options, const ApiRequest& request);
+ApiResponse testNotifierEndpoint(const ServerOptions& options, const ApiRequest& request);
 
 }  // namespace netpolgen::server

@@ -1,11 +1,12 @@
-// Sharing a modification's YAML with notifiers (docs/stackrox-generator.md §6) and listing them
-// (server/endpoints.h). Only the YAML of the policies to apply and the cluster name are sent, as
+// Sharing a modification's YAML with notifiers (docs/stackrox-generator.md §6;
+// server/endpoints.h). Only the YAML of the policies to apply and the cluster name are sent, as
 // StackRox does; toDelete is not.
 #include <set>
 
 #include "io/modification_decoder.h"
 #include "io/policy_encoder.h"
 #include "server/endpoints.h"
+#include "server/notifier_registry.h"
 #include "server/request_params.h"
 
 namespace netpolgen::server {
@@ -13,9 +14,10 @@ namespace {
 
 using nlohmann::json;
 
-// The notifiers named by ?notifierIds=a,b, in the order configured. Errors name the parameter.
-core::Result<std::vector<notify::NotifierConfig>> chosenNotifiers(const ServerOptions& options,
-                                                                  const Params& params) {
+// The notifiers named by ?notifierIds=a,b, in the order listed by GET /v1/notifiers. Errors name
+// the parameter.
+core::Result<std::vector<notify::NotifierConfig>> chosenNotifiers(
+    const std::vector<KnownNotifier>& known, const Params& params) {
     const std::string list = param(params, "notifierIds").value_or("");
     if (list.empty()) {
         return core::Error{"notifierIds: give at least one notifier id (GET /v1/notifiers)"};
@@ -28,9 +30,9 @@ core::Result<std::vector<notify::NotifierConfig>> chosenNotifiers(const ServerOp
         pos = end + 1;
     }
     std::vector<notify::NotifierConfig> chosen;
-    for (const notify::NotifierConfig& n : options.notifiers) {
-        if (ids.erase(n.id) > 0) {
-            chosen.push_back(n);
+    for (const KnownNotifier& n : known) {
+        if (ids.erase(n.config.id) > 0) {
+            chosen.push_back(n.config);
         }
     }
     if (!ids.empty()) {
@@ -53,7 +55,11 @@ ApiResponse notifyEndpoint(const ServerOptions& options, const ApiRequest& reque
     if (auto st = checkParams(request.params, {"notifierIds"}); !st) {
         return apiError(400, st.error());
     }
-    auto notifiers = chosenNotifiers(options, request.params);
+    auto registry = openNotifierRegistry(options);
+    if (!registry) {
+        return apiError(500, registry.error());
+    }
+    auto notifiers = chosenNotifiers(registry->known, request.params);
     if (!notifiers) {
         return apiError(400, notifiers.error());
     }
@@ -84,18 +90,6 @@ ApiResponse notifyEndpoint(const ServerOptions& options, const ApiRequest& reque
         return {502, {{"error", errors}, {"code", 502}, {"results", std::move(list)}}};
     }
     return {200, {{"results", std::move(list)}}};
-}
-
-ApiResponse notifiersEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
-    }
-    json list = json::array();
-    for (const notify::NotifierConfig& n : options.notifiers) {
-        list.push_back(
-            {{"id", n.id}, {"name", n.name}, {"type", std::string(notify::typeName(n.type))}});
-    }
-    return {200, {{"notifiers", std::move(list)}}};
 }
 
 }  // namespace netpolgen::server

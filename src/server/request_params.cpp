@@ -120,4 +120,14 @@ core::Result<std::set<std::string>> nameListParam(const Params& params, const st
     return names;
 }
 
+core::Status checkId(const std::string& value, const std::string& what) {
+    if (auto st = checkName(value, what); !st) {
+        return st;
+    }
+    if (std::isalnum(static_cast<unsigned char>(value[0])) == 0) {
+        return core::Error{what + ": must start with a letter or digit, got \"" + value + "\""};
+    }
+    return {};
+}
+
 }  // namespace netpolgen::server

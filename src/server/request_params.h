@@ -44,4 +44,8 @@ core::Status checkName(const std::string& value, const std::string& what);
 // "a,b": the names (each checked by checkName); empty when absent or empty.
 core::Result<std::set<std::string>> nameListParam(const Params& params, const std::string& name);
 
+// A notifier id, part of the paths clients build: a name (checkName) that starts with a letter or
+// digit, so never "." or "..".
+core::Status checkId(const std::string& value, const std::string& what);
+
 }  // namespace netpolgen::server

@@ -19,8 +19,11 @@ namespace {
 
 using Endpoint = std::function<ApiResponse(const ServerOptions&, const ApiRequest&)>;
 
-// The cluster segment of every path: anything but '/', validated by the endpoint's checks below.
+// The cluster or notifier id segment of a path: anything but '/', validated by handler() below.
 constexpr const char* kCluster = "([^/]+)";
+
+// What the first group of a route's path is.
+enum class PathGroup : uint8_t { kCluster, kNotifierId };
 
 // With a charset, httplib does not compress: it compresses exactly "application/json" and text/*
 // for every client that accepts it, with brotli at its slowest quality when the client (every
@@ -54,8 +57,8 @@ std::optional<ApiResponse> denied(const ServerOptions& options,
 }
 
 // The request as endpoints see it. The cluster is the first path group, else ?clusterId=, else
-// the one `serve` was started for.
-ApiRequest apiRequest(const ServerOptions& options, const httplib::Request& req) {
+// the one `serve` was started for; under /v1/notifiers/ the first group is the notifier id.
+ApiRequest apiRequest(const ServerOptions& options, const httplib::Request& req, PathGroup group) {
     ApiRequest out;
     // The query string only: httplib also puts the fields of a form-encoded body into req.params,
     // and a modification posted with curl -d is such a body.
@@ -63,19 +66,35 @@ ApiRequest apiRequest(const ServerOptions& options, const httplib::Request& req)
         httplib::detail::parse_query_text(req.target.substr(q + 1), out.params);
     }
     const auto cluster_id = out.params.find("clusterId");
-    out.cluster = req.matches.size() > 1           ? req.matches[1].str()
+    const bool cluster_in_path = req.matches.size() > 1 && group == PathGroup::kCluster;
+    out.cluster = cluster_in_path                  ? req.matches[1].str()
                   : cluster_id != out.params.end() ? cluster_id->second
                                                    : options.cluster_name;
+    if (group == PathGroup::kNotifierId) {
+        out.id = req.matches[1].str();
+    }
     out.body = req.body;
     out.user = "netpolgen serve (" + req.remote_addr + ")";
     return out;
 }
 
-// Runs an endpoint for a request whose first path group is the cluster; never lets an exception
-// out (httplib would answer 500 without a JSON body).
-httplib::Server::Handler handler(const ServerOptions& options, Role role, Endpoint endpoint) {
-    return [&options, role, endpoint = std::move(endpoint)](const httplib::Request& req,
-                                                            httplib::Response& res) {
+// A path's notifier id (used in the next paths a client builds) or cluster is a name: no '/',
+// no '..', no spaces.
+core::Status checkPathNames(const ApiRequest& request, PathGroup group) {
+    if (group == PathGroup::kNotifierId) {
+        return checkId(request.id, "notifier id");
+    }
+    return checkName(request.cluster, "cluster");
+}
+
+// Runs an endpoint for a request whose first path group is `group`; never lets an exception out
+// (httplib would answer 500 without a JSON body).
+httplib::Server::Handler handler(const ServerOptions& options,
+                                 Role role,
+                                 Endpoint endpoint,
+                                 PathGroup group = PathGroup::kCluster) {
+    return [&options, role, endpoint = std::move(endpoint), group](const httplib::Request& req,
+                                                                   httplib::Response& res) {
         if (auto refusal = denied(options, req, role)) {
             if (refusal->status == 401) {
                 res.set_header("WWW-Authenticate", "Bearer");  // RFC 6750: how to authenticate
@@ -83,8 +102,8 @@ httplib::Server::Handler handler(const ServerOptions& options, Role role, Endpoi
             send(res, *refusal);
             return;
         }
-        ApiRequest request = apiRequest(options, req);
-        if (auto st = checkName(request.cluster, "cluster"); !st) {
+        ApiRequest request = apiRequest(options, req, group);
+        if (auto st = checkPathNames(request, group); !st) {
             send(res, apiError(400, st.error()));
             return;
         }
@@ -159,7 +178,15 @@ void Server::routes() {
     // Sending YAML out of the cluster is StackRox's "modify Integration": admin.
     http_->Post(np + "simulate/" + cluster + "/notify",
                 handler(options_, Role::kAdmin, notifyEndpoint));
+    // Notifier configuration is StackRox's "modify Integration" too: admin for every write.
+    const std::string id = "/v1/notifiers/" + cluster;
     http_->Get("/v1/notifiers", handler(options_, Role::kRead, notifiersEndpoint));
+    http_->Post("/v1/notifiers", handler(options_, Role::kAdmin, createNotifierEndpoint));
+    http_->Post("/v1/notifiers/test", handler(options_, Role::kAdmin, testNotifierEndpoint));
+    http_->Get(id, handler(options_, Role::kRead, notifierEndpoint, PathGroup::kNotifierId));
+    http_->Put(id, handler(options_, Role::kAdmin, updateNotifierEndpoint, PathGroup::kNotifierId));
+    http_->Delete(id,
+                  handler(options_, Role::kAdmin, deleteNotifierEndpoint, PathGroup::kNotifierId));
     if (!options_.web_dir.empty()) {
         // Last, so that it only sees what no endpoint took. Under /v1/ nothing is a file: an
         // unknown endpoint stays the JSON 404 of errorBody.

@@ -7,7 +7,8 @@
 //   (*server)->stop();                        // from any thread; run() returns
 //
 // Authentication: with tokens, every endpoint but /v1/healthz needs `Authorization: Bearer
-// TOKEN`: 401 without or with an unknown token, 403 for a read token on apply and revert.
+// TOKEN`: 401 without or with an unknown token, 403 for a read token on apply, revert, notify and
+// notifier configuration.
 // Bodies above max_body get 413; unknown paths 404; every error is {"error","code"}.
 // Thread-safety: requests run on httplib's thread pool; each opens its own store connection.
 #pragma once

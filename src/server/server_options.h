@@ -32,7 +32,10 @@ struct ServerOptions {
     size_t max_body = size_t{16} << 20;  // bytes of a request body; larger: 413
     // Where the notify endpoint may send a modification's YAML (notify/notifier_config.h): loaded
     // once at start-up, so a bad file stops the server rather than failing later requests.
+    // Notifiers created through the API live in the store (server/notifier_registry.h); these
+    // are read-only through the API.
     std::vector<notify::NotifierConfig> notifiers;
+    std::string notifiers_file;  // where `notifiers` came from, for messages
     notify::SendOptions send_options;
     // The portal's files (server/static_files.h), served at / without a token; empty: none (the
     // API only). Must be a directory.

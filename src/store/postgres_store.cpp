@@ -99,7 +99,15 @@ CREATE TABLE applies(
 CREATE INDEX applies_by_cluster ON applies(cluster, id);
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1};
+// Version 2: notifiers created through the HTTP API (Store::createNotifier).
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE notifiers(
+  id TEXT PRIMARY KEY,
+  definition TEXT NOT NULL
+);
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
 
 // Advisory lock keys: (kLockSpace, kMigrationLock) for migrations, (kLockSpace, hashtext(cluster))
@@ -275,9 +283,14 @@ public:
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
     Result<int64_t> recordApply(const ApplyRecord& record) override;
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
+    Result<std::vector<NotifierRecord>> notifiers() override;
+    Result<bool> createNotifier(const NotifierRecord& record) override;
+    Result<bool> replaceNotifier(const NotifierRecord& record) override;
+    Result<bool> deleteNotifier(const std::string& id) override;
     Result<StoreSummary> summary() override;
 
 private:
+    Result<bool> changesOneRow(const std::string& sql, const Params& params);
     Status lockCluster(const std::string& cluster);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
@@ -761,6 +774,42 @@ Result<std::vector<ApplyRecord>> PostgresStore::history(const std::string& clust
                        res->getBool(i, 8)});
     }
     return out;
+}
+
+// --- notifiers ----------------------------------------------------------------------------------
+
+Result<std::vector<NotifierRecord>> PostgresStore::notifiers() {
+    auto res = query(*conn_, "SELECT id, definition FROM notifiers ORDER BY id COLLATE \"C\"");
+    if (!res) {
+        return Error{res.error()};
+    }
+    std::vector<NotifierRecord> out;
+    for (int i = 0; i < res->rows(); ++i) {
+        out.push_back({res->getBytes(i, 0), res->getBytes(i, 1)});
+    }
+    return out;
+}
+
+// One statement that returns a row when it changed one: no other writer can come in between.
+Result<bool> PostgresStore::changesOneRow(const std::string& sql, const Params& params) {
+    auto res = query(*conn_, sql, params);
+    return res ? Result<bool>(res->rows() > 0) : Error{res.error()};
+}
+
+Result<bool> PostgresStore::createNotifier(const NotifierRecord& record) {
+    return changesOneRow(
+        "INSERT INTO notifiers(id, definition) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING "
+        "RETURNING id",
+        Params().add(record.id).add(record.definition));
+}
+
+Result<bool> PostgresStore::replaceNotifier(const NotifierRecord& record) {
+    return changesOneRow("UPDATE notifiers SET definition = $2 WHERE id = $1 RETURNING id",
+                         Params().add(record.id).add(record.definition));
+}
+
+Result<bool> PostgresStore::deleteNotifier(const std::string& id) {
+    return changesOneRow("DELETE FROM notifiers WHERE id = $1 RETURNING id", Params().add(id));
 }
 
 // --- summary ------------------------------------------------------------------------------------

@@ -102,7 +102,15 @@ CREATE TABLE applies(
 CREATE INDEX applies_by_cluster ON applies(cluster, id);
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1};
+// Version 2: notifiers created through the HTTP API (Store::createNotifier).
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE notifiers(
+  id TEXT PRIMARY KEY,
+  definition TEXT NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2};
 
 // How long a writer waits for another process's transaction before giving up.
 constexpr int kBusyTimeoutMs = 30000;
@@ -219,6 +227,21 @@ Status checkIdentityReadOnly(Db& db) {
     return checkIdentity(db);
 }
 
+// Every row of `st` as a Row built from its first two text columns (SnapshotFile, NotifierRecord).
+template <typename Row>
+Result<std::vector<Row>> textPairRows(Statement& st) {
+    std::vector<Row> out;
+    for (auto row = st.step();; row = st.step()) {
+        if (!row) {
+            return Error{row.error()};
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back({st.columnText(0), st.columnText(1)});
+    }
+}
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
@@ -231,9 +254,16 @@ public:
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
     Result<int64_t> recordApply(const ApplyRecord& record) override;
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
+    Result<std::vector<NotifierRecord>> notifiers() override;
+    Result<bool> createNotifier(const NotifierRecord& record) override;
+    Result<bool> replaceNotifier(const NotifierRecord& record) override;
+    Result<bool> deleteNotifier(const std::string& id) override;
     Result<StoreSummary> summary() override;
 
 private:
+    Result<bool> changesOneNotifier(std::string_view sql,
+                                    const std::string& id,
+                                    const std::string* definition);
     Result<bool> hasIngest(const IngestRecord& record);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
@@ -830,16 +860,7 @@ Result<std::vector<SnapshotFile>> SqliteStore::snapshotFiles(int64_t snapshot_id
         return Error{st.error()};
     }
     st->bind(1, snapshot_id);
-    std::vector<SnapshotFile> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->columnText(0), st->columnText(1)});
-    }
+    return textPairRows<SnapshotFile>(*st);
 }
 
 // --- applies ------------------------------------------------------------------------------------
@@ -900,6 +921,56 @@ Result<std::vector<ApplyRecord>> SqliteStore::history(const std::string& cluster
                        st->columnOptInt(7),
                        st->columnInt(8) != 0});
     }
+}
+
+// --- notifiers ----------------------------------------------------------------------------------
+
+Result<std::vector<NotifierRecord>> SqliteStore::notifiers() {
+    auto st = db_->prepare("SELECT id, definition FROM notifiers ORDER BY id");
+    if (!st) {
+        return Error{st.error()};
+    }
+    return textPairRows<NotifierRecord>(*st);
+}
+
+// Runs one statement on the notifier `id` that returns its id when it changed a row: whether a
+// row changed comes from the statement itself, so no other writer can come in between.
+Result<bool> SqliteStore::changesOneNotifier(std::string_view sql,
+                                             const std::string& id,
+                                             const std::string* definition) {
+    auto st = db_->prepare(sql);
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, id);
+    if (definition != nullptr) {
+        st->bind(2, *definition);
+    }
+    auto row = st->step();
+    if (!row) {
+        return Error{row.error()};
+    }
+    const bool changed = *row;
+    st->reset();  // completes the statement, and with it the implicit transaction
+    return changed;
+}
+
+Result<bool> SqliteStore::createNotifier(const NotifierRecord& record) {
+    return changesOneNotifier(
+        "INSERT INTO notifiers(id, definition) VALUES (?, ?) ON CONFLICT(id) DO NOTHING "
+        "RETURNING id",
+        record.id,
+        &record.definition);
+}
+
+Result<bool> SqliteStore::replaceNotifier(const NotifierRecord& record) {
+    return changesOneNotifier("UPDATE notifiers SET definition = ?2 WHERE id = ?1 RETURNING id",
+                              record.id,
+                              &record.definition);
+}
+
+Result<bool> SqliteStore::deleteNotifier(const std::string& id) {
+    return changesOneNotifier("DELETE FROM notifiers WHERE id = ? RETURNING id", id, nullptr);
 }
 
 // --- summary ------------------------------------------------------------------------------------

@@ -128,6 +128,15 @@ struct ApplyRecord {
     bool via_kubectl = false;           // netpolgen ran kubectl, or only recorded
 };
 
+// A notifier created through the HTTP API (notifiers from `serve --notifiers FILE` are not
+// stored). `definition` is its JSON in the shape of one entry of a notifier file
+// (notify/notifier_config.h), secrets included: the notifier needs them to send, and only the API
+// layer decides what is shown. The store does not interpret it.
+struct NotifierRecord {
+    std::string id;
+    std::string definition;
+};
+
 // Over all clusters.
 struct StoreSummary {
     int schema_version = 0;
@@ -164,17 +173,26 @@ public:
     // Oldest first (in the order recorded, whatever applied_at says).
     virtual core::Result<std::vector<ApplyRecord>> history(const std::string& cluster) = 0;
 
+    // Notifiers created through the API, ordered by id.
+    virtual core::Result<std::vector<NotifierRecord>> notifiers() = 0;
+    // Adds `record`; false, writing nothing, when a notifier with its id exists.
+    virtual core::Result<bool> createNotifier(const NotifierRecord& record) = 0;
+    // Replaces the definition of the notifier `record.id`; false when there is none.
+    virtual core::Result<bool> replaceNotifier(const NotifierRecord& record) = 0;
+    // false when there is no notifier `id`.
+    virtual core::Result<bool> deleteNotifier(const std::string& id) = 0;
+
     virtual core::Result<StoreSummary> summary() = 0;
 };
 
 // The schema version this build writes. A store with a newer version is refused (never modified);
 // an older one is migrated forward in one transaction.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
 // (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without
 // its password: "FILE: not a netpolgen store: file is not a database", "…: not a netpolgen store
-// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (1); upgrade
+// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (2); upgrade
 // netpolgen", "URI: cannot connect: <libpq's message>", "FILE: cannot write: disk full".
 // A Store is one connection: use it from one thread at a time; open one per thread or process
 // (writers to one SQLite file queue for up to 30 s, PostgreSQL writers to one cluster take turns).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `netpolgen serve` as a process: the listening line (port 0 → the real port), a request, a clean
-# stop on SIGTERM, and the start-up refusals (bad token file, no tokens off loopback).
+# stop on SIGTERM, and the start-up refusals (bad token file, no tokens off loopback, a notifier id
+# both in the --notifiers file and in the store).
 set -u
 bin=${1:?usage: run.sh path/to/netpolgen}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +27,10 @@ code=$(curl -s -o "$tmp/body" -w '%{http_code}' "${url}v1/networkpolicies/histor
 code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'Authorization: Bearer abc' \
     "${url}v1/networkpolicies/generate/default")
 [ "$code" = 200 ] && grep -q applyYaml "$tmp/body" && check ok || check fail "generate: $code"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'Authorization: Bearer xyz' \
+    -d '{"id":"ops","name":"ops","type":"slack","slack":{"webhookUrl":"https://hooks.slack.com/services/T/B/s3cret"}}' \
+    "${url}v1/notifiers")
+[ "$code" = 201 ] && ! grep -q s3cret "$tmp/body" && check ok || check fail "create notifier: $code"
 kill -TERM "$pid"
 wait "$pid"
 status=$?
@@ -46,6 +51,14 @@ status=$?
 status=$?
 [ "$status" = 2 ] && grep -q "no such store" "$tmp/err" && [ ! -e "$tmp/missing.db" ] && check ok ||
     check fail "missing store: status $status, $(cat "$tmp/err")"
+
+# The notifier created above is in the store: a file naming the same id is refused at start-up.
+printf 'notifiers:\n- {id: ops, name: ops, type: teams, teams: {webhookUrl: "https://x.example/y"}}\n' \
+    > "$tmp/notifiers.yaml"
+"$bin" serve --db "$tmp/s.db" --listen 127.0.0.1:0 --notifiers "$tmp/notifiers.yaml" > /dev/null 2> "$tmp/err"
+status=$?
+[ "$status" = 2 ] && grep -q 'notifier id "ops" is also a notifier created through the API' "$tmp/err" &&
+    check ok || check fail "notifier id in the file and the store: status $status, $(cat "$tmp/err")"
 
 [ "$fail" = 0 ] && echo "serve: all checks passed" || echo "serve: $fail failed"
 [ "$fail" = 0 ]

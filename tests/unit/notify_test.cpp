@@ -443,6 +443,136 @@ TEST(NotifyConfig, ErrorsNameFileLineAndField) {
               "n.json:1: notifiers[0].type: expected webhook, slack, teams, email or jira");
 }
 
+// ---- one notifier, as the HTTP API reads and stores it
+// -------------------------------------------
+
+TEST(NotifyConfig, StoredJsonReadsBackUnchangedAndShownJsonHasNoSecrets) {
+    auto all = parseNotifierConfigs(kConfigYaml, "n.yaml");
+    ASSERT_TRUE(all.ok()) << all.error();
+    for (const NotifierConfig& n : *all) {
+        const std::string stored = notifierJson(n, Secrets::kInclude);
+        auto back = parseNotifier(stored, "stored");
+        ASSERT_TRUE(back.ok()) << back.error();
+        EXPECT_EQ(notifierJson(*back, Secrets::kInclude), stored);
+        const std::string shown = notifierJson(n, Secrets::kRedact);
+        for (const char* secret :
+             {"hunter2", "abc123", "pw@", "t1", "XYZ", "/abc", "mailpw", "jiratoken"}) {
+            EXPECT_EQ(shown.find(secret), std::string::npos) << secret << " in " << shown;
+        }
+    }
+}
+
+TEST(NotifyConfig, OneNotifierErrorsNameTheField) {
+    auto missing = parseNotifier(R"({"name":"a","type":"webhook","webhook":{}})", "body");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error(), "body:1: webhook.url: required for type webhook");
+    auto typo = parseNotifier("name: a\ntype: slack\nslack: {url: x}\n", "body");
+    ASSERT_FALSE(typo.ok());
+    EXPECT_EQ(typo.error(), "body:3: slack.url: unknown field");
+    auto list = parseNotifier("[]", "body");
+    ASSERT_FALSE(list.ok());
+    EXPECT_EQ(list.error(), "body:1: expected a mapping");
+    auto two = parseNotifier("name: a\n---\nname: b\n", "body");
+    ASSERT_FALSE(two.ok());
+    EXPECT_EQ(two.error(), "body: expected one document, found 2");
+    auto id = parseNotifier(R"({"name":"ops","type":"slack","slack":{"webhookUrl":"https://x/y"}})",
+                            "body");
+    ASSERT_TRUE(id.ok()) << id.error();
+    EXPECT_EQ(id->id, "ops") << "the id defaults to the name";
+}
+
+NotifierConfig storedHook() {
+    auto all = parseNotifierConfigs(kConfigYaml, "n.yaml");
+    EXPECT_TRUE(all.ok()) << all.error();
+    return all.ok() ? (*all)[0] : NotifierConfig{};
+}
+
+TEST(NotifyConfig, UpdateWithWhatGetShowedKeepsEverySecret) {
+    const NotifierConfig stored = storedHook();
+    const std::string shown = notifierJson(stored, Secrets::kRedact);
+    auto same = parseNotifier(shown, "body", &stored);
+    ASSERT_TRUE(same.ok()) << same.error();
+    EXPECT_EQ(notifierJson(*same, Secrets::kInclude), notifierJson(stored, Secrets::kInclude))
+        << "masked password and header, URL without credentials and query: all kept";
+    auto absent = parseNotifier(
+        R"({"id":"hook","name":"renamed","type":"webhook",
+            "webhook":{"url":"https://hooks.example.com/np","username":"bot"}})",
+        "body",
+        &stored);
+    ASSERT_TRUE(absent.ok()) << absent.error();
+    EXPECT_EQ(absent->name, "renamed");
+    EXPECT_EQ(absent->webhook.password, "hunter2") << "absent: kept";
+    ASSERT_EQ(absent->webhook.headers.size(), 1u);
+    EXPECT_EQ(absent->webhook.headers[0].value, "Bearer abc123");
+    EXPECT_EQ(absent->webhook.url, stored.webhook.url);
+    EXPECT_FALSE(absent->webhook.tls.skip_tls_verify) << "other fields are replaced";
+}
+
+TEST(NotifyConfig, UpdateReplacesOrClearsGivenSecrets) {
+    const NotifierConfig stored = storedHook();
+    auto changed = parseNotifier(
+        R"({"id":"hook","name":"ops","type":"webhook",
+            "webhook":{"url":"https://hooks.example.com/np?token=t2","password":"",
+                       "headers":[{"key":"Authorization","value":"Bearer new"}]}})",
+        "body",
+        &stored);
+    ASSERT_TRUE(changed.ok()) << changed.error();
+    EXPECT_EQ(changed->webhook.url, "https://hooks.example.com/np?token=t2");
+    EXPECT_EQ(changed->webhook.password, "") << "an empty string clears";
+    EXPECT_EQ(changed->webhook.headers[0].value, "Bearer new");
+    auto unknown_header = parseNotifier(
+        R"({"name":"ops","type":"webhook","webhook":{"url":"https://hooks.example.com/np",
+            "headers":[{"key":"X-Other","value":"******"}]}})",
+        "body",
+        &stored);
+    ASSERT_FALSE(unknown_header.ok());
+    EXPECT_EQ(unknown_header.error(),
+              "body:1: webhook.headers[0].value: \"******\" keeps a stored value, and no stored "
+              "header is named \"X-Other\"");
+}
+
+TEST(NotifyConfig, KeptSecretsOnlyGoWhereTheyWentBefore) {
+    const NotifierConfig stored = storedHook();
+    auto moved = parseNotifier(
+        R"({"name":"ops","type":"webhook","webhook":{"url":"https://evil.example/np"}})",
+        "body",
+        &stored);
+    ASSERT_FALSE(moved.ok());
+    EXPECT_EQ(moved.error(),
+              "body:1: webhook.password: the destination changed: give the secret again (a "
+              "stored secret is only sent where it went before)");
+    auto moved_with_secrets = parseNotifier(
+        R"({"name":"ops","type":"webhook","webhook":{"url":"https://new.example/np",
+            "password":"p2","headers":[]}})",
+        "body",
+        &stored);
+    ASSERT_TRUE(moved_with_secrets.ok()) << moved_with_secrets.error();
+    EXPECT_EQ(moved_with_secrets->webhook.password, "p2");
+
+    auto all = parseNotifierConfigs(kConfigYaml, "n.yaml");
+    ASSERT_TRUE(all.ok()) << all.error();
+    const NotifierConfig& mail = (*all)[3];
+    auto mail_moved = parseNotifier(
+        R"({"name":"mail","type":"email","email":{"server":"smtp.evil.example:587",
+            "from":"np@example.com","to":["sec@example.com"]}})",
+        "body",
+        &mail);
+    ASSERT_FALSE(mail_moved.ok());
+    EXPECT_NE(mail_moved.error().find("email.password: the destination changed"), std::string::npos)
+        << mail_moved.error();
+    const NotifierConfig& chat = (*all)[1];
+    auto chat_same = parseNotifier(notifierJson(chat, Secrets::kRedact), "body", &chat);
+    ASSERT_TRUE(chat_same.ok()) << chat_same.error();
+    EXPECT_EQ(chat_same->chat.webhook_url, chat.chat.webhook_url) << "the masked Slack URL";
+    auto as_teams = parseNotifier(
+        R"({"name":"chat","type":"teams","teams":{"webhookUrl":"https://hooks.slack.com/******"}})",
+        "body",
+        &chat);
+    ASSERT_TRUE(as_teams.ok()) << as_teams.error();
+    EXPECT_EQ(as_teams->chat.webhook_url, "https://hooks.slack.com/******")
+        << "another type keeps nothing";
+}
+
 TEST(NotifyConfig, DisplayUrlDropsCredentials) {
     EXPECT_EQ(displayUrl("https://u:p@h.example:8443/a/b?k=v", false),
               "https://h.example:8443/a/b");

@@ -101,18 +101,31 @@ protected:
         }
         EXPECT_EQ(res->status, status) << path << ": " << res->body;
         EXPECT_EQ(res->get_header_value("Content-Type"), "application/json; charset=utf-8");
+        bodies_ += res->body;
         return json::parse(res->body, nullptr, false);
     }
     json post(const std::string& path,
               const std::string& body,
               int status = 200,
               const httplib::Headers& headers = {}) {
-        auto res = client_->Post(path.c_str(), headers, body, "application/json");
+        return answer(path, status, client_->Post(path.c_str(), headers, body, "application/json"));
+    }
+    json put(const std::string& path,
+             const std::string& body,
+             int status = 200,
+             const httplib::Headers& headers = {}) {
+        return answer(path, status, client_->Put(path.c_str(), headers, body, "application/json"));
+    }
+    json del(const std::string& path, int status = 200, const httplib::Headers& headers = {}) {
+        return answer(path, status, client_->Delete(path.c_str(), headers));
+    }
+    json answer(const std::string& path, int status, const httplib::Result& res) {
         EXPECT_TRUE(res) << path;
         if (!res) {
             return {};
         }
         EXPECT_EQ(res->status, status) << path << ": " << res->body;
+        bodies_ += res->body;
         return json::parse(res->body, nullptr, false);
     }
 
@@ -121,6 +134,7 @@ protected:
     std::unique_ptr<server::Server> server_;
     std::thread thread_;
     std::unique_ptr<httplib::Client> client_;
+    std::string bodies_;  // every answer's body, to check that no secret ever leaves
 };
 
 TEST_F(ServerApi, HealthzAnswersOk) {
@@ -486,13 +500,17 @@ TEST_F(ServerApi, TokensGiveReadOrAdminAccess) {
     post("/v1/networkpolicies/apply/default", body, 200, admin);
 }
 
-// A webhook receiver on a free loopback port that keeps the bodies it is sent.
+// A webhook receiver on a free loopback port that keeps the bodies it is sent, and with each
+// the credentials that came with it.
 class WebhookReceiver {
 public:
     WebhookReceiver() {
         server_.Post("/hook", [this](const httplib::Request& req, httplib::Response&) {
             const std::lock_guard<std::mutex> lock(mutex_);
             bodies_.push_back(req.body);
+            credentials_.push_back(req.get_header_value("Authorization") + " " +
+                                   req.get_header_value("X-Key") + " " +
+                                   req.get_param_value("token"));
         });
         port_ = server_.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -509,6 +527,11 @@ public:
         const std::lock_guard<std::mutex> lock(mutex_);
         return bodies_;
     }
+    // "AUTHORIZATION X-KEY TOKEN" of each request.
+    std::vector<std::string> credentials() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return credentials_;
+    }
 
 private:
     httplib::Server server_;
@@ -516,36 +539,67 @@ private:
     std::thread thread_;
     std::mutex mutex_;
     std::vector<std::string> bodies_;
+    std::vector<std::string> credentials_;
 };
 
-TEST_F(ServerApi, NotifySendsTheYamlToTheChosenNotifiers) {
-    WebhookReceiver receiver;
-    server::ServerOptions options;
-    auto notifiers = notify::parseNotifierConfigs(
-        "notifiers:\n- {id: hook, name: ops, type: webhook, webhook: {url: \"" + receiver.url() +
-            "\"}}\n",
-        "notifiers.yaml");
-    ASSERT_TRUE(notifiers) << notifiers.error();
-    options.notifiers = *notifiers;
-    options.send_options.allow_plain_http = true;
-    options.send_options.attempts = 1;
-    auto tokens = server::AccessTokens::parse("r read\na admin\n", "tokens");
-    ASSERT_TRUE(tokens);
-    options.tokens = std::move(*tokens);
-    start(options);
-    const httplib::Headers read{{"Authorization", "Bearer r"}};
-    const httplib::Headers admin{{"Authorization", "Bearer a"}};
+// ---- notifiers configured through the API -------------------------------------------------------
 
-    EXPECT_EQ(get("/v1/notifiers", 200, read),
-              json::parse(R"({"notifiers":[{"id":"hook","name":"ops","type":"webhook"}]})"));
+// A server with tokens r (read) and a (admin), one notifier `file-hook` from a file, and plain
+// HTTP allowed so that notifiers can send to a local receiver.
+class ServerNotifiers : public ServerApi {
+protected:
+    void startWithFileNotifier(const std::string& url) {
+        server::ServerOptions options;
+        auto notifiers = notify::parseNotifierConfigs(
+            "notifiers:\n- {id: file-hook, name: ops, type: webhook, webhook: {url: \"" + url +
+                "\", username: ops-bot, password: file-s3cret}}\n",
+            "notifiers.yaml");
+        ASSERT_TRUE(notifiers) << notifiers.error();
+        options.notifiers = *notifiers;
+        options.notifiers_file = "notifiers.yaml";
+        options.send_options.allow_plain_http = true;
+        options.send_options.attempts = 1;
+        auto tokens = server::AccessTokens::parse("r read\na admin\n", "tokens");
+        ASSERT_TRUE(tokens);
+        options.tokens = std::move(*tokens);
+        start(options);
+    }
+
+    // A webhook to `url` with a password, a secret header and a secret in the query.
+    static std::string apiHook(const std::string& url, const std::string& id = "api-hook") {
+        return json{{"id", id},
+                    {"name", "api"},
+                    {"type", "webhook"},
+                    {"webhook",
+                     {{"url", url + "?token=tok-s3cret"},
+                      {"username", "bot"},
+                      {"password", "pw-s3cret"},
+                      {"headers", {{{"key", "X-Key"}, {"value", "hdr-s3cret"}}}}}}}
+            .dump();
+    }
+
+    const httplib::Headers read_{{"Authorization", "Bearer r"}};
+    const httplib::Headers admin_{{"Authorization", "Bearer a"}};
+};
+
+TEST_F(ServerNotifiers, NotifySendsTheYamlToTheChosenNotifiers) {
+    WebhookReceiver receiver;
+    startWithFileNotifier(receiver.url());
+    const json listed = get("/v1/notifiers", 200, read_);
+    ASSERT_EQ(listed["notifiers"].size(), 1u);
+    EXPECT_EQ(listed["notifiers"][0]["id"], "file-hook");
+    EXPECT_EQ(listed["notifiers"][0]["name"], "ops");
+    EXPECT_EQ(listed["notifiers"][0]["type"], "webhook");
+    EXPECT_EQ(listed["notifiers"][0]["source"], "file");
+    EXPECT_EQ(listed["notifiers"][0]["webhook"]["url"], receiver.url());
     const std::string notify = "/v1/networkpolicies/simulate/default/notify";
-    post(notify + "?notifierIds=hook", kDenyDb, 403, read);
+    post(notify + "?notifierIds=file-hook", kDenyDb, 403, read_);
     EXPECT_NE(
-        post(notify + "?notifierIds=nope", kDenyDb, 400, admin)["error"].get<std::string>().find(
+        post(notify + "?notifierIds=nope", kDenyDb, 400, admin_)["error"].get<std::string>().find(
             "notifierIds"),
         std::string::npos);
-    post(notify, kDenyDb, 400, admin);
-    const json sent = post(notify + "?notifierIds=hook", kDenyDb, 200, admin);
+    post(notify, kDenyDb, 400, admin_);
+    const json sent = post(notify + "?notifierIds=file-hook", kDenyDb, 200, admin_);
     EXPECT_EQ(sent["results"][0]["ok"], true) << sent.dump();
     const std::vector<std::string> bodies = receiver.bodies();
     ASSERT_EQ(bodies.size(), 1u);
@@ -553,6 +607,151 @@ TEST_F(ServerApi, NotifySendsTheYamlToTheChosenNotifiers) {
     EXPECT_EQ(payload["networkpolicy"]["cluster"], "default");
     EXPECT_NE(payload["networkpolicy"]["yaml"].get<std::string>().find("name: deny-db"),
               std::string::npos);
+}
+
+TEST_F(ServerNotifiers, CreateListGetReplaceDeleteWithSecretsMasked) {
+    WebhookReceiver receiver;
+    startWithFileNotifier(receiver.url());
+    const json created = post("/v1/notifiers", apiHook(receiver.url()), 201, admin_);
+    EXPECT_EQ(created["id"], "api-hook");
+    EXPECT_EQ(created["source"], "api");
+    EXPECT_EQ(created["webhook"]["url"], receiver.url()) << "no query: it may hold a secret";
+    EXPECT_EQ(created["webhook"]["password"], "******");
+    EXPECT_EQ(created["webhook"]["headers"][0], json({{"key", "X-Key"}, {"value", "******"}}));
+    EXPECT_EQ(created["webhook"]["username"], "bot");
+
+    const json list = get("/v1/notifiers", 200, read_);
+    ASSERT_EQ(list["notifiers"].size(), 2u);
+    EXPECT_EQ(list["notifiers"][0]["id"], "file-hook");
+    EXPECT_EQ(list["notifiers"][0]["source"], "file");
+    EXPECT_EQ(list["notifiers"][0]["webhook"]["password"], "******");
+    EXPECT_EQ(list["notifiers"][1], created);
+    EXPECT_EQ(get("/v1/notifiers/api-hook", 200, read_), created);
+    EXPECT_EQ(get("/v1/notifiers/file-hook", 200, read_), list["notifiers"][0]);
+    get("/v1/notifiers/nope", 404, read_);
+
+    // What GET showed, sent back with a new name: every secret is kept.
+    json edited = created;
+    edited["name"] = "renamed";
+    const json replaced = put("/v1/notifiers/api-hook", edited.dump(), 200, admin_);
+    EXPECT_EQ(replaced["name"], "renamed");
+    EXPECT_EQ(get("/v1/notifiers/api-hook", 200, read_), replaced);
+    const json sent = post(
+        "/v1/networkpolicies/simulate/default/notify?notifierIds=api-hook", kDenyDb, 200, admin_);
+    EXPECT_EQ(sent["results"][0]["ok"], true) << sent.dump();
+    ASSERT_EQ(receiver.credentials().size(), 1u);
+    // Basic bot:pw-s3cret.
+    EXPECT_EQ(receiver.credentials()[0], "Basic Ym90OnB3LXMzY3JldA== hdr-s3cret tok-s3cret");
+
+    EXPECT_EQ(del("/v1/notifiers/api-hook", 200, admin_),
+              json({{"id", "api-hook"}, {"deleted", true}}));
+    get("/v1/notifiers/api-hook", 404, read_);
+    del("/v1/notifiers/api-hook", 404, admin_);
+    put("/v1/notifiers/api-hook", edited.dump(), 404, admin_);
+    EXPECT_EQ(get("/v1/notifiers", 200, read_)["notifiers"].size(), 1u);
+    EXPECT_EQ(bodies_.find("s3cret"), std::string::npos) << "a secret in an answer: " << bodies_;
+}
+
+TEST_F(ServerNotifiers, ACreatedNotifierIsUsedByNotifyAtOnce) {
+    WebhookReceiver receiver;
+    startWithFileNotifier("https://hooks.example.com/np");
+    const std::string notify = "/v1/networkpolicies/simulate/default/notify?notifierIds=";
+    post(notify + "new-hook", kDenyDb, 400, admin_);
+    post("/v1/notifiers", apiHook(receiver.url(), "new-hook"), 201, admin_);
+    const json sent = post(notify + "new-hook", kDenyDb, 200, admin_);
+    EXPECT_EQ(sent["results"][0]["id"], "new-hook") << sent.dump();
+    ASSERT_EQ(receiver.bodies().size(), 1u);
+    EXPECT_NE(receiver.bodies()[0].find("deny-db"), std::string::npos);
+}
+
+TEST_F(ServerNotifiers, FileNotifiersAndTakenIdsAre409) {
+    startWithFileNotifier("https://hooks.example.com/np");
+    const std::string from_file = "comes from the file notifiers.yaml";
+    const std::string body = apiHook("https://hooks.example.com/np", "file-hook");
+    for (const json& refused : {put("/v1/notifiers/file-hook", body, 409, admin_),
+                                del("/v1/notifiers/file-hook", 409, admin_),
+                                post("/v1/notifiers", body, 409, admin_)}) {
+        EXPECT_NE(refused["error"].get<std::string>().find(from_file), std::string::npos)
+            << refused.dump();
+    }
+    post("/v1/notifiers", apiHook("https://hooks.example.com/np"), 201, admin_);
+    const json twice = post("/v1/notifiers", apiHook("https://hooks.example.com/x"), 409, admin_);
+    EXPECT_EQ(twice["error"],
+              "notifier \"api-hook\" exists: PUT /v1/notifiers/api-hook replaces it");
+    EXPECT_EQ(get("/v1/notifiers/api-hook", 200, read_)["webhook"]["url"],
+              "https://hooks.example.com/np")
+        << "the refused create changed nothing";
+}
+
+TEST_F(ServerNotifiers, WritesNeedAnAdminToken) {
+    startWithFileNotifier("https://hooks.example.com/np");
+    const std::string body = apiHook("https://hooks.example.com/np");
+    post("/v1/notifiers", body, 403, read_);
+    post("/v1/notifiers", body, 401);
+    post("/v1/notifiers/test", body, 403, read_);
+    post("/v1/notifiers", body, 201, admin_);
+    put("/v1/notifiers/api-hook", body, 403, read_);
+    del("/v1/notifiers/api-hook", 403, read_);
+    get("/v1/notifiers/api-hook", 200, read_);
+    get("/v1/notifiers", 401);
+}
+
+TEST_F(ServerNotifiers, BadBodiesAndIdsAre400NamingTheField) {
+    startWithFileNotifier("https://hooks.example.com/np");
+    EXPECT_EQ(post("/v1/notifiers", R"({"name":"a","type":"webhook","webhook":{}})", 400, admin_),
+              json({{"error", "body:1: webhook.url: required for type webhook"}, {"code", 400}}));
+    EXPECT_EQ(
+        post("/v1/notifiers", R"({"name":"a","type":"webhook","webhok":{}})", 400, admin_)["error"],
+        "body:1: webhok: unknown field");
+    EXPECT_EQ(post("/v1/notifiers", "not: [json", 400, admin_)["error"].get<std::string>().rfind(
+                  "body: ", 0),
+              0u);
+    const json spaced =
+        post("/v1/notifiers",
+             R"({"name":"ops team","type":"slack","slack":{"webhookUrl":"https://x/y"}})",
+             400,
+             admin_);
+    EXPECT_NE(spaced["error"].get<std::string>().find("body: id: expected 1 to 253 letters"),
+              std::string::npos)
+        << spaced.dump();
+    EXPECT_NE(post("/v1/notifiers", apiHook("https://x/y", "..x"), 400, admin_)["error"]
+                  .get<std::string>()
+                  .find("body: id: must start with a letter or digit"),
+              std::string::npos);
+    EXPECT_NE(get("/v1/notifiers/..", 400, read_)["error"].get<std::string>().find("notifier id"),
+              std::string::npos);
+    post("/v1/notifiers", apiHook("https://hooks.example.com/np"), 201, admin_);
+    EXPECT_EQ(put("/v1/notifiers/api-hook",
+                  apiHook("https://hooks.example.com/np", "other"),
+                  400,
+                  admin_)["error"],
+              "body: id: \"other\" is not the id of the path \"api-hook\": an id cannot change "
+              "(create a new notifier and delete this one)");
+    // Keeping the stored secrets while sending them elsewhere is refused.
+    json moved = get("/v1/notifiers/api-hook", 200, read_);
+    moved["webhook"]["url"] = "https://evil.example/np";
+    EXPECT_NE(
+        put("/v1/notifiers/api-hook", moved.dump(), 400, admin_)["error"].get<std::string>().find(
+            "webhook.password: the destination changed"),
+        std::string::npos);
+}
+
+TEST_F(ServerNotifiers, TestSendsAShortMessageOr502) {
+    WebhookReceiver receiver;
+    startWithFileNotifier(receiver.url());
+    EXPECT_EQ(post("/v1/notifiers/test", apiHook(receiver.url()), 200, admin_)["ok"], true);
+    ASSERT_EQ(receiver.bodies().size(), 1u);
+    EXPECT_NE(receiver.bodies()[0].find("a test message"), std::string::npos);
+    // The file notifier as GET shows it: its masked password is the stored one.
+    const json shown = get("/v1/notifiers/file-hook", 200, read_);
+    post("/v1/notifiers/test", shown.dump(), 200, admin_);
+    ASSERT_EQ(receiver.credentials().size(), 2u);  // Basic ops-bot:file-s3cret
+    EXPECT_EQ(receiver.credentials()[1].rfind("Basic b3BzLWJvdDpmaWxlLXMzY3JldA==", 0), 0u)
+        << receiver.credentials()[1];
+    const json failed = post("/v1/notifiers/test", apiHook("http://127.0.0.1:1/hook"), 502, admin_);
+    EXPECT_NE(failed["error"].get<std::string>().find("notifier api (webhook)"), std::string::npos)
+        << failed.dump();
+    EXPECT_EQ(bodies_.find("s3cret"), std::string::npos) << bodies_;
 }
 
 TEST(ServerOptions, NoTokensOnlyOnLoopback) {

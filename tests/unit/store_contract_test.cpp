@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/store.h"
@@ -445,6 +446,54 @@ TEST_P(StoreContract, AppliesRoundTripInOrder) {
     ASSERT_TRUE(staging);
     ASSERT_EQ(staging->size(), 1u);
     EXPECT_EQ((*staging)[0].user, "bob");
+}
+
+// (id, definition) of every stored notifier, in the order the store gives them.
+using Rows = std::vector<std::pair<std::string, std::string>>;
+
+Rows notifierRows(Store& store) {
+    auto records = store.notifiers();
+    EXPECT_TRUE(records) << records.error();
+    Rows out;
+    for (const NotifierRecord& r : records ? *records : std::vector<NotifierRecord>{}) {
+        out.emplace_back(r.id, r.definition);
+    }
+    return out;
+}
+
+TEST_P(StoreContract, NotifiersCreateReplaceDeleteById) {
+    EXPECT_EQ(notifierRows(store()), Rows{});
+    // Definitions come back byte for byte, secrets and non-ASCII text included.
+    const std::string hook = R"({"id":"hook","type":"webhook","webhook":{"password":"s3crét"}})";
+    auto created = store().createNotifier({"hook", hook});
+    ASSERT_TRUE(created) << created.error();
+    EXPECT_TRUE(*created);
+    ASSERT_TRUE(store().createNotifier({"b-chat", "{\"name\":\"ch\u00e2t\"}\n"}));
+    auto again = store().createNotifier({"hook", "other"});
+    ASSERT_TRUE(again) << again.error();
+    EXPECT_FALSE(*again) << "a second create of one id";
+    EXPECT_EQ(notifierRows(store()),
+              (Rows{{"b-chat", "{\"name\":\"ch\u00e2t\"}\n"}, {"hook", hook}}))
+        << "ordered by id, the refused create wrote nothing";
+
+    auto replaced = store().replaceNotifier({"hook", "v2"});
+    ASSERT_TRUE(replaced) << replaced.error();
+    EXPECT_TRUE(*replaced);
+    auto missing = store().replaceNotifier({"nope", "v"});
+    ASSERT_TRUE(missing) << missing.error();
+    EXPECT_FALSE(*missing);
+    EXPECT_EQ(notifierRows(store()),
+              (Rows{{"b-chat", "{\"name\":\"ch\u00e2t\"}\n"}, {"hook", "v2"}}));
+
+    auto deleted = store().deleteNotifier("b-chat");
+    ASSERT_TRUE(deleted) << deleted.error();
+    EXPECT_TRUE(*deleted);
+    auto twice = store().deleteNotifier("b-chat");
+    ASSERT_TRUE(twice) << twice.error();
+    EXPECT_FALSE(*twice);
+    store_ = reopen();
+    ASSERT_TRUE(store_);
+    EXPECT_EQ(notifierRows(store()), (Rows{{"hook", "v2"}})) << "after reopening";
 }
 
 TEST_P(StoreContract, Summary) {

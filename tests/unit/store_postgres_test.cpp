@@ -145,14 +145,17 @@ TEST_F(StorePostgres, ForeignTablesAreRefusedUntouched) {
     EXPECT_EQ(scalar(*conn2, "SELECT count(*)::text FROM meta"), "1");
 }
 
+// A store with one ingest of one flow, closed again.
+void ingestOneFlow(const StoreLocation& where) {
+    auto store = openStore(where.location());
+    ASSERT_TRUE(store) << store.error();
+    ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
+}
+
 TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     auto where = schema();
     ASSERT_TRUE(where);
-    {
-        auto store = openStore(where->location());
-        ASSERT_TRUE(store) << store.error();
-        ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
-    }
+    ingestOneFlow(*where);
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(conn->execScript("UPDATE meta SET value = '7' WHERE key = 'schema_version'"));
@@ -160,9 +163,27 @@ TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error(),
               pg::redactUri(where->location()) +
-                  ": store schema version 7 is newer than this netpolgen (1); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (2); upgrade netpolgen");
     EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
     EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
+}
+
+TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
+    auto where = schema();
+    ASSERT_TRUE(where);
+    ingestOneFlow(*where);
+    // What a netpolgen of schema version 1 left: everything but the notifiers table.
+    auto conn = connect(*where);
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(conn->execScript(
+        "DROP TABLE notifiers; UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
+    auto store = openStore(where->location());
+    ASSERT_TRUE(store) << store.error();
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+    EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
+    auto created = (*store)->createNotifier({"hook", "{}"});
+    ASSERT_TRUE(created) << created.error();
+    EXPECT_TRUE(*created);
 }
 
 IngestBatch overlapping(const std::string& digest, int seed) {

@@ -110,18 +110,38 @@ TEST(StoreSqliteFiles, ForeignDatabaseIsNotAStore) {
     EXPECT_NE(refusal(empty_tagged).find("application_id 0x00000001"), std::string::npos);
 }
 
+// A store with one ingest of one flow, closed again.
+void ingestOneFlow(const fs::path& file) {
+    auto store = openStore(file.string());
+    ASSERT_TRUE(store) << store.error();
+    ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
+}
+
 TEST(StoreSqliteFiles, NewerSchemaIsRefusedUntouched) {
     TempDir dir;
     const fs::path file = dir.path() / "store.db";
-    {
-        auto store = openStore(file.string());
-        ASSERT_TRUE(store) << store.error();
-        ASSERT_TRUE((*store)->ingest(BatchBuilder("d").flow("a/a", "a/b", 1, kT0).build()));
-    }
+    ingestOneFlow(file);
     rawSql(file, "PRAGMA user_version = 7");
     EXPECT_EQ(refusal(file),
               file.string() +
-                  ": store schema version 7 is newer than this netpolgen (1); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (2); upgrade netpolgen");
+}
+
+TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
+    TempDir dir;
+    const fs::path file = dir.path() / "store.db";
+    ingestOneFlow(file);
+    // What a netpolgen of schema version 1 left: everything but the notifiers table.
+    rawSql(file, "DROP TABLE notifiers; PRAGMA user_version = 1");
+    auto store = openStore(file.string());
+    ASSERT_TRUE(store) << store.error();
+    auto summary = (*store)->summary();
+    ASSERT_TRUE(summary) << summary.error();
+    EXPECT_EQ(summary->schema_version, 2);
+    EXPECT_EQ(summary->ingests, 1u) << "the data of version 1 stays";
+    auto created = (*store)->createNotifier({"hook", "{}"});
+    ASSERT_TRUE(created) << created.error();
+    EXPECT_TRUE(*created);
 }
 
 TEST(StoreSqliteFiles, NewAndEmptyFilesBecomeStores) {

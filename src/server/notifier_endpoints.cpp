@@ -1,0 +1,189 @@
+// Notifier configuration through the API (server/endpoints.h, server/notifier_registry.h):
+// list, get, create, replace, delete and test. Every answer shows a notifier as GET does, with
+// its secrets masked by notify::notifierJson; error messages name fields, never their values.
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "notify/sender.h"
+#include "server/endpoints.h"
+#include "server/notifier_registry.h"
+#include "server/request_params.h"
+
+namespace netpolgen::server {
+namespace {
+
+using nlohmann::json;
+
+// What the test endpoint sends: a comment, which is valid YAML, so receivers that parse the YAML
+// of a shared policy accept it.
+constexpr const char* kTestYaml =
+    "# netpolgen: a test message; this notifier can receive network policies.\n";
+
+json shownJson(const KnownNotifier& n) {
+    json out = json::parse(notify::notifierJson(n.config, notify::Secrets::kRedact));
+    out["source"] = n.source == NotifierSource::kFile ? "file" : "api";
+    return out;
+}
+
+// What every notifier endpoint starts with: no query parameters, and the registry read into
+// `out`. The answer to give instead when either fails.
+std::optional<ApiResponse> openRegistry(const ServerOptions& options,
+                                        const ApiRequest& request,
+                                        NotifierRegistry& out) {
+    if (auto st = checkParams(request.params, {}); !st) {
+        return apiError(400, st.error());
+    }
+    auto registry = openNotifierRegistry(options);
+    if (!registry) {
+        return apiError(500, registry.error());
+    }
+    out = std::move(*registry);
+    return std::nullopt;
+}
+
+ApiResponse notFound(const std::string& id) {
+    return apiError(404, "no notifier \"" + id + "\" (GET /v1/notifiers lists them)");
+}
+
+ApiResponse fromFile(const ServerOptions& options, const std::string& id) {
+    return apiError(409,
+                    "notifier \"" + id + "\" comes from the file " + options.notifiers_file +
+                        " (serve --notifiers): change it there and restart; only notifiers "
+                        "created through the API can be changed through it");
+}
+
+// The body as a notifier with a valid id. `stored`: the notifier an update replaces.
+core::Result<notify::NotifierConfig> bodyNotifier(const ApiRequest& request,
+                                                  const notify::NotifierConfig* stored) {
+    auto n = notify::parseNotifier(request.body, "body", stored);
+    if (!n) {
+        return n;
+    }
+    if (auto st = checkId(n->id, "body: id"); !st) {
+        return core::Error{st.error() + " (the id defaults to the name: give an id)"};
+    }
+    return n;
+}
+
+}  // namespace
+
+ApiResponse notifiersEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
+    }
+    json list = json::array();
+    for (const KnownNotifier& n : registry.known) {
+        list.push_back(shownJson(n));
+    }
+    return {200, {{"notifiers", std::move(list)}}};
+}
+
+ApiResponse notifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
+    }
+    const auto found = findNotifier(registry.known, request.id);
+    return found ? ApiResponse{200, shownJson(*found)} : notFound(request.id);
+}
+
+ApiResponse createNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
+    }
+    auto n = bodyNotifier(request, nullptr);
+    if (!n) {
+        return apiError(400, n.error());
+    }
+    const auto existing = findNotifier(registry.known, n->id);
+    if (existing && existing->source == NotifierSource::kFile) {
+        return fromFile(options, n->id);
+    }
+    auto created =
+        existing ? core::Result<bool>(false) : registry.store->createNotifier(notifierRecord(*n));
+    if (!created) {
+        return apiError(500, created.error());
+    }
+    if (!*created) {
+        return apiError(
+            409, "notifier \"" + n->id + "\" exists: PUT /v1/notifiers/" + n->id + " replaces it");
+    }
+    return {201, shownJson({*n, NotifierSource::kApi})};
+}
+
+ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
+    }
+    const auto stored = findNotifier(registry.known, request.id);
+    if (!stored) {
+        return notFound(request.id);
+    }
+    if (stored->source == NotifierSource::kFile) {
+        return fromFile(options, request.id);
+    }
+    auto n = bodyNotifier(request, &stored->config);
+    if (!n) {
+        return apiError(400, n.error());
+    }
+    if (n->id != request.id) {
+        return apiError(400,
+                        "body: id: \"" + n->id + "\" is not the id of the path \"" + request.id +
+                            "\": an id cannot change (create a new notifier and delete this one)");
+    }
+    auto replaced = registry.store->replaceNotifier(notifierRecord(*n));
+    if (!replaced) {
+        return apiError(500, replaced.error());
+    }
+    return *replaced ? ApiResponse{200, shownJson({*n, NotifierSource::kApi})}
+                     : notFound(request.id);  // deleted by another request meanwhile
+}
+
+ApiResponse deleteNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
+    }
+    const auto stored = findNotifier(registry.known, request.id);
+    if (stored && stored->source == NotifierSource::kFile) {
+        return fromFile(options, request.id);
+    }
+    auto deleted = registry.store->deleteNotifier(request.id);
+    if (!deleted) {
+        return apiError(500, deleted.error());
+    }
+    return *deleted ? ApiResponse{200, {{"id", request.id}, {"deleted", true}}}
+                    : notFound(request.id);
+}
+
+// StackRox's POST /v1/notifiers/test: sends a short message with the notifier of the body, which
+// need not be stored. When its id names a known notifier, masked or absent secrets are that
+// notifier's (as an update would keep them), so an edited notifier can be tried before saving.
+ApiResponse testNotifierEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    NotifierRegistry registry;
+    if (auto refused = openRegistry(options, request, registry)) {
+        return *refused;
+    }
+    auto plain = notify::parseNotifier(request.body, "body");
+    if (!plain) {
+        return apiError(400, plain.error());
+    }
+    const auto stored = findNotifier(registry.known, plain->id);
+    auto n = bodyNotifier(request, stored ? &stored->config : nullptr);
+    if (!n) {
+        return apiError(400, n.error());
+    }
+    const notify::NotifierResult result =
+        notify::Sender(options.send_options).send(*n, request.cluster, kTestYaml);
+    if (!result.status) {
+        // The notifier's service failed, not the request.
+        return {502,
+                {{"error", result.status.error()}, {"code", 502}, {"attempts", result.attempts}}};
+    }
+    return {200, {{"ok", true}, {"attempts", result.attempts}}};
+}
+
+}  // namespace netpolgen::server
