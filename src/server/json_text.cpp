@@ -1,8 +1,10 @@
 #include "server/json_text.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace netpolgen::server {
 namespace {
@@ -138,12 +140,35 @@ constexpr std::array<bool, 256> kPlain = [] {
 
 }  // namespace
 
+// True when one of the 8 bytes of `word` is not plain: a control character, '"', '\\' or
+// non-ASCII. Most of a YAML document is plain: the loop skips it 8 bytes at a time.
+bool hasSpecialByte(uint64_t word) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    const auto zeroByte = [&](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHigh;
+    return ((word & kHigh) | below_space | zeroByte(word ^ (kOnes * '"')) |
+            zeroByte(word ^ (kOnes * '\\'))) != 0;
+}
+
 void appendJsonString(std::string& out, std::string_view text) {
+    if (out.capacity() - out.size() < text.size() + 2) {
+        // One allocation for a large string and its escapes (a newline every ~40 bytes in YAML),
+        // growing geometrically so that many small strings stay linear.
+        out.reserve(std::max(out.size() + text.size() + text.size() / 16 + 16, 2 * out.size()));
+    }
     out += '"';
     size_t run = 0;  // start of the bytes not yet copied
     size_t i = 0;
     const auto flush = [&] { out.append(text.data() + run, i - run); };
     while (i < text.size()) {
+        if (uint64_t word = 0; i + 8 <= text.size()) {
+            std::memcpy(&word, text.data() + i, 8);
+            if (!hasSpecialByte(word)) {
+                i += 8;
+                continue;
+            }
+        }
         const auto c = static_cast<unsigned char>(text[i]);
         if (kPlain[c]) {
             ++i;

@@ -34,7 +34,7 @@ std::string randomText(std::mt19937& rng) {
                                                     "ü",
                                                     "apiVersion: networking.k8s.io/v1\n"};
     std::string out;
-    const size_t n = rng() % 12;
+    const size_t n = rng() % 40;  // long enough for the 8-byte steps
     for (size_t i = 0; i < n; ++i) {
         out += pieces[rng() % pieces.size()];
     }

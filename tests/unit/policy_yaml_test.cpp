@@ -138,6 +138,21 @@ TEST(PolicyYaml, WritesTheBytesOfTheGenericWriterOnRandomPolicies) {
     }
 }
 
+// Above 2,000 policies modificationToYaml writes parts in threads: the same bytes, same order.
+TEST(PolicyYaml, ManyPoliciesWrittenInPartsGiveTheBytesOfOneLoop) {
+    RandomPolicies random(20261127);
+    for (const size_t size : {size_t{1999}, size_t{2001}, size_t{4003}}) {
+        core::Modification m;
+        std::string expected;
+        for (size_t i = 0; i < size; ++i) {
+            m.apply.push_back(random.policy());
+            expected += "---\n";
+            appendPolicyYaml(expected, m.apply.back());
+        }
+        ASSERT_EQ(modificationToYaml(m), expected) << size << " policies";
+    }
+}
+
 TEST(PolicyYaml, OverlongKeysTakeTheGenericWritersExplicitForm) {
     NetworkPolicy p;
     p.ns = "ns";
