@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/generator.h"
 #include "core/network_policy.h"
@@ -19,6 +21,19 @@ nlohmann::json policyToJson(const core::NetworkPolicy& policy);
 nlohmann::json selectorToJson(const core::LabelSelector& selector);
 
 std::string modificationToYaml(const core::Modification& modification);
+
+// modificationToYaml in pieces for a caller that encodes it again (the HTTP API escapes it into a
+// JSON string): the comment lines before the documents, then the documents cut into parts, each
+// passed through `encode(out, text)` (which appends text's encoding to out) document by document.
+// Above 2,000 policies the parts are written by threads; encode must be thread-safe and must not
+// depend on what came before. modificationToYaml(m) == head + parts joined, with an `encode`
+// that appends text as it is.
+struct EncodedYaml {
+    std::string head;
+    std::vector<std::string> parts;
+};
+using YamlEncoder = void (*)(std::string& out, std::string_view text);
+EncodedYaml modificationToEncodedYaml(const core::Modification& modification, YamlEncoder encode);
 std::string modificationToJson(const core::Modification& modification);
 
 }  // namespace netpolgen::io

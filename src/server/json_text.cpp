@@ -152,12 +152,17 @@ bool hasSpecialByte(uint64_t word) {
 }
 
 void appendJsonString(std::string& out, std::string_view text) {
+    out += '"';
+    appendJsonEscaped(out, text);
+    out += '"';
+}
+
+void appendJsonEscaped(std::string& out, std::string_view text) {
     if (out.capacity() - out.size() < text.size() + 2) {
         // One allocation for a large string and its escapes (a newline every ~40 bytes in YAML),
         // growing geometrically so that many small strings stay linear.
         out.reserve(std::max(out.size() + text.size() + text.size() / 16 + 16, 2 * out.size()));
     }
-    out += '"';
     size_t run = 0;  // start of the bytes not yet copied
     size_t i = 0;
     const auto flush = [&] { out.append(text.data() + run, i - run); };
@@ -196,7 +201,6 @@ void appendJsonString(std::string& out, std::string_view text) {
         run = ++i;
     }
     flush();
-    out += '"';
 }
 
 std::string jsonText(const json& value) {

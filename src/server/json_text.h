@@ -18,5 +18,8 @@ std::string jsonText(const nlohmann::json& value);
 
 // Appends `text` as a JSON string literal, quotes included.
 void appendJsonString(std::string& out, std::string_view text);
+// The same without the quotes: a piece of a string literal (text split anywhere but inside a
+// UTF-8 sequence gives the same bytes piece by piece).
+void appendJsonEscaped(std::string& out, std::string_view text);
 
 }  // namespace netpolgen::server

@@ -9,6 +9,7 @@
 #include "io/simulation_json.h"
 #include "server/cluster_inputs.h"
 #include "server/endpoints.h"
+#include "server/json_text.h"
 #include "server/request_params.h"
 #include "server/scope_query.h"
 
@@ -117,11 +118,35 @@ json simulationJson(const core::Cluster& cluster, const core::Simulation& sim) {
 
 }  // namespace
 
-json modificationJson(core::Modification m) {
+namespace {
+
+json toDeleteJson(const core::Modification& m) {
     json to_delete = json::array();
     for (const core::ObjectRef& ref : m.to_delete) {
         to_delete.push_back({{"namespace", ref.ns}, {"name", ref.name}});
     }
+    return to_delete;
+}
+
+}  // namespace
+
+ApiResponse modificationResponse(core::Modification m) {
+    ApiResponse response{
+        200,
+        {{"modification", {{"applyYaml", kSplicedMarker}, {"toDelete", toDeleteJson(m)}}}},
+        {}};
+    m.to_delete.clear();  // in toDelete only, not also as comment lines of applyYaml
+    io::EncodedYaml yaml = io::modificationToEncodedYaml(m, appendJsonEscaped);
+    response.spliced.emplace_back();
+    appendJsonEscaped(response.spliced.back(), yaml.head);
+    for (std::string& part : yaml.parts) {
+        response.spliced.push_back(std::move(part));
+    }
+    return response;
+}
+
+json modificationJson(core::Modification m) {
+    json to_delete = toDeleteJson(m);
     m.to_delete.clear();
     return {{"applyYaml", io::modificationToYaml(m)}, {"toDelete", std::move(to_delete)}};
 }
@@ -152,7 +177,7 @@ ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& req
     if (!generation) {
         return apiError(400, generation.error());
     }
-    return {200, {{"modification", modificationJson(std::move(generation->modification))}}};
+    return modificationResponse(std::move(generation->modification));
 }
 
 ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& request) {

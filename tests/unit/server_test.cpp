@@ -22,6 +22,7 @@
 #include "notify/notifier_config.h"
 #include "server/access_tokens.h"
 #include "server/listen_address.h"
+#include "server/json_text.h"
 #include "server/scope_query.h"
 #include "server/traffic_graph.h"
 #include "store/inputs.h"
@@ -102,7 +103,10 @@ protected:
         EXPECT_EQ(res->status, status) << path << ": " << res->body;
         EXPECT_EQ(res->get_header_value("Content-Type"), "application/json; charset=utf-8");
         bodies_ += res->body;
-        return json::parse(res->body, nullptr, false);
+        json parsed = json::parse(res->body, nullptr, false);
+        // Every answer is dump(2) of its value, spliced ones (generate) included.
+        EXPECT_EQ(res->body, server::jsonText(parsed) + "\n") << path;
+        return parsed;
     }
     json post(const std::string& path,
               const std::string& body,
