@@ -63,9 +63,13 @@ async function startWebhook(dir) {
   return { server, received, next, cert, url: `https://127.0.0.1:${server.address().port}/np` };
 }
 
+// The portal bundle under test: the web/dist beside this file (the binary's default is the web/dist
+// of the source tree it was built from, which may be another checkout); NETPOLGEN_WEB_DIR overrides.
+const webDir = resolve(process.env.NETPOLGEN_WEB_DIR || join(root, 'web/dist'));
+
 // `serve --demo`, resolved with its URL once it prints the listening line.
 async function startServe(args, env) {
-  const child = spawn(binary, ['serve', '--demo', '--listen', '127.0.0.1:0', ...args],
+  const child = spawn(binary, ['serve', '--demo', '--listen', '127.0.0.1:0', '--web-dir', webDir, ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => { stderr += c; });
@@ -312,6 +316,88 @@ test('portal', { timeout: 240000 }, async (t) => {
       await page.click('#share-dialog form button:not(#share-send)');
     });
 
+    // Notifiers made in the portal (POST/DELETE /v1/notifiers): secrets typed once, never shown.
+    const secret = 'portal-s3cret-pw';
+    const headerSecret = 'portal-s3cret-header';
+    const openNotifiers = async (count) => {
+      await page.waitForSelector('#notifiers-dialog[open]');
+      await page.waitForFunction((n) => document.getElementById('notifiers-dialog').dataset.count === String(n), count);
+    };
+    await step('notifiers: listed with their source; a type fills its template; a bad body shows the 400', async () => {
+      await page.selectOption('#actions', 'notifiers');
+      await openNotifiers(1);
+      const file = await page.$$eval('#notifiers-table tr[data-id="hook"] td', (td) => td.map((x) => x.textContent));
+      assert.deepEqual(file.slice(0, 4), ['test hook', 'webhook', 'file', webhook.url]);
+      assert.equal(await page.$$eval('#notifiers-table tr[data-id="hook"] .notifier-delete', (b) => b.length), 0,
+        'a file notifier can be deleted');
+      await page.selectOption('#notifier-type', 'email');
+      const template = JSON.parse(await page.inputValue('#notifier-json'));
+      assert.equal(template.type, 'email');
+      assert.deepEqual(Object.keys(template.email).sort(), ['from', 'password', 'server', 'startTLS', 'to', 'username']);
+      await page.selectOption('#notifier-type', 'webhook');
+      assert.equal(JSON.parse(await page.inputValue('#notifier-json')).webhook.url, 'https://hooks.example.com/np');
+      await page.fill('#notifier-json', '{"name": "bad", "type": "webhook", "webhook": {"url": ""}}');
+      await page.click('#notifier-save');
+      await page.waitForFunction(() => document.getElementById('notifier-error').textContent ===
+        'body:1: webhook.url: required for type webhook');
+      assert.equal((await api('/v1/notifiers')).notifiers.length, 1);
+      await shot('06b-notifiers-bad-body');
+    });
+
+    await step('notifiers: add a webhook with secrets, listed as api, the secrets never on the page; Test', async () => {
+      await page.fill('#notifier-json', JSON.stringify({ name: 'portal-hook', type: 'webhook', webhook: {
+        url: webhook.url, caCertFile: webhook.cert, username: 'bot', password: secret,
+        headers: [{ key: 'X-Api-Key', value: headerSecret }] } }, null, 2));
+      await page.click('#notifier-save');
+      await openNotifiers(2);
+      assert.equal(await page.textContent('#notifier-error'), '');
+      const row = await page.$$eval('#notifiers-table tr[data-id="portal-hook"] td', (td) => td.map((x) => x.textContent));
+      assert.deepEqual(row.slice(0, 4), ['portal-hook', 'webhook', 'api', webhook.url]);
+      const shown = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML +
+        [...document.querySelectorAll('input, textarea, select')].map((e) => e.value).join('\n'));
+      for (const s of [secret, headerSecret]) assert.ok(!shown.includes(s), `the page shows the secret ${s}`);
+      const listed = (await api('/v1/notifiers')).notifiers.find((n) => n.id === 'portal-hook');
+      assert.equal(listed.source, 'api');
+      assert.equal(listed.webhook.password, '******');
+      await shot('06c-notifiers-added');
+      // Test: the server's message, with the stored secrets (the listing's are masked).
+      const before = webhook.received.length;
+      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-test');
+      const got = await webhook.next(before + 1);
+      assert.match(got.json.networkpolicy.yaml, /a test message/);
+      assert.equal(got.headers.authorization, `Basic ${Buffer.from(`bot:${secret}`).toString('base64')}`);
+      assert.equal(got.headers['x-api-key'], headerSecret);
+      await page.waitForFunction(() => document.getElementById('notifier-result').textContent === 'portal-hook: test message sent');
+      await page.click('#notifiers-dialog form button');
+    });
+
+    await step('share the generated YAML with the added notifier; delete it and it is gone', async () => {
+      await page.selectOption('#actions', 'share');
+      await page.waitForSelector('#share-dialog[open] #notifier-list input[value="portal-hook"]');
+      await page.check('#notifier-list input[value="portal-hook"]');
+      const before = webhook.received.length;
+      await page.click('#share-send');
+      const got = await webhook.next(before + 1);
+      assert.deepEqual(Object.keys(got.json), ['networkpolicy']);
+      assert.equal(got.json.networkpolicy.cluster, 'default');
+      assert.equal(got.json.networkpolicy.yaml, expected);
+      assert.equal(got.headers['x-api-key'], headerSecret);
+      await page.waitForFunction(() => document.getElementById('share-result').dataset.ok === 'true');
+      assert.equal(webhook.received.length, before + 1, 'the unchecked file notifier was sent to');
+      await shot('06d-shared-with-added');
+      // From the share dialog: delete it; both lists lose it.
+      await page.click('#share-manage');
+      await openNotifiers(2);
+      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-delete');
+      await openNotifiers(1);
+      assert.equal(await page.$$eval('#notifiers-table tr[data-id="portal-hook"]', (r) => r.length), 0);
+      await page.waitForFunction(() => !document.querySelector('#notifier-list input[value="portal-hook"]'));
+      assert.deepEqual((await api('/v1/notifiers')).notifiers.map((n) => n.id), ['hook']);
+      await shot('06e-notifier-deleted');
+      await page.click('#notifiers-dialog form button');
+      await page.click('#share-dialog form button:not(#share-send)');
+    });
+
     const generatedCount = expected.split('kind: NetworkPolicy').length - 1;
     await step('apply records the generated policies', async () => {
       await page.click('#apply');
@@ -385,6 +471,15 @@ test('portal', { timeout: 240000 }, async (t) => {
           window.netpolgen.cy && window.netpolgen.cy.nodes().length > 0);
         assert.ok(!tokenPage.url().includes('reader-token'), 'the token stays in the address bar');
         assert.ok(sent.length > 0 && sent.every((h) => h.authorization === 'Bearer reader-token' && !h.cookie));
+        // A read token may list notifiers, not add one: the server's 403 is shown.
+        await tokenPage.click('#generate');
+        await tokenPage.waitForFunction(() => document.body.dataset.simulated === 'true');
+        await tokenPage.selectOption('#actions', 'notifiers');
+        await tokenPage.waitForFunction(() => document.getElementById('notifiers-dialog').dataset.count === '0');
+        await tokenPage.fill('#notifier-json', JSON.stringify({ name: 'x', type: 'webhook', webhook: { url: 'https://127.0.0.1:9/x' } }));
+        await tokenPage.click('#notifier-save');
+        await tokenPage.waitForFunction(() => /admin/i.test(document.getElementById('notifier-error').textContent));
+        await tokenPage.screenshot({ path: join(artifacts, '09-notifiers-read-token-403.png'), fullPage: true });
         await tokenPage.close();
       } finally {
         guarded.child.kill('SIGTERM');

@@ -18,6 +18,10 @@ export class ApiError extends Error {
   }
 }
 
+class RawBody {
+  constructor(text) { this.text = text; }
+}
+
 export class Api {
   constructor() {
     const fromFragment = tokenFromFragment(location.hash);
@@ -32,6 +36,8 @@ export class Api {
     this.token = sessionStorage.getItem(TOKEN_KEY) || '';
   }
 
+  // `body`: an object sent as JSON, or text sent as written (postText) (so the server's errors name
+  // the lines the user typed).
   async call(method, path, body) {
     for (let attempt = 0; ; attempt++) {
       const headers = { Accept: 'application/json' };
@@ -40,7 +46,7 @@ export class Api {
       const res = await fetch(path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : (body instanceof RawBody ? body.text : JSON.stringify(body)),
         credentials: 'omit',
         cache: 'no-store',
       });
@@ -64,6 +70,8 @@ export class Api {
 
   get(path) { return this.call('GET', path); }
   post(path, body) { return this.call('POST', path, body); }
+  postText(path, text) { return this.call('POST', path, new RawBody(text)); }
+  delete(path) { return this.call('DELETE', path); }
 }
 
 // Query strings without empty values.

@@ -324,18 +324,140 @@ async function compare() {
   setStatus(`Compare: ${rows.length} policies`);
 }
 
-async function share() {
-  const res = await busy('Loading notifiers…', () => api.get('/v1/notifiers'));
+// The share dialog's checkboxes; the choices made survive a refresh (after a notifier change).
+function fillShareList(notifiers) {
   const list = $('notifier-list');
-  $('share-result').textContent = '';
-  list.replaceChildren(...(res.notifiers.length ? res.notifiers.map((n) => {
+  const chosen = new Set([...list.querySelectorAll('input:checked')].map((b) => b.value));
+  list.replaceChildren(...(notifiers.length ? notifiers.map((n) => {
     const label = document.createElement('label');
-    const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: n.id });
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: n.id, checked: chosen.has(n.id) });
     label.append(box, ` ${n.name} (${n.type})`);
     return label;
-  }) : [Object.assign(document.createElement('p'), { textContent: 'No notifiers configured (serve --notifiers FILE).' })]));
+  }) : [Object.assign(document.createElement('p'), { textContent: 'No notifiers configured (serve --notifiers FILE, or Manage notifiers).' })]));
+}
+
+async function share() {
+  const res = await busy('Loading notifiers…', () => api.get('/v1/notifiers'));
+  $('share-result').textContent = '';
+  $('notifier-list').replaceChildren();
+  fillShareList(res.notifiers);
   $('share-dialog').showModal();
   setStatus(`${res.notifiers.length} notifiers`);
+}
+
+// "Manage notifiers": list, add (a JSON template per type), test and delete those created through
+// the API (GET/POST/DELETE /v1/notifiers, POST /v1/notifiers/test). Secrets come masked from the
+// server and are never put back on the page.
+const NOTIFIER_TEMPLATES = {
+  webhook: { url: 'https://hooks.example.com/np', extraFields: [], headers: [], username: '', password: '',
+    caCertFile: '', skipTlsVerify: false, clientCertFile: '', clientKeyFile: '' },
+  slack: { webhookUrl: 'https://hooks.slack.com/services/…' },
+  teams: { webhookUrl: 'https://example.webhook.office.com/…' },
+  email: { server: 'smtp.example.com:587', startTLS: 'require', username: '', password: '',
+    from: 'np@example.com', to: ['sec@example.com'] },
+  jira: { url: 'https://jira.example.com', project: 'SEC', issueType: 'Task', username: '', token: '' },
+};
+
+function notifierTemplate(type) {
+  return JSON.stringify({ name: '', type, [type]: NOTIFIER_TEMPLATES[type] }, null, 2);
+}
+
+// Where a notifier sends, as the server shows it (the secret parts masked).
+function notifierDestination(n) {
+  const c = n[n.type] || {};
+  switch (n.type) {
+    case 'webhook': return c.url || '';
+    case 'slack': case 'teams': return c.webhookUrl || '';
+    case 'email': return `${(c.to || []).join(', ')} via ${c.server || ''}`;
+    case 'jira': return `${c.url || ''} project ${c.project || ''}`;
+    default: return '';
+  }
+}
+
+function notifierMessage(text, ok) {
+  $('notifier-result').textContent = text;
+  $('notifier-result').dataset.ok = String(ok);
+}
+
+// Lists the notifiers in the dialog and, when it is open, in the share dialog.
+async function loadNotifiers() {
+  const res = await api.get('/v1/notifiers');
+  $('notifiers-table').tBodies[0].replaceChildren(...res.notifiers.map((n) => {
+    const tr = document.createElement('tr');
+    tr.dataset.id = n.id;
+    tr.dataset.source = n.source;
+    for (const [v, cls] of [[n.name, 'name'], [n.type, 'type'], [n.source, 'source'], [notifierDestination(n), 'dest']]) {
+      tr.append(Object.assign(document.createElement('td'), { textContent: v, className: cls }));
+    }
+    const actions = Object.assign(document.createElement('td'), { className: 'actions' });
+    const test = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Test', className: 'notifier-test' });
+    test.addEventListener('click', () => testNotifier(n, n.name).catch(showNotifierError));
+    actions.append(test);
+    if (n.source === 'api') {
+      const del = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Delete', className: 'notifier-delete' });
+      del.addEventListener('click', () => deleteNotifier(n).catch(showNotifierError));
+      actions.append(' ', del);
+    } else {
+      actions.append(Object.assign(document.createElement('span'), { className: 'muted', textContent: ' (file, read-only)' }));
+    }
+    tr.append(actions);
+    return tr;
+  }));
+  $('notifiers-empty').hidden = res.notifiers.length > 0;
+  if ($('share-dialog').open) fillShareList(res.notifiers);
+  $('notifiers-dialog').dataset.count = String(res.notifiers.length);
+  return res.notifiers;
+}
+
+function showNotifierError(err) {
+  console.error(err);
+  $('notifier-error').textContent = err.message || String(err);
+}
+
+async function manageNotifiers() {
+  $('notifier-error').textContent = '';
+  notifierMessage('', true);
+  if (!$('notifier-json').value.trim()) $('notifier-json').value = notifierTemplate($('notifier-type').value);
+  await busy('Loading notifiers…', loadNotifiers);
+  if (!$('notifiers-dialog').open) $('notifiers-dialog').showModal();
+  setStatus('Notifiers');
+}
+
+async function saveNotifier() {
+  $('notifier-error').textContent = '';
+  notifierMessage('', true);
+  try {
+    const n = await api.postText('/v1/notifiers', $('notifier-json').value);
+    // The typed secrets leave the page with the text.
+    $('notifier-json').value = notifierTemplate($('notifier-type').value);
+    notifierMessage(`Added ${n.name} (${n.id})`, true);
+  } catch (err) {
+    $('notifier-error').textContent = err.message; // 400: the server names the field
+    return;
+  }
+  await loadNotifiers();
+}
+
+// Sends the server's test message: a listed notifier as listed (the server puts back its masked
+// secrets), or the one in the text box before saving.
+async function testNotifier(body, label) {
+  $('notifier-error').textContent = '';
+  notifierMessage(`Testing ${label}…`, true);
+  try {
+    if (typeof body === 'string') await api.postText('/v1/notifiers/test', body);
+    else await api.post('/v1/notifiers/test', body);
+    notifierMessage(`${label}: test message sent`, true);
+  } catch (err) {
+    notifierMessage('', false);
+    $('notifier-error').textContent = `${label}: ${err.message}`;
+  }
+}
+
+async function deleteNotifier(n) {
+  $('notifier-error').textContent = '';
+  await api.delete(`/v1/notifiers/${encodeURIComponent(n.id)}`);
+  notifierMessage(`Deleted ${n.name}`, true);
+  await loadNotifiers();
 }
 
 async function sendToNotifiers() {
@@ -382,6 +504,10 @@ on('copy', 'click', copyYaml);
 on('compare', 'click', compare);
 on('apply', 'click', apply);
 on('share-send', 'click', sendToNotifiers);
+on('share-manage', 'click', manageNotifiers);
+on('notifier-type', 'change', () => { $('notifier-json').value = notifierTemplate($('notifier-type').value); });
+on('notifier-save', 'click', saveNotifier);
+on('notifier-test-new', 'click', () => testNotifier($('notifier-json').value, 'the new notifier'));
 on('tab-generate', 'click', () => showTab('generate'));
 on('tab-active', 'click', () => showTab('active'));
 on('active-policy', 'change', showActive);
@@ -391,6 +517,7 @@ on('actions', 'change', async (e) => {
   const action = e.target.value;
   e.target.value = '';
   if (action === 'share') await share();
+  else if (action === 'notifiers') await manageNotifiers();
   else if (action === 'rebuild') await generate();
   else if (action === 'revert') await revert();
 });
