@@ -26,6 +26,7 @@
 #include "server/scope_query.h"
 #include "server/traffic_graph.h"
 #include "store/inputs.h"
+#include "store/stored_inputs.h"
 
 namespace netpolgen {
 namespace {
@@ -685,6 +686,22 @@ TEST_F(ServerNotifiers, FileNotifiersAndTakenIdsAre409) {
     EXPECT_EQ(get("/v1/notifiers/api-hook", 200, read_)["webhook"]["url"],
               "https://hooks.example.com/np")
         << "the refused create changed nothing";
+}
+
+// A stored definition that no longer decodes (another version wrote it) fails the list with a
+// message naming it, and can still be deleted.
+TEST_F(ServerNotifiers, AStoredNotifierThatNoLongerDecodesCanBeDeleted) {
+    startWithFileNotifier("https://hooks.example.com/np");
+    {
+        auto store = store::openStoreAt(db_);
+        ASSERT_TRUE(store) << store.error();
+        auto created = (*store)->createNotifier({"broken", R"({"name":"broken","type":"pager"})"});
+        ASSERT_TRUE(created) << created.error();
+    }
+    const json listed = get("/v1/notifiers", 500, read_);
+    EXPECT_NE(listed["error"].get<std::string>().find("broken"), std::string::npos) << listed;
+    del("/v1/notifiers/broken", 200, admin_);
+    EXPECT_EQ(get("/v1/notifiers", 200, read_)["notifiers"].size(), 1u);
 }
 
 TEST_F(ServerNotifiers, WritesNeedAnAdminToken) {
