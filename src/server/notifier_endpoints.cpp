@@ -54,7 +54,26 @@ ApiResponse fromFile(const ServerOptions& options, const std::string& id) {
 }
 
 // The body as a notifier with a valid id. `stored`: the notifier an update replaces.
-core::Result<notify::NotifierConfig> bodyNotifier(const ApiRequest& request,
+// The notifier's HTTP destination and the field that names it ("" for e-mail).
+std::pair<std::string_view, std::string_view> destination(const notify::NotifierConfig& n) {
+    switch (n.type) {
+        case notify::NotifierType::kWebhook:
+            return {"webhook.url", n.webhook.url};
+        case notify::NotifierType::kSlack:
+            return {"slack.webhookUrl", n.chat.webhook_url};
+        case notify::NotifierType::kTeams:
+            return {"teams.webhookUrl", n.chat.webhook_url};
+        case notify::NotifierType::kJira:
+            return {"jira.url", n.jira.url};
+        default:
+            return {"", ""};
+    }
+}
+
+// A notifier of the request body, refused when the sender would refuse it anyway (an http URL):
+// the error belongs to the request that configures it, not to the first share.
+core::Result<notify::NotifierConfig> bodyNotifier(const ServerOptions& options,
+                                                  const ApiRequest& request,
                                                   const notify::NotifierConfig* stored) {
     auto n = notify::parseNotifier(request.body, "body", stored);
     if (!n) {
@@ -62,6 +81,13 @@ core::Result<notify::NotifierConfig> bodyNotifier(const ApiRequest& request,
     }
     if (auto st = checkId(n->id, "body: id"); !st) {
         return core::Error{st.error() + " (the id defaults to the name: give an id)"};
+    }
+    const auto [field, url] = destination(*n);
+    if (!field.empty() && !options.send_options.allow_plain_http && url.rfind("https://", 0) != 0) {
+        return core::Error{
+            "body: " + std::string(field) + ": only https URLs are allowed, got \"" +
+            notify::displayUrl(url, field.find("webhookUrl") != std::string_view::npos) +
+            "\""};  // a Slack/Teams URL's path is its credential
     }
     return n;
 }
@@ -94,7 +120,7 @@ ApiResponse createNotifierEndpoint(const ServerOptions& options, const ApiReques
     if (auto refused = openRegistry(options, request, registry)) {
         return *refused;
     }
-    auto n = bodyNotifier(request, nullptr);
+    auto n = bodyNotifier(options, request, nullptr);
     if (!n) {
         return apiError(400, n.error());
     }
@@ -126,7 +152,7 @@ ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiReques
     if (stored->source == NotifierSource::kFile) {
         return fromFile(options, request.id);
     }
-    auto n = bodyNotifier(request, &stored->config);
+    auto n = bodyNotifier(options, request, &stored->config);
     if (!n) {
         return apiError(400, n.error());
     }
@@ -178,7 +204,7 @@ ApiResponse testNotifierEndpoint(const ServerOptions& options, const ApiRequest&
         return apiError(400, plain.error());
     }
     const auto stored = findNotifier(registry.known, plain->id);
-    auto n = bodyNotifier(request, stored ? &stored->config : nullptr);
+    auto n = bodyNotifier(options, request, stored ? &stored->config : nullptr);
     if (!n) {
         return apiError(400, n.error());
     }

@@ -553,7 +553,7 @@ private:
 // HTTP allowed so that notifiers can send to a local receiver.
 class ServerNotifiers : public ServerApi {
 protected:
-    void startWithFileNotifier(const std::string& url) {
+    void startWithFileNotifier(const std::string& url, bool allow_plain_http = true) {
         server::ServerOptions options;
         auto notifiers = notify::parseNotifierConfigs(
             "notifiers:\n- {id: file-hook, name: ops, type: webhook, webhook: {url: \"" + url +
@@ -562,7 +562,7 @@ protected:
         ASSERT_TRUE(notifiers) << notifiers.error();
         options.notifiers = *notifiers;
         options.notifiers_file = "notifiers.yaml";
-        options.send_options.allow_plain_http = true;
+        options.send_options.allow_plain_http = allow_plain_http;
         options.send_options.attempts = 1;
         auto tokens = server::AccessTokens::parse("r read\na admin\n", "tokens");
         ASSERT_TRUE(tokens);
@@ -702,6 +702,24 @@ TEST_F(ServerNotifiers, AStoredNotifierThatNoLongerDecodesCanBeDeleted) {
     EXPECT_NE(listed["error"].get<std::string>().find("broken"), std::string::npos) << listed;
     del("/v1/notifiers/broken", 200, admin_);
     EXPECT_EQ(get("/v1/notifiers", 200, read_)["notifiers"].size(), 1u);
+}
+
+// The sender refuses http URLs (outside tests): so does the configuration, naming the field,
+// without showing the URL's credentials.
+TEST_F(ServerNotifiers, HttpDestinationsAreRefusedWhenTheSenderWouldRefuseThem) {
+    startWithFileNotifier("https://hooks.example.com/np", false);
+    const json refused = post("/v1/notifiers", apiHook("http://hooks.example.com/np"), 400, admin_);
+    EXPECT_EQ(
+        refused["error"],
+        "body: webhook.url: only https URLs are allowed, got \"http://hooks.example.com/np\"");
+    EXPECT_EQ(
+        post("/v1/notifiers",
+             R"({"name":"chat","type":"slack","slack":{"webhookUrl":"http://hooks.slack.com/x"}})",
+             400,
+             admin_)["error"],
+        "body: slack.webhookUrl: only https URLs are allowed, got \"http://hooks.slack.com/******\"");
+    post("/v1/notifiers", apiHook("https://hooks.example.com/np"), 201, admin_);
+    post("/v1/notifiers/test", apiHook("http://hooks.example.com/np", "t"), 400, admin_);
 }
 
 TEST_F(ServerNotifiers, WritesNeedAnAdminToken) {
