@@ -106,20 +106,21 @@ public:
           collapse_namespaces_(collapse_namespaces),
           facts_(workloadFacts(cluster)),
           counted_(cluster.workloads.size()) {
-        if (collapse_namespaces_) {
-            for (const core::Workload& w : cluster_.workloads) {
-                namespace_keys_.emplace(w.ns, 0);
+        // Per workload, once: looked up twice per edge, a million times.
+        NodeKey next_namespace = kFirstNode;
+        for (size_t i = 0; i < cluster_.workloads.size(); ++i) {
+            const std::string& ns = cluster_.workloads[i].ns;
+            if (i > 0 && ns != cluster_.workloads[i - 1].ns) {
+                ++next_namespace;  // workloads are sorted by namespace
             }
-            NodeKey next = kFirstNode;
-            for (auto& [ns, key] : namespace_keys_) {
-                key = next++;
-            }
+            namespace_key_.push_back(next_namespace);
+            in_scope_.push_back(namespaces_.empty() || namespaces_.count(ns) > 0);
         }
     }
 
     json build(const core::FlowGraph& graph) {
         for (size_t i = 0; i < cluster_.workloads.size(); ++i) {
-            if (inScope(cluster_.workloads[i].ns)) {
+            if (in_scope_[i]) {
                 addWorkload(i);
             }
         }
@@ -131,10 +132,6 @@ public:
     }
 
 private:
-    bool inScope(const std::string& ns) const {
-        return namespaces_.empty() || namespaces_.count(ns) > 0;
-    }
-
     // The node of an entity, added when new.
     NodeKey nodeOf(core::EntityId id) {
         if (id == core::kInternetEntity || id == core::kInternalEntity) {
@@ -152,7 +149,7 @@ private:
     NodeKey addWorkload(size_t index) {
         const core::Workload& w = cluster_.workloads[index];
         if (collapse_namespaces_) {
-            const NodeKey key = namespace_keys_.at(w.ns);
+            const NodeKey key = namespace_key_[index];
             json& node = nodes_[key];
             if (node.is_null()) {
                 node = {{"id", w.ns},
@@ -187,8 +184,7 @@ private:
             return true;
         }
         const auto inScopeEnd = [&](core::EntityId id) {
-            return core::isWorkloadEntity(id) &&
-                   inScope(cluster_.workloads[core::workloadIndex(id)].ns);
+            return core::isWorkloadEntity(id) && in_scope_[core::workloadIndex(id)];
         };
         return inScopeEnd(key.src) || inScopeEnd(key.dst);
     }
@@ -276,7 +272,8 @@ private:
     const std::set<std::string>& namespaces_;  // empty: all
     const bool collapse_namespaces_;
     const WorkloadFacts facts_;
-    std::map<std::string, NodeKey, std::less<>> namespace_keys_;  // collapsed: ns → key
+    std::vector<NodeKey> namespace_key_;  // per workload: its namespace's node when collapsed
+    std::vector<bool> in_scope_;          // per workload: in one of `namespaces_`
     std::unordered_map<NodeKey, json> nodes_;
     std::vector<bool> counted_;  // collapsed: workloads already folded into their namespace
     std::unordered_map<uint64_t, EdgeTotals> edges_;  // (source key << 32 | target key)
