@@ -37,21 +37,34 @@ std::string InputsCache::storeVersion() const {
     return fileVersion(db_) + " " + fileVersion(db_ + "-wal");
 }
 
+InputsCache::Inputs InputsCache::validEntry(const InputsKey& key,
+                                            const std::string& version,
+                                            std::chrono::steady_clock::time_point now) const {
+    const auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.version != version) {
+        return nullptr;
+    }
+    const auto age = now - it->second.loaded_at;
+    // An empty version is one this cache cannot see change.
+    const bool fresh = version.empty()         ? age < unversioned_max_age_
+                       : !key.relative.empty() ? age < relative_max_age_
+                                               : true;
+    return fresh ? it->second.inputs : nullptr;
+}
+
+InputsCache::Inputs InputsCache::peek(const InputsKey& key) {
+    const std::string version = storeVersion();
+    std::lock_guard lock(mutex_);
+    return validEntry(key, version, std::chrono::steady_clock::now());
+}
+
 InputsCache::Inputs InputsCache::get(const InputsKey& key, const std::function<Inputs()>& load) {
     const std::string version = storeVersion();
     const auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
-        const auto it = entries_.find(key);
-        // An empty version is one this cache cannot see change.
-        const auto young = [&](std::chrono::milliseconds max_age) {
-            return now - it->second.loaded_at < max_age;
-        };
-        if (it != entries_.end() && it->second.version == version &&
-            (version.empty()         ? young(unversioned_max_age_)
-             : !key.relative.empty() ? young(relative_max_age_)
-                                     : true)) {
-            return it->second.inputs;
+        if (Inputs cached = validEntry(key, version, now)) {
+            return cached;
         }
     }
     Inputs inputs = load();

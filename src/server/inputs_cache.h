@@ -53,6 +53,8 @@ public:
     // The cached inputs of `key`, else what `load` returns (kept unless null: errors are not
     // cached).
     Inputs get(const InputsKey& key, const std::function<Inputs()>& load);
+    // The cached inputs of `key` when there are valid ones, else null; never loads.
+    Inputs peek(const InputsKey& key);
     void clear();
     store::ClusterMemo& clusterMemo() { return memo_; }
 
@@ -66,6 +68,10 @@ private:
     static constexpr size_t kMaxEntries = 2;
 
     std::string storeVersion() const;
+    // The entry of `key` when still valid for `version` at `now`, else null. REQUIRES: mutex_.
+    Inputs validEntry(const InputsKey& key,
+                      const std::string& version,
+                      std::chrono::steady_clock::time_point now) const;
 
     std::string db_;
     std::chrono::milliseconds unversioned_max_age_;

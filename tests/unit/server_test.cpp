@@ -393,6 +393,20 @@ TEST_F(ServerApi, GraphAggregatesTheObservedTrafficPerWorkloadPair) {
     get("/v1/graph/default?since=2026-11-23T00:00:00Z&until=2026-11-22T00:00:00Z", 400);
 }
 
+// A window that starts before every stored flow is answered from the open window's inputs (kept
+// by the first request): the same graph; one that starts among the flows is not.
+TEST_F(ServerApi, AWindowBeforeEveryFlowGivesTheGraphOfEverythingStored) {
+    start();
+    const json all = get("/v1/graph/default");
+    EXPECT_EQ(get("/v1/graph/default?since=2026-11-20T00:00:00Z"), all);
+    EXPECT_EQ(get("/v1/graph/default?since=2000-01-01T00:00:00Z"), all);
+    const json later = get("/v1/graph/default?since=2026-11-22T00:00:00Z");
+    EXPECT_NE(later["edges"], all["edges"]);
+    EXPECT_LT(later["edges"].size(), all["edges"].size());
+    const json from_second_flow = get("/v1/graph/default?since=2026-11-20T10:00:01Z");
+    EXPECT_NE(from_second_flow["edges"], all["edges"]) << "the first flow is out";
+}
+
 // Above max_workloads in view the graph collapses to namespaces by itself (collapse=auto) and
 // refuses collapse=none; a namespace filter brings the view under the limit again.
 TEST(TrafficGraph, CollapsesAboveTheWorkloadLimitAndRefusesNoneThere) {
@@ -717,7 +731,8 @@ TEST_F(ServerNotifiers, HttpDestinationsAreRefusedWhenTheSenderWouldRefuseThem) 
              R"({"name":"chat","type":"slack","slack":{"webhookUrl":"http://hooks.slack.com/x"}})",
              400,
              admin_)["error"],
-        "body: slack.webhookUrl: only https URLs are allowed, got \"http://hooks.slack.com/******\"");
+        "body: slack.webhookUrl: only https URLs are allowed, got "
+        "\"http://hooks.slack.com/******\"");
     post("/v1/notifiers", apiHook("https://hooks.example.com/np"), 201, admin_);
     post("/v1/notifiers/test", apiHook("http://hooks.example.com/np", "t"), 400, admin_);
 }
