@@ -371,6 +371,65 @@ test('portal', { timeout: 240000 }, async (t) => {
       await page.click('#notifiers-dialog form button');
     });
 
+    await step('notifiers: edit the added webhook (PUT): a new name keeps the masked secrets; a new URL needs them again', async () => {
+      await page.selectOption('#actions', 'notifiers');
+      await openNotifiers(2);
+      assert.equal(await page.$$eval('#notifiers-table tr[data-id="hook"] .notifier-edit', (b) => b.length), 0,
+        'a file notifier can be edited');
+      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-edit');
+      await page.waitForFunction(() => document.getElementById('notifiers-dialog').dataset.editing === 'portal-hook');
+      const loaded = JSON.parse(await page.inputValue('#notifier-json'));
+      assert.equal(loaded.id, 'portal-hook');
+      assert.equal(loaded.webhook.password, '******');
+      assert.equal(loaded.webhook.headers[0].value, '******');
+      assert.ok(await page.isVisible('#notifier-cancel'));
+      // Cancel returns to add mode with the template.
+      await page.click('#notifier-cancel');
+      await page.waitForFunction(() => document.getElementById('notifiers-dialog').dataset.editing === '');
+      assert.equal(JSON.parse(await page.inputValue('#notifier-json')).webhook.url, 'https://hooks.example.com/np');
+      assert.ok(!(await page.isVisible('#notifier-cancel')));
+      // Edit again: only the name changes.
+      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-edit');
+      await page.waitForFunction(() => document.getElementById('notifiers-dialog').dataset.editing === 'portal-hook');
+      await page.fill('#notifier-json', JSON.stringify({ ...loaded, name: 'portal-hook renamed' }, null, 2));
+      await shot('06c2-notifier-edit');
+      await page.click('#notifier-save');
+      await page.waitForFunction(() => document.querySelector('#notifiers-table tr[data-id="portal-hook"] td.name')?.textContent === 'portal-hook renamed');
+      assert.equal(await page.textContent('#notifier-error'), '');
+      assert.equal(await page.getAttribute('#notifiers-dialog', 'data-editing'), '');
+      assert.equal(JSON.parse(await page.inputValue('#notifier-json')).webhook.url, 'https://hooks.example.com/np',
+        'the text box keeps the edited notifier');
+      const stored = await api('/v1/notifiers/portal-hook');
+      assert.equal(stored.name, 'portal-hook renamed');
+      assert.equal(stored.webhook.url, webhook.url);
+      await shot('06c3-notifier-edited');
+      // The kept secrets still reach the receiver.
+      const before = webhook.received.length;
+      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-test');
+      const got = await webhook.next(before + 1);
+      assert.match(got.json.networkpolicy.yaml, /a test message/);
+      assert.equal(got.headers.authorization, `Basic ${Buffer.from(`bot:${secret}`).toString('base64')}`);
+      assert.equal(got.headers['x-api-key'], headerSecret);
+      await page.waitForFunction(() => document.getElementById('notifier-result').textContent === 'portal-hook renamed: test message sent');
+      // Another https URL without the password again: the server's 400 is shown, nothing changes.
+      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-edit');
+      await page.waitForFunction(() => document.getElementById('notifiers-dialog').dataset.editing === 'portal-hook');
+      const again = JSON.parse(await page.inputValue('#notifier-json'));
+      again.webhook.url = 'https://hooks.example.com/elsewhere';
+      await page.fill('#notifier-json', JSON.stringify(again, null, 2));
+      await page.click('#notifier-save');
+      await page.waitForFunction(() => /webhook\.password: the destination changed/.test(document.getElementById('notifier-error').textContent));
+      assert.equal(await page.getAttribute('#notifiers-dialog', 'data-editing'), 'portal-hook', 'a failed save left edit mode');
+      assert.equal((await api('/v1/notifiers/portal-hook')).webhook.url, webhook.url);
+      await shot('06c4-notifier-edit-url-400');
+      await page.click('#notifier-cancel');
+      await page.waitForFunction(() => document.getElementById('notifiers-dialog').dataset.editing === '');
+      const shown = await page.evaluate(() => document.body.innerText + document.documentElement.outerHTML +
+        [...document.querySelectorAll('input, textarea, select')].map((e) => e.value).join('\n'));
+      for (const s of [secret, headerSecret]) assert.ok(!shown.includes(s), `the page shows the secret ${s}`);
+      await page.click('#notifiers-dialog form button');
+    });
+
     await step('share the generated YAML with the added notifier; delete it and it is gone', async () => {
       await page.selectOption('#actions', 'share');
       await page.waitForSelector('#share-dialog[open] #notifier-list input[value="portal-hook"]');

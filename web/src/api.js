@@ -71,6 +71,7 @@ export class Api {
   get(path) { return this.call('GET', path); }
   post(path, body) { return this.call('POST', path, body); }
   postText(path, text) { return this.call('POST', path, new RawBody(text)); }
+  putText(path, text) { return this.call('PUT', path, new RawBody(text)); }
   delete(path) { return this.call('DELETE', path); }
 }
 

@@ -345,9 +345,10 @@ async function share() {
   setStatus(`${res.notifiers.length} notifiers`);
 }
 
-// "Manage notifiers": list, add (a JSON template per type), test and delete those created through
-// the API (GET/POST/DELETE /v1/notifiers, POST /v1/notifiers/test). Secrets come masked from the
-// server and are never put back on the page.
+// "Manage notifiers": list, add (a JSON template per type), edit, test and delete those created
+// through the API (GET/POST/PUT/DELETE /v1/notifiers, POST /v1/notifiers/test). Secrets come masked
+// from the server ("******", which PUT keeps while the destination stays) and are never put back
+// on the page.
 const NOTIFIER_TEMPLATES = {
   webhook: { url: 'https://hooks.example.com/np', extraFields: [], headers: [], username: '', password: '',
     caCertFile: '', skipTlsVerify: false, clientCertFile: '', clientKeyFile: '' },
@@ -394,6 +395,9 @@ async function loadNotifiers() {
     test.addEventListener('click', () => testNotifier(n, n.name).catch(showNotifierError));
     actions.append(test);
     if (n.source === 'api') {
+      const edit = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Edit', className: 'notifier-edit' });
+      edit.addEventListener('click', () => editNotifier(n).catch(showNotifierError));
+      actions.append(' ', edit);
       const del = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Delete', className: 'notifier-delete' });
       del.addEventListener('click', () => deleteNotifier(n).catch(showNotifierError));
       actions.append(' ', del);
@@ -423,14 +427,46 @@ async function manageNotifiers() {
   setStatus('Notifiers');
 }
 
+// The id of the notifier the text box edits (Save puts it), or '' when adding (Save posts).
+let editingNotifier = '';
+
+function setNotifierMode(id) {
+  editingNotifier = id;
+  $('notifiers-dialog').dataset.editing = id;
+  $('notifier-form-title').textContent = id ? `Edit notifier ${id}` : 'Add notifier';
+  $('notifier-type-label').hidden = Boolean(id);
+  $('notifier-cancel').hidden = !id;
+}
+
+// Loads the notifier as GET shows it (secrets masked) into the text box; Save then puts it.
+async function editNotifier(n) {
+  $('notifier-error').textContent = '';
+  notifierMessage('', true);
+  const shown = await api.get(`/v1/notifiers/${encodeURIComponent(n.id)}`);
+  $('notifier-json').value = JSON.stringify(shown, null, 2);
+  setNotifierMode(n.id);
+  $('notifier-json').focus();
+}
+
+function cancelEditNotifier() {
+  $('notifier-error').textContent = '';
+  notifierMessage('', true);
+  setNotifierMode('');
+  $('notifier-json').value = notifierTemplate($('notifier-type').value);
+}
+
 async function saveNotifier() {
   $('notifier-error').textContent = '';
   notifierMessage('', true);
   try {
-    const n = await api.postText('/v1/notifiers', $('notifier-json').value);
+    const id = editingNotifier;
+    const text = $('notifier-json').value;
+    const n = id ? await api.putText(`/v1/notifiers/${encodeURIComponent(id)}`, text)
+      : await api.postText('/v1/notifiers', text);
     // The typed secrets leave the page with the text.
+    setNotifierMode('');
     $('notifier-json').value = notifierTemplate($('notifier-type').value);
-    notifierMessage(`Added ${n.name} (${n.id})`, true);
+    notifierMessage(id ? `Saved ${n.name} (${n.id})` : `Added ${n.name} (${n.id})`, true);
   } catch (err) {
     $('notifier-error').textContent = err.message; // 400: the server names the field
     return;
@@ -456,6 +492,7 @@ async function testNotifier(body, label) {
 async function deleteNotifier(n) {
   $('notifier-error').textContent = '';
   await api.delete(`/v1/notifiers/${encodeURIComponent(n.id)}`);
+  if (editingNotifier === n.id) cancelEditNotifier();
   notifierMessage(`Deleted ${n.name}`, true);
   await loadNotifiers();
 }
@@ -507,7 +544,8 @@ on('share-send', 'click', sendToNotifiers);
 on('share-manage', 'click', manageNotifiers);
 on('notifier-type', 'change', () => { $('notifier-json').value = notifierTemplate($('notifier-type').value); });
 on('notifier-save', 'click', saveNotifier);
-on('notifier-test-new', 'click', () => testNotifier($('notifier-json').value, 'the new notifier'));
+on('notifier-test-new', 'click', () => testNotifier($('notifier-json').value, editingNotifier ? 'the edited notifier' : 'the new notifier'));
+on('notifier-cancel', 'click', cancelEditNotifier);
 on('tab-generate', 'click', () => showTab('generate'));
 on('tab-active', 'click', () => showTab('active'));
 on('active-policy', 'change', showActive);
