@@ -319,6 +319,17 @@ test('portal', { timeout: 240000 }, async (t) => {
     // Notifiers made in the portal (POST/DELETE /v1/notifiers): secrets typed once, never shown.
     const secret = 'portal-s3cret-pw';
     const headerSecret = 'portal-s3cret-header';
+    // The Test button of notifier `name` (portal-hook): the receiver gets the test message with the
+    // stored password and header, which the page never shows.
+    const testSendsTheStoredSecrets = async (name) => {
+      const before = webhook.received.length;
+      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-test');
+      const got = await webhook.next(before + 1);
+      assert.match(got.json.networkpolicy.yaml, /a test message/);
+      assert.equal(got.headers.authorization, `Basic ${Buffer.from(`bot:${secret}`).toString('base64')}`);
+      assert.equal(got.headers['x-api-key'], headerSecret);
+      await page.waitForFunction((n) => document.getElementById('notifier-result').textContent === `${n}: test message sent`, name);
+    };
     const openNotifiers = async (count) => {
       await page.waitForSelector('#notifiers-dialog[open]');
       await page.waitForFunction((n) => document.getElementById('notifiers-dialog').dataset.count === String(n), count);
@@ -361,13 +372,7 @@ test('portal', { timeout: 240000 }, async (t) => {
       assert.equal(listed.webhook.password, '******');
       await shot('06c-notifiers-added');
       // Test: the server's message, with the stored secrets (the listing's are masked).
-      const before = webhook.received.length;
-      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-test');
-      const got = await webhook.next(before + 1);
-      assert.match(got.json.networkpolicy.yaml, /a test message/);
-      assert.equal(got.headers.authorization, `Basic ${Buffer.from(`bot:${secret}`).toString('base64')}`);
-      assert.equal(got.headers['x-api-key'], headerSecret);
-      await page.waitForFunction(() => document.getElementById('notifier-result').textContent === 'portal-hook: test message sent');
+      await testSendsTheStoredSecrets('portal-hook');
       await page.click('#notifiers-dialog form button');
     });
 
@@ -404,13 +409,7 @@ test('portal', { timeout: 240000 }, async (t) => {
       assert.equal(stored.webhook.url, webhook.url);
       await shot('06c3-notifier-edited');
       // The kept secrets still reach the receiver.
-      const before = webhook.received.length;
-      await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-test');
-      const got = await webhook.next(before + 1);
-      assert.match(got.json.networkpolicy.yaml, /a test message/);
-      assert.equal(got.headers.authorization, `Basic ${Buffer.from(`bot:${secret}`).toString('base64')}`);
-      assert.equal(got.headers['x-api-key'], headerSecret);
-      await page.waitForFunction(() => document.getElementById('notifier-result').textContent === 'portal-hook renamed: test message sent');
+      await testSendsTheStoredSecrets('portal-hook renamed');
       // Another https URL without the password again: the server's 400 is shown, nothing changes.
       await page.click('#notifiers-table tr[data-id="portal-hook"] .notifier-edit');
       await page.waitForFunction(() => document.getElementById('notifiers-dialog').dataset.editing === 'portal-hook');
