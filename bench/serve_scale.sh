@@ -78,7 +78,8 @@ read -r t bytes status < <(time_get "$graph_week")
 row "GET /v1/graph/default?since=NOW-7d, first (loads the window)" "$t" "$bytes" "$status"
 row "GET /v1/graph/default?since=NOW-7d, best of 3" "$(best_of_3 "$graph_week")" "$bytes" "$status"
 ns=$(python3 -c 'import json, sys
-print(next(n["id"] for n in json.load(open(sys.argv[1]))["nodes"] if n["type"] == "namespace"))' "$out/body")
+nodes = json.load(open(sys.argv[1]))["nodes"]
+print(next(n.get("namespace", n["id"]) for n in nodes if n["type"] in ("namespace", "workload")))' "$out/body")
 graph_ns="v1/graph/default?since=$since&namespaces=$ns"
 read -r t bytes status < <(time_get "$graph_ns")
 row "GET /v1/graph/default?since=NOW-7d&namespaces=$ns (per workload), best of 3" \

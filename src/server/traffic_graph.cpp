@@ -118,7 +118,8 @@ public:
         }
     }
 
-    json build(const core::FlowGraph& graph) {
+    // The nodes and edges of `graph`, aggregated; then edgeCount() tells the size of toJson().
+    void aggregate(const core::FlowGraph& graph) {
         for (size_t i = 0; i < cluster_.workloads.size(); ++i) {
             if (in_scope_[i]) {
                 addWorkload(i);
@@ -128,8 +129,9 @@ public:
         for (const auto& [key, stats] : graph.edges()) {
             addEdge(key, stats);
         }
-        return {{"nodes", nodesJson()}, {"edges", edgesJson()}};
     }
+    size_t edgeCount() const { return edges_.size(); }
+    json toJson() const { return {{"nodes", nodesJson()}, {"edges", edgesJson()}}; }
 
 private:
     // The node of an entity, added when new.
@@ -279,6 +281,15 @@ private:
     std::unordered_map<uint64_t, EdgeTotals> edges_;  // (source key << 32 | target key)
 };
 
+json withFacts(json graph, bool collapsed, size_t in_view, const std::string& notice) {
+    graph["collapse"] = collapsed ? "namespaces" : "none";
+    graph["workloads"] = in_view;
+    if (!notice.empty()) {
+        graph["notice"] = notice;
+    }
+    return graph;
+}
+
 }  // namespace
 
 core::Result<json> trafficGraph(const core::Cluster& cluster,
@@ -297,13 +308,24 @@ core::Result<json> trafficGraph(const core::Cluster& cluster,
     }
     const bool collapse = options.collapse == GraphCollapse::kNamespaces ||
                           (options.collapse == GraphCollapse::kAuto && too_many);
-    json out = GraphBuilder(cluster, options.namespaces, collapse).build(graph);
-    out["collapse"] = collapse ? "namespaces" : "none";
-    out["workloads"] = in_view;
-    if (too_many && options.collapse == GraphCollapse::kAuto) {
-        out["notice"] = "collapsed to namespaces: " + advice;
+    GraphBuilder builder(cluster, options.namespaces, collapse);
+    builder.aggregate(graph);
+    std::string notice = too_many && options.collapse == GraphCollapse::kAuto
+                             ? "collapsed to namespaces: " + advice
+                             : std::string();
+    if (!collapse && options.collapse == GraphCollapse::kAuto &&
+        builder.edgeCount() > options.max_edges) {
+        // Few workloads, but more edges between them than a browser draws (the JSON of 100,000
+        // edges between 2,000 workloads is 28 MB and takes a second to write).
+        notice = "collapsed to namespaces: " + std::to_string(builder.edgeCount()) +
+                 " edges between workloads in view, more than " +
+                 std::to_string(options.max_edges) +
+                 " a graph can show: choose namespaces (namespaces=a,b)";
+        GraphBuilder collapsed(cluster, options.namespaces, true);
+        collapsed.aggregate(graph);
+        return withFacts(collapsed.toJson(), true, in_view, notice);
     }
-    return out;
+    return withFacts(builder.toJson(), collapse, in_view, notice);
 }
 
 }  // namespace netpolgen::server

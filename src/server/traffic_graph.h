@@ -15,7 +15,9 @@
 // Size: StackRox refuses graphs above 2,000 deployments. Here collapse=auto (the default) shows
 // workloads up to kMaxGraphWorkloads in view (the `namespaces` filter narrows the view) and
 // namespaces above, with a notice saying so; collapse=none above the limit is refused (400) with
-// the same advice. A million observed edges between 10,000 workloads is no picture anyone reads.
+// the same advice. A million observed edges between 10,000 workloads is no picture anyone reads;
+// nor are 100,000 between 2,000: collapse=auto also collapses above kMaxGraphEdges edges between
+// the workloads in view (collapse=none draws them).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -29,6 +31,7 @@
 namespace netpolgen::server {
 
 inline constexpr size_t kMaxGraphWorkloads = 2000;
+inline constexpr size_t kMaxGraphEdges = 20000;
 
 enum class GraphCollapse : uint8_t { kAuto, kNone, kNamespaces };
 
@@ -36,6 +39,7 @@ struct GraphOptions {
     std::set<std::string> namespaces;  // empty: all
     GraphCollapse collapse = GraphCollapse::kAuto;
     size_t max_workloads = kMaxGraphWorkloads;
+    size_t max_edges = kMaxGraphEdges;  // collapse=auto: more edges between workloads collapse too
 };
 
 // Errors: collapse=none with more than max_workloads workloads in view.

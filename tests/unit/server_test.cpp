@@ -441,6 +441,21 @@ TEST(TrafficGraph, CollapsesAboveTheWorkloadLimitAndRefusesNoneThere) {
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.error().find("collapse: none refused"), std::string::npos) << refused.error();
 
+    // Few workloads but more edges between them than max_edges: auto collapses, none draws them.
+    server::GraphOptions edges;
+    edges.max_edges = 2;
+    auto by_edges = server::trafficGraph(cluster, flows, edges);
+    ASSERT_TRUE(by_edges) << by_edges.error();
+    EXPECT_EQ((*by_edges)["collapse"], "namespaces");
+    EXPECT_NE((*by_edges)["notice"].get<std::string>().find("edges between workloads in view"),
+              std::string::npos)
+        << (*by_edges)["notice"];
+    edges.collapse = server::GraphCollapse::kNone;
+    auto drawn = server::trafficGraph(cluster, flows, edges);
+    ASSERT_TRUE(drawn) << drawn.error();
+    EXPECT_EQ((*drawn)["collapse"], "none");
+    EXPECT_GT((*drawn)["edges"].size(), 2u);
+
     options.collapse = server::GraphCollapse::kAuto;
     options.namespaces = {"web"};  // fewer workloads in view than the limit
     auto narrowed = server::trafficGraph(cluster, flows, options);
