@@ -6,6 +6,7 @@
 #
 #   bench/load.sh [path/to/netpolgen] [DURATION]
 set -euo pipefail
+. "$(dirname "$0")/serve_url.sh"
 bin=${1:-build/netpolgen}
 seconds=${2:-10}
 command -v wrk > /dev/null || { echo "bench/load.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
@@ -13,12 +14,7 @@ out=$(mktemp)
 "$bin" serve --demo --listen 127.0.0.1:0 > "$out" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2> /dev/null; rm -f "$out"' EXIT
-for _ in $(seq 1 100); do
-    grep -q 'listening on' "$out" && break
-    sleep 0.1
-done
-url=$(grep -o 'http://[^ ]*' "$out" | head -1)
-[ -n "$url" ] || { cat "$out" >&2; exit 1; }
+url=$(wait_for_serve_url "$out" "$out" 10) || exit 1
 run() {  # label path
     local result rps errors
     result=$(wrk -t2 -c8 -d"${seconds}s" "$url$2")

@@ -14,6 +14,7 @@
 #
 # bench/run.sh builds such a store (30 days × 1M edges a day, 10,000 workloads) and calls this.
 set -euo pipefail
+. "$(dirname "$0")/serve_url.sh"
 db=${1:?usage: serve_scale.sh STORE NOW [netpolgen]}
 now=${2:?usage: serve_scale.sh STORE NOW [netpolgen]}
 bin=${3:-build/netpolgen}
@@ -48,12 +49,7 @@ done
 start=$(date +%s.%N)
 "$bin" serve --db "$db" --listen 127.0.0.1:0 > "$out/serve.out" 2> "$out/serve.err" &
 pid=$!
-for _ in $(seq 1 600); do
-    grep -q 'listening on' "$out/serve.out" && break
-    sleep 0.05
-done
-url=$(grep -o 'http://[^ ]*' "$out/serve.out" | head -1)
-[ -n "$url" ] || { cat "$out/serve.err" >&2; exit 1; }
+url=$(wait_for_serve_url "$out/serve.out" "$out/serve.err" 30) || exit 1
 started=$(seconds "$start" "$(date +%s.%N)")
 
 row() {  # label seconds bytes status
