@@ -7,6 +7,7 @@
 #include "cli/compare_command.h"
 #include "cli/connectivity_command.h"
 #include "cli/diff_command.h"
+#include "cli/enum_option.h"
 #include "cli/explain_command.h"
 #include "cli/flow_format_option.h"
 #include "cli/generate_command.h"
@@ -36,7 +37,7 @@ void addGenerationOptions(CLI::App& cmd, GenerateCommandOptions& o, bool with_sc
         cmd.add_option("--delete-existing",
                        o.generate.delete_existing,
                        "Existing policies to delete: none, generated, all")
-            ->transform(CLI::CheckedTransformer(kDeleteModes, CLI::ignore_case))
+            ->transform(enumNames(kDeleteModes))
             ->default_str("none");
         cmd.add_option("--namespace-label-key",
                        o.generate.namespace_label_key,

@@ -676,6 +676,11 @@ CLI::App* addConnectivityCommand(CLI::App& app, ConnectivityCommandOptions& o) {
                     "Whether an ipBlock also matches pod IPs (true: Kubernetes; false: "
                     "netpol-analyzer)")
         ->default_str("true");
+    cmd->add_option("--host-network-exempt",
+                    o.host_network_exempt,
+                    "Whether hostNetwork pods are neither isolated nor selected by policies (true: "
+                    "common implementations; false: netpol-analyzer)")
+        ->default_str("true");
     cmd->add_option("--output,-o", o.output, "Write to FILE (atomically) instead of stdout");
     cmd->add_flag(
         "--skip-invalid", o.skip_invalid, "Count and skip invalid objects instead of failing");
@@ -720,6 +725,7 @@ int runConnectivity(const ConnectivityCommandOptions& options,
     }
     core::ConnectivityOptions connectivity;
     connectivity.ipblock_matches_pods = options.ipblock_matches_pods;
+    connectivity.host_network_exempt = options.host_network_exempt;
     const core::ConnectivityMap map(cluster, policies, connectivity);
     std::vector<core::WorkloadExposure> exposure;
     if (options.exposure) {

@@ -47,9 +47,10 @@ struct ConnectivityCommandOptions {
     std::string focus;                       // empty: every workload
     bool exposure = false;
     bool ipblock_matches_pods = true;
-    std::string output;         // file; empty or "-" = stdout
-    bool skip_invalid = false;  // count and skip invalid objects instead of failing
-    bool quiet = false;         // no summary or warnings on stderr
+    bool host_network_exempt = true;  // docs/egress-and-flavours.md §1.8
+    std::string output;               // file; empty or "-" = stdout
+    bool skip_invalid = false;        // count and skip invalid objects instead of failing
+    bool quiet = false;               // no summary or warnings on stderr
 };
 
 struct ConnectivityRenderOptions {

@@ -337,6 +337,11 @@ CLI::App* addDiffCommand(CLI::App& app, DiffCommandOptions& o) {
                     "Whether an ipBlock also matches pod IPs (true: Kubernetes; false: "
                     "netpol-analyzer)")
         ->default_str("true");
+    cmd->add_option("--host-network-exempt",
+                    o.host_network_exempt,
+                    "Whether hostNetwork pods are neither isolated nor selected by policies (true: "
+                    "common implementations; false: netpol-analyzer)")
+        ->default_str("true");
     cmd->add_option("--output,-o", o.output, "Write to FILE (atomically) instead of stdout");
     cmd->add_flag(
         "--skip-invalid", o.skip_invalid, "Count and skip invalid objects instead of failing");
@@ -364,6 +369,7 @@ int runDiff(DiffCommandOptions options, std::ostream& out, std::ostream& err) {
     }
     core::ConnectivityOptions connectivity;
     connectivity.ipblock_matches_pods = options.ipblock_matches_pods;
+    connectivity.host_network_exempt = options.host_network_exempt;
     const auto conns1 =
         core::computeConnectivity(sides[0]->cluster, policiesOf(sides[0]->cluster), connectivity);
     const auto conns2 =

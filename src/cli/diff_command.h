@@ -48,9 +48,10 @@ struct DiffCommandOptions {
     std::vector<std::string> dir2;  // ref2
     std::string format = "txt";     // txt | csv | md | dot
     bool ipblock_matches_pods = true;
-    std::string output;         // file; empty or "-" = stdout
-    bool skip_invalid = false;  // count and skip invalid objects instead of failing
-    bool quiet = false;         // no summary on stderr
+    bool host_network_exempt = true;  // docs/egress-and-flavours.md §1.8
+    std::string output;               // file; empty or "-" = stdout
+    bool skip_invalid = false;        // count and skip invalid objects instead of failing
+    bool quiet = false;               // no summary on stderr
 };
 
 // The diff rendered in `format` (txt, csv, md, dot). `entries` as computeConnectivityDiff returns

@@ -226,6 +226,8 @@ std::string_view peerCode(core::PeerMismatch m) {
             return "namespace-selector";
         case core::PeerMismatch::kPodSelector:
             return "pod-selector";
+        case core::PeerMismatch::kHostNetwork:
+            return "host-network";
     }
     return "unknown";
 }
@@ -275,6 +277,9 @@ std::string peerReason(const Context& ctx,
             return "namespace " + (w != nullptr ? w->ns : std::string()) + " does not match";
         case core::PeerMismatch::kPodSelector:
             return "labels of " + peer_end.name + " do not match";
+        case core::PeerMismatch::kHostNetwork:
+            return peer_end.name +
+                   " uses the node's network (hostNetwork): selectors never match it";
     }
     return "no match";
 }
@@ -593,6 +598,11 @@ CLI::App* addExplainCommand(CLI::App& app, ExplainCommandOptions& o) {
                     "Whether ipBlocks match pod IPs (true: upstream Kubernetes; false: "
                     "netpol-analyzer)")
         ->default_str("true");
+    cmd->add_option("--host-network-exempt",
+                    o.host_network_exempt,
+                    "Whether hostNetwork pods are neither isolated nor selected by policies (true: "
+                    "common implementations; false: netpol-analyzer)")
+        ->default_str("true");
     cmd->add_option("--output,-o", o.output, "Write to FILE (atomically) instead of stdout");
     return cmd;
 }
@@ -635,6 +645,7 @@ int runExplain(const ExplainCommandOptions& o, std::ostream& out, std::ostream& 
     }
     core::EvaluatorOptions evaluator_options;
     evaluator_options.ipblock_matches_pods = o.ipblock_matches_pods;
+    evaluator_options.host_network_exempt = o.host_network_exempt;
     const core::PolicyEvaluator evaluator(cluster, policies.all, evaluator_options);
     const core::Connection connection{src->end, dst->end, *protocol, static_cast<uint32_t>(o.port)};
     const core::Explanation explanation = evaluator.explain(connection);

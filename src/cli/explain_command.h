@@ -39,6 +39,7 @@ struct ExplainCommandOptions {
     std::string format = "txt";        // txt | json
     std::string output;                // file; empty or "-" = stdout
     bool ipblock_matches_pods = true;  // docs/networkpolicy-semantics.md rule 22
+    bool host_network_exempt = true;   // docs/egress-and-flavours.md §1.8
 };
 
 // Adds the `explain` subcommand, filling `options` when parsed.

@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 
+#include "cli/enum_option.h"
+
 namespace netpolgen::cli {
 
 CLI::Option* addFlowFormatOption(CLI::App& cmd, io::FlowFormat& format) {
@@ -13,7 +15,7 @@ CLI::Option* addFlowFormatOption(CLI::App& cmd, io::FlowFormat& format) {
         {"hubble", io::FlowFormat::kHubble},
     };
     return cmd.add_option("--flow-format", format, "auto, canonical or hubble")
-        ->transform(CLI::CheckedTransformer(kFlowFormats, CLI::ignore_case))
+        ->transform(enumNames(kFlowFormats))
         ->default_str("auto");
 }
 

@@ -64,6 +64,10 @@ void fileFlowsSummary(std::string& out, const LoadedInputs& in) {
         a.src_internet,
         a.src_internal_unresolved,
         a.dst_not_workload);
+    if (a.src_host_network > 0) {
+        out += fmt::format("  sources in hostNetwork pods, counted as their node's traffic: {}\n",
+                           a.src_host_network);
+    }
     if (a.outside_window > 0 || a.undated_in_window > 0) {
         out += fmt::format("  time window: {} flows outside it left out, {} undated flows kept\n",
                            a.outside_window,

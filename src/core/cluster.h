@@ -78,6 +78,9 @@ struct Workload {
     std::vector<IpAddress> pod_ips;
     std::vector<std::string> pod_names;
     std::vector<OwnerRef> owners;  // before buildCluster: the object's own ownerReferences
+    // spec.hostNetwork of its pods: they share the node's network namespace, which
+    // NetworkPolicies do not isolate (docs/networkpolicy-semantics.md), so none is generated.
+    bool host_network = false;
     Origin origin;
 
     // The selector a policy uses for this workload: its own selector, else its pod labels
@@ -94,6 +97,7 @@ struct Pod {
     std::vector<IpAddress> ips;
     std::vector<ContainerPort> ports;
     std::vector<OwnerRef> owners;
+    bool host_network = false;  // spec.hostNetwork
     Origin origin;
 };
 

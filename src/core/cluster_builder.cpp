@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 namespace netpolgen::core {
@@ -111,6 +112,7 @@ Workload standalonePod(const Pod& pod) {
     w.name = pod.name;
     w.pod_labels = pod.labels;
     w.ports = pod.ports;
+    w.host_network = pod.host_network;
     w.origin = pod.origin;
     return w;
 }
@@ -123,6 +125,70 @@ void attachPod(Workload& w, const Pod& pod) {
             w.ports.push_back(port);
         }
     }
+}
+
+// Keeps the last of the objects that share a key, in input order: the same object twice in the
+// inputs (Cilium's connectivity-check file repeats objects) is one object, and the later one wins
+// as `kubectl apply` of the files in order would leave it. Each dropped copy is a warning naming
+// both places.
+template <typename T, typename KeyFn>
+void keepLastOfEach(std::vector<T>& objects,
+                    std::string_view what,
+                    KeyFn key,
+                    std::vector<std::string>& warnings) {
+    std::map<std::string, const T*> later;  // key → the copy that wins
+    std::vector<bool> keep(objects.size(), true);
+    for (size_t i = objects.size(); i-- > 0;) {
+        const std::string k = key(objects[i]);
+        const auto [it, first] = later.emplace(k, &objects[i]);
+        if (!first) {
+            keep[i] = false;
+            warnings.push_back(it->second->origin + ": " + std::string(what) + " " + k +
+                               " is also defined at " + objects[i].origin +
+                               "; the later one is used");
+        }
+    }
+    if (later.size() == objects.size()) {
+        return;
+    }
+    std::vector<T> kept;
+    kept.reserve(later.size());
+    for (size_t i = 0; i < objects.size(); ++i) {
+        if (keep[i]) {
+            kept.push_back(std::move(objects[i]));
+        }
+    }
+    objects = std::move(kept);
+}
+
+std::string nsName(const std::string& ns, const std::string& name) {
+    return ns + "/" + name;
+}
+
+void keepLastCopies(ClusterObjects& objects, std::vector<std::string>& warnings) {
+    keepLastOfEach(
+        objects.namespaces, "Namespace", [](const Namespace& n) { return n.name; }, warnings);
+    keepLastOfEach(
+        objects.workloads,
+        "workload",
+        [](const Workload& w) {
+            return std::string(workloadKindName(w.kind)) + " " + nsName(w.ns, w.name);
+        },
+        warnings);
+    keepLastOfEach(
+        objects.pods, "Pod", [](const Pod& p) { return nsName(p.ns, p.name); }, warnings);
+    keepLastOfEach(
+        objects.services,
+        "Service",
+        [](const Service& s) { return nsName(s.ns, s.name); },
+        warnings);
+    keepLastOfEach(
+        objects.routes, "Route", [](const Route& r) { return nsName(r.ns, r.name); }, warnings);
+    keepLastOfEach(
+        objects.policies,
+        "NetworkPolicy",
+        [](const PolicyObject& p) { return nsName(p.policy.ns, p.policy.name); },
+        warnings);
 }
 
 }  // namespace
@@ -140,6 +206,7 @@ bool isProtectedNamespace(std::string_view ns) {
 }
 
 Cluster buildCluster(ClusterObjects objects, std::vector<std::string>& warnings) {
+    keepLastCopies(objects, warnings);
     Cluster cluster;
     cluster.namespaces = collectNamespaces(objects);
 

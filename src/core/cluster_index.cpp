@@ -126,12 +126,13 @@ const std::vector<size_t>& ClusterIndex::selectedBy(size_t service_index) const 
 }
 
 std::vector<ResolvedTarget> ClusterIndex::serviceTargets(size_t service_index,
-                                                         uint32_t port) const {
+                                                         uint32_t port,
+                                                         Protocol protocol) const {
     const Service& service = cluster_.services[service_index];
     std::vector<ResolvedTarget> out;
     const ServicePort* sp = nullptr;
     for (const auto& p : service.ports) {
-        if (p.port == port) {
+        if (p.port == port && p.protocol == protocol) {
             sp = &p;
             break;
         }
@@ -140,7 +141,7 @@ std::vector<ResolvedTarget> ClusterIndex::serviceTargets(size_t service_index,
         uint32_t target = port;
         if (sp != nullptr && sp->target_port.isNamed()) {
             for (const auto& cp : cluster_.workloads[w].ports) {
-                if (cp.name == sp->target_port.name) {
+                if (cp.name == sp->target_port.name && cp.protocol == protocol) {
                     target = cp.port;
                 }
             }

@@ -36,9 +36,12 @@ public:
     std::optional<size_t> findPodIp(const IpAddress& ip) const;
     // The Service with this cluster IP.
     std::optional<size_t> findServiceIp(const IpAddress& ip) const;
-    // The workloads a Service selects, each with `port` (a Service port) translated to the
-    // container port (numbered or named targetPort). Empty when it selects nothing.
-    std::vector<ResolvedTarget> serviceTargets(size_t service_index, uint32_t port) const;
+    // The workloads a Service selects, each with `port` (a Service port of `protocol`: one
+    // Service may map 80/UDP and 80/TCP to different targets) translated to the container port
+    // (numbered or named targetPort). Empty when it selects nothing.
+    std::vector<ResolvedTarget> serviceTargets(size_t service_index,
+                                               uint32_t port,
+                                               Protocol protocol) const;
     // Workloads selected by cluster().services[service_index] (its selector is a subset of their
     // pod labels), computed once.
     const std::vector<size_t>& selectedBy(size_t service_index) const;

@@ -335,6 +335,7 @@ struct ClassInfo {
     const Labels* labels = nullptr;
     uint32_t ports = 0;            // port profile id
     std::vector<uint32_t> blocks;  // ipBlocks every pod IP lies in (ipblock_matches_pods)
+    bool host_network = false;     // pods in the node's network: no selector picks them
     uint32_t profile[2] = {kNotIsolated, kNotIsolated};  // [ingress, egress]
 };
 
@@ -379,6 +380,7 @@ struct ConnectivityMap::Impl {
     std::vector<ParsedBlock> blocks;
     std::map<IpBlock, uint32_t> block_ids;
     std::vector<Bits> block_classes;  // per block: classes matching it through pod IPs
+    Bits host_network_classes;        // classes of hostNetwork pods (ClassInfo::host_network)
 
     std::vector<Range> atoms[2];  // [ingress (sources), egress (destinations)]
     std::vector<CompiledRule> rules[2];
@@ -452,9 +454,13 @@ struct ConnectivityMap::Impl {
         return out;
     }
 
+    // The classes of a namespace that selectors can pick: not those of hostNetwork pods, which
+    // common implementations neither isolate nor match as peers (their traffic is the node's;
+    // docs/egress-and-flavours.md §1.8).
     Bits namespaceClasses(uint32_t ns) const {
         Bits out(classCount());
         out.setRange(namespaces[ns].first_class, namespaces[ns].end_class);
+        out.andNot(host_network_classes);
         return out;
     }
 
@@ -469,6 +475,7 @@ struct ConnectivityMap::Impl {
                 out.setRange(ns.first_class, ns.end_class);
             }
         }
+        out.andNot(host_network_classes);
         return ns_selector_memo.emplace(s, std::move(out)).first->second;
     }
 
@@ -630,7 +637,8 @@ void ConnectivityMap::Impl::buildClasses(const Cluster& cluster,
     };
     std::map<std::vector<ContainerPort>, uint32_t> port_ids;
     std::map<std::vector<uint32_t>, uint32_t> block_sets{{{}, 0}};
-    using Key = std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>;  // ns, labels, ports, blocks
+    // ns, labels, ports, blocks, hostNetwork
+    using Key = std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, bool>;
     std::vector<Key> keys;
     keys.reserve(cluster.workloads.size());
     std::vector<const Labels*> label_ptr;
@@ -650,7 +658,11 @@ void ConnectivityMap::Impl::buildClasses(const Cluster& cluster,
         }
         std::vector<uint32_t> matched = blocksOf(w);
         auto bit = block_sets.emplace(std::move(matched), static_cast<uint32_t>(block_sets.size()));
-        keys.emplace_back(ns, lit->second, pit->second, bit.first->second);
+        keys.emplace_back(ns,
+                          lit->second,
+                          pit->second,
+                          bit.first->second,
+                          w.host_network && options.host_network_exempt);
     }
     std::vector<const std::vector<uint32_t>*> block_set_of(block_sets.size());
     for (const auto& [set, id] : block_sets) {
@@ -669,7 +681,14 @@ void ConnectivityMap::Impl::buildClasses(const Cluster& cluster,
         info.labels = label_ptr[std::get<1>(key)];
         info.ports = std::get<2>(key);
         info.blocks = *block_set_of[std::get<3>(key)];
+        info.host_network = std::get<4>(key);
         classes.push_back(std::move(info));
+    }
+    host_network_classes = Bits(classCount());
+    for (uint32_t c = 0; c < classes.size(); ++c) {
+        if (classes[c].host_network) {
+            host_network_classes.set(c);
+        }
     }
     class_of.reserve(keys.size());
     for (const Key& k : keys) {

@@ -58,6 +58,10 @@ struct AllowedConnection {
 struct ConnectivityOptions {
     // Upstream Kubernetes: an ipBlock matches pod IPs too. netpol-analyzer: false.
     bool ipblock_matches_pods = true;
+    // Common implementations: hostNetwork pods are in the node's network, neither isolated nor
+    // matched by selectors (docs/egress-and-flavours.md §1.8). netpol-analyzer: false (like any
+    // pod).
+    bool host_network_exempt = true;
 };
 
 // The computed connectivity of one cluster under one set of policies. Holds references to neither

@@ -48,7 +48,7 @@ Result<EntityId> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
             if (!w) {
                 return Error{"source: " + w.error()};
             }
-            return workloadEntity(**w);
+            return workloadSource(**w);
         }
         case FlowEndpoint::Kind::kIp: {
             auto ip = IpAddress::parse(ep.ip);
@@ -56,7 +56,7 @@ Result<EntityId> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
                 return Error{"source: " + ip.error()};
             }
             if (auto w = index_.findPodIp(*ip)) {
-                return workloadEntity(*w);
+                return workloadSource(*w);
             }
             if (ip->isPrivate() || index_.findServiceIp(*ip)) {
                 ++stats_.src_internal_unresolved;
@@ -76,6 +76,16 @@ Result<EntityId> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
             break;
     }
     return Error{"source endpoint has no identity"};
+}
+
+// A hostNetwork pod sends from its node's address: to a NetworkPolicy that is the node (an
+// in-cluster source that no selector matches), not a pod (docs/egress-and-flavours.md §1.8).
+EntityId FlowAggregator::workloadSource(size_t workload) {
+    if (index_.cluster().workloads[workload].host_network) {
+        ++stats_.src_host_network;
+        return kInternalEntity;
+    }
+    return workloadEntity(workload);
 }
 
 Status FlowAggregator::addToDestination(const FlowObservation& flow, EntityId src) {
@@ -108,7 +118,7 @@ Status FlowAggregator::addToDestination(const FlowObservation& flow, EntityId sr
                 return {};
             }
             if (auto s = index_.findServiceIp(*ip)) {
-                auto targets = index_.serviceTargets(*s, flow.port);
+                auto targets = index_.serviceTargets(*s, flow.port, flow.protocol);
                 if (!targets.empty()) {
                     ++stats_.via_service_ip;
                     for (const auto& t : targets) {

@@ -39,6 +39,7 @@ struct AggregationStats {
     uint64_t src_internal_unresolved = 0;  // in-cluster addresses that map to no workload
     uint64_t dst_not_workload = 0;         // destination outside the cluster or no workload
     uint64_t via_service_ip = 0;           // destinations given as a Service cluster IP
+    uint64_t src_host_network = 0;  // sources in hostNetwork pods: the node's traffic (internal)
 };
 
 class FlowAggregator {
@@ -56,6 +57,7 @@ public:
 
 private:
     Result<EntityId> resolveSource(const FlowEndpoint& ep);
+    EntityId workloadSource(size_t workload);
     Status addToDestination(const FlowObservation& flow, EntityId src);
 
     const ClusterIndex& index_;

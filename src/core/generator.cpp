@@ -305,6 +305,12 @@ private:
             skip(wl, "protected namespace " + wl.ns);
             return;
         }
+        if (wl.host_network) {
+            // Its pods share the node's network namespace: a NetworkPolicy selecting them is not
+            // enforced by common implementations (docs/egress-and-flavours.md §1.8).
+            skip(wl, "hostNetwork: NetworkPolicies do not apply to pods in the node's network");
+            return;
+        }
         if (const NetworkPolicy* p = selectingPolicy(wl)) {
             skip(wl, "already selected by ingress policy " + p->ns + "/" + p->name);
             return;

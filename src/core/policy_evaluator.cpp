@@ -57,7 +57,8 @@ const std::vector<size_t>& PolicyEvaluator::policiesIn(const std::string& ns) co
 }
 
 bool PolicyEvaluator::selects(const NetworkPolicy& p, const Workload& w, PolicyType dir) const {
-    return hasDirection(p, dir) && p.pod_selector.matches(w.pod_labels);
+    // hostNetwork pods are never selected (docs/egress-and-flavours.md §1.8): not isolated.
+    return hasDirection(p, dir) && !exempt(w) && p.pod_selector.matches(w.pod_labels);
 }
 
 std::vector<const NetworkPolicy*> PolicyEvaluator::selecting(size_t workload,
@@ -225,6 +226,9 @@ PeerMismatch PolicyEvaluator::checkPeer(const PolicyPeer& peer,
         return PeerMismatch::kNotAPod;  // selectors only ever select pods
     }
     const Workload& w = cluster_.workloads[*end.workload];
+    if (exempt(w)) {
+        return PeerMismatch::kHostNetwork;  // its traffic comes from the node's address
+    }
     if (!peer.namespace_selector) {
         if (w.ns != policy_ns) {
             return PeerMismatch::kOtherNamespace;

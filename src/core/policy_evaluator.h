@@ -46,6 +46,8 @@ struct Connection {
 struct EvaluatorOptions {
     // Upstream Kubernetes: an ipBlock matches pod IPs too (rule 22). netpol-analyzer: false.
     bool ipblock_matches_pods = true;
+    // hostNetwork pods neither isolated nor matched by selectors (see ConnectivityOptions).
+    bool host_network_exempt = true;
 };
 
 // Why one peer of a rule does not match the other end of the connection (kMatch: it does).
@@ -59,6 +61,7 @@ enum class PeerMismatch : uint8_t {
     kOtherNamespace,     // podSelector without namespaceSelector: not the policy's namespace
     kNamespaceSelector,  // namespaceSelector does not match the namespace's labels
     kPodSelector,        // podSelector does not match the pod's labels
+    kHostNetwork,        // selectors: the pods use the node's network (hostNetwork), never selected
 };
 
 // Why one port entry of a rule does not match the connection (kMatch: it does).
@@ -150,6 +153,8 @@ private:
 
     const std::vector<size_t>& policiesIn(const std::string& ns) const;
     bool selects(const NetworkPolicy& p, const Workload& w, PolicyType dir) const;
+    // A hostNetwork workload that policies neither isolate nor select (options_).
+    bool exempt(const Workload& w) const { return w.host_network && options_.host_network_exempt; }
     bool directionAllows(PolicyType dir,
                          const ConnectionEnd& subject,
                          const ConnectionEnd& peer,

@@ -852,6 +852,16 @@ bool decodeContainerPort(ObjectContext& c,
     return protocolField(c, port, child(path, "protocol"), out.protocol, nullptr);
 }
 
+// spec.hostNetwork of a pod spec: such pods use the node's network namespace, which
+// NetworkPolicies do not apply to.
+bool decodeHostNetwork(ObjectContext& c,
+                       const SourceNode& spec,
+                       std::string_view path,
+                       bool& host_network) {
+    const SourceNode* value = present(spec, "hostNetwork");
+    return value == nullptr || boolValue(c, *value, child(path, "hostNetwork"), host_network);
+}
+
 // Container ports of a pod spec: containers and initContainers (sidecars serve ports too).
 bool decodeContainerPorts(ObjectContext& c,
                           const SourceNode& spec,
@@ -906,12 +916,12 @@ bool decodeContainerPorts(ObjectContext& c,
     return true;
 }
 
-// A pod template (`template` of a workload): its labels and container ports.
+// A pod template (`template` of a workload): its labels, container ports and hostNetwork.
 bool decodePodTemplate(ObjectContext& c,
                        const SourceNode& parent,
                        std::string_view path,
-                       core::Labels& labels,
-                       std::vector<core::ContainerPort>& ports) {
+                       core::Workload& out) {
+    core::Labels& labels = out.pod_labels;
     const SourceNode* tmpl = nullptr;
     if (!mapField(c, parent, "template", path, tmpl)) {
         return false;
@@ -934,7 +944,8 @@ bool decodePodTemplate(ObjectContext& c,
     if (!mapField(c, *tmpl, "spec", child(path, "spec"), spec)) {
         return false;
     }
-    return spec == nullptr || decodeContainerPorts(c, *spec, child(path, "spec"), ports);
+    return spec == nullptr || (decodeHostNetwork(c, *spec, child(path, "spec"), out.host_network) &&
+                               decodeContainerPorts(c, *spec, child(path, "spec"), out.ports));
 }
 
 bool decodeIp(ObjectContext& c,
@@ -1098,7 +1109,7 @@ bool decodeWorkload(ObjectContext& c,
             out.selector = std::move(s);
         }
     }
-    if (!decodePodTemplate(c, *spec, child(path, "template"), out.pod_labels, out.ports)) {
+    if (!decodePodTemplate(c, *spec, child(path, "template"), out)) {
         return false;
     }
     return checkWorkloadSelector(c, *spec, path, out);
@@ -1117,7 +1128,8 @@ bool decodePod(ObjectContext& c, const SourceNode& obj, core::Pod& out) {
     if (!mapField(c, obj, "spec", "spec", spec)) {
         return false;
     }
-    if (spec != nullptr && !decodeContainerPorts(c, *spec, "spec", out.ports)) {
+    if (spec != nullptr && (!decodeHostNetwork(c, *spec, "spec", out.host_network) ||
+                            !decodeContainerPorts(c, *spec, "spec", out.ports))) {
         return false;
     }
     const SourceNode* status = nullptr;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace netpolgen::core {
 namespace {
 
@@ -113,6 +115,52 @@ TEST(ClusterBuilder, ProtectedNamespaces) {
          {"kube", "openshift-operators", "istio", "default", "my-kube-system", "stackrox-x"}) {
         EXPECT_FALSE(isProtectedNamespace(ns)) << ns;
     }
+}
+
+TEST(ClusterBuilder, TheSameObjectTwiceIsOneObjectAndTheLaterOneWins) {
+    ClusterObjects o;
+    Workload first = workload(WorkloadKind::kDeployment, "web", {{"app", "web"}});
+    first.origin = "a.yaml:1";
+    Workload second = workload(WorkloadKind::kDeployment, "web", {{"app", "web2"}});
+    second.origin = "b.yaml:7";
+    Workload other = workload(WorkloadKind::kStatefulSet, "web", {{"app", "db"}});
+    other.origin = "b.yaml:20";
+    o.workloads = {first, other, second};
+    PolicyObject p1;
+    p1.policy.ns = "shop";
+    p1.policy.name = "deny";
+    p1.origin = "a.yaml:30";
+    PolicyObject p2 = p1;
+    p2.policy.pod_selector = selectorFromLabels({{"app", "web"}});
+    p2.origin = "c.yaml:3";
+    o.policies = {p1, p2};
+    Service s;
+    s.ns = "shop";
+    s.name = "web";
+    s.origin = "a.yaml:40";
+    o.services = {s, s};
+    o.services[1].origin = "a.yaml:50";
+
+    std::vector<std::string> warnings;
+    const Cluster c = buildCluster(o, warnings);
+    ASSERT_EQ(c.workloads.size(), 2u);  // a Deployment and a StatefulSet of one name are two
+    const Workload* web = find(c, "web");
+    ASSERT_NE(web, nullptr);
+    EXPECT_EQ(web->kind, WorkloadKind::kDeployment);
+    EXPECT_EQ(web->pod_labels, (Labels{{"app", "web2"}}));
+    EXPECT_EQ(web->origin, "b.yaml:7");
+    ASSERT_EQ(c.policies.size(), 1u);
+    EXPECT_EQ(c.policies[0].origin, "c.yaml:3");
+    EXPECT_EQ(c.services.size(), 1u);
+    EXPECT_EQ(c.services[0].origin, "a.yaml:50");
+    const std::vector<std::string> expected{
+        "a.yaml:50: Service shop/web is also defined at a.yaml:40; the later one is used",
+        "b.yaml:7: workload Deployment shop/web is also defined at a.yaml:1; the later one is used",
+        "c.yaml:3: NetworkPolicy shop/deny is also defined at a.yaml:30; the later one is used",
+    };
+    std::vector<std::string> sorted = warnings;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, expected);
 }
 
 }  // namespace

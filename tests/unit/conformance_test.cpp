@@ -128,6 +128,7 @@ TEST_P(NetpolAnalyzerConformance, MatchesExpectedOutputs) {
     ASSERT_TRUE(loaded.ok()) << loaded.error();
     core::ConnectivityOptions options;
     options.ipblock_matches_pods = false;
+    options.host_network_exempt = false;  // netpol-analyzer treats hostNetwork pods as pods
     const core::ConnectivityMap map(loaded->cluster, loaded->policies, options);
     const auto exposure = core::computeExposure(loaded->cluster, loaded->policies);
 

@@ -110,6 +110,7 @@ core::Result<std::string> diffText(const std::string& a, const std::string& b) {
     }
     core::ConnectivityOptions options;
     options.ipblock_matches_pods = false;
+    options.host_network_exempt = false;  // netpol-analyzer treats hostNetwork pods as pods
     const auto conns1 = core::computeConnectivity(*c1, policiesOf(*c1), options);
     const auto conns2 = core::computeConnectivity(*c2, policiesOf(*c2), options);
     const auto entries = core::computeConnectivityDiff(*c1, conns1, *c2, conns2, {});
