@@ -557,6 +557,30 @@ TEST_F(HistoryCli, AnInjectedDocumentInAnOldRecordNeverReachesTheCluster) {
     }
 }
 
+// After a new snapshot, a record that does not decode is in the past: applies and reverts of the
+// later history work again, and only a revert that would have to undo it names it.
+TEST_F(HistoryCli, ABrokenRecordBeforeTheSnapshotOnlyStopsRevertsAcrossIt) {
+    ASSERT_EQ(apply(write("m.yaml", "---\n" + yamlOf(policy("shop", "one", "x"))),
+                    "2026-11-20T09:00:00Z",
+                    false),
+              0)
+        << err_.str();
+    // Recorded at 09:00, before the snapshot of 10:00: not replayed, only undone by reverts.
+    testing_support::editStore(db_, "UPDATE applies SET undo = '{\"apply\": 1}' WHERE id = 1");
+    ASSERT_EQ(apply(write("m2.yaml", "---\n" + yamlOf(policy("shop", "two", "x"))),
+                    "2026-11-20T10:01:00Z"),
+              0)
+        << err_.str();
+    EXPECT_EQ(revert({"--steps", "1"}, "2026-11-20T10:02:00Z"), 0) << err_.str();
+    EXPECT_EQ(clusterState(), stateOf(initial_));
+    EXPECT_EQ(revert({"--to", "1"}, "2026-11-20T10:03:00Z"), 2);
+    EXPECT_NE(err_.str().find("cannot undo apply #1 (2026-11-20T09:00:00Z, alice@test): the "
+                              "record does not decode"),
+              std::string::npos)
+        << err_.str();
+    EXPECT_EQ(run({"history", "--db", db_, "--show", "2"}), 0) << err_.str();
+}
+
 // `apply --kubectl` changes the cluster before it records; when another apply is recorded while
 // its kubectl calls run, its record is a conflict: kubectl's changes are rolled back, exit 2.
 TEST_F(HistoryCli, AnApplyOvertakenWhileKubectlRunsIsRolledBackAndNotRecorded) {
