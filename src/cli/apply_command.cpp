@@ -67,12 +67,15 @@ std::string recordedText(const Change& change, int64_t id, const HistoryTarget& 
     return text + ": " + countsText(core::countChanges(change.modification));
 }
 
-// Applies the change with kubectl when asked, then records it. Nothing is recorded when kubectl
-// fails; kubectl's changes are rolled back when the record cannot be written.
+// Applies the change with kubectl when asked, then records it if the history is still the one
+// planned on (`latest_id`, its last record). Nothing is recorded when kubectl fails; kubectl's
+// changes are rolled back when the record cannot be written or another change was recorded first
+// (exit 2: plan again on the new history).
 int applyAndRecord(store::Store& store,
                    const HistoryTarget& target,
                    const RecordOptions& options,
                    const Change& change,
+                   int64_t latest_id,
                    std::ostream& out,
                    std::ostream& err) {
     auto time = recordTime(options.now);
@@ -93,17 +96,19 @@ int applyAndRecord(store::Store& store,
                                                *time,
                                                options.user.empty() ? defaultUser() : options.user,
                                                options.kubectl);
-    auto id = store.recordApply(record);
-    if (!id) {
-        std::string message = "cannot record the " + change.action + ": " + id.error();
+    auto outcome = store.recordApply(record, latest_id);
+    if (!outcome || !outcome->id) {
+        std::string message = !outcome
+                                  ? "cannot record the " + change.action + ": " + outcome.error()
+                                  : store::conflictText(target.cluster, *outcome);
         if (options.kubectl) {
             core::Status rolled_back = rollBackKubectl(options.kubectl_options, change.steps, out);
             message += rolled_back ? "\nkubectl changes rolled back" : "\n" + rolled_back.error();
         }
         printError(err, message);
-        return kExitFailure;
+        return !outcome ? kExitFailure : kExitBadInput;
     }
-    out << recordedText(change, *id, target)
+    out << recordedText(change, *outcome->id, target)
         << (options.kubectl ? ", via kubectl\n"
                             : "; not applied by netpolgen (no --kubectl): recorded as applied by "
                               "other means (GitOps, kubectl)\n");
@@ -159,6 +164,10 @@ int runApply(const ApplyCommandOptions& o, std::ostream& out, std::ostream& err)
         printError(err, history.error());
         return kExitBadInput;
     }
+    if (core::Status st = store::requireReplayable(*history); !st) {
+        printError(err, st.error());
+        return kExitBadInput;
+    }
     auto change = planChange(history->current, std::move(*modification), "apply");
     if (!change) {
         printError(err,
@@ -170,7 +179,7 @@ int runApply(const ApplyCommandOptions& o, std::ostream& out, std::ostream& err)
         printDryRun(*change, o.target, out);
         return kExitOk;
     }
-    return applyAndRecord(**store, o.target, o.record, *change, out, err);
+    return applyAndRecord(**store, o.target, o.record, *change, history->latest_id, out, err);
 }
 
 int runRevert(const RevertCommandOptions& o, std::ostream& out, std::ostream& err) {
@@ -210,7 +219,7 @@ int runRevert(const RevertCommandOptions& o, std::ostream& out, std::ostream& er
         return kExitFailure;  // modificationBetween always applies: a bug, not bad input
     }
     change->reverts_to = revert->back_to.id;
-    return applyAndRecord(**store, o.target, o.record, *change, out, err);
+    return applyAndRecord(**store, o.target, o.record, *change, revert->latest_id, out, err);
 }
 
 }  // namespace netpolgen::cli

@@ -35,14 +35,32 @@ std::string viaText(const store::ApplyRecord& r) {
 
 HistoryRow historyRow(const HistoryEntry& e) {
     const core::ChangeCounts c = core::countChanges(e.modification);
+    // A record that does not decode has no counts; its error follows the table.
+    const auto count = [&](size_t n) { return e.error.empty() ? std::to_string(n) : "?"; };
     return {std::to_string(e.record.id),
             io::formatRfc3339(e.record.applied_at),
             e.record.user,
             actionText(e.record),
-            std::to_string(c.created),
-            std::to_string(c.replaced),
-            std::to_string(c.deleted),
+            count(c.created),
+            count(c.replaced),
+            count(c.deleted),
             viaText(e.record)};
+}
+
+// Every line of `text` behind "# ": a record that does not decode is shown for diagnosis only,
+// in a form that nothing reads back as policies or deletions.
+std::string commentedOut(const std::string& text) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        out += "# " + text.substr(pos, end - pos) + "\n";
+        pos = end + 1;
+    }
+    return out;
 }
 
 // An aligned table: every column as wide as its widest cell, two spaces apart.
@@ -71,15 +89,20 @@ std::string historyTable(const std::vector<HistoryEntry>& entries) {
 
 json entryJson(const HistoryEntry& e) {
     const core::ChangeCounts c = core::countChanges(e.modification);
-    return {{"id", e.record.id},
-            {"time", io::formatRfc3339(e.record.applied_at)},
-            {"user", e.record.user},
-            {"action", e.record.action},
-            {"revertsTo", e.record.reverts_to ? json(*e.record.reverts_to) : json(nullptr)},
-            {"created", c.created},
-            {"replaced", c.replaced},
-            {"deleted", c.deleted},
-            {"via", viaText(e.record)}};
+    const auto count = [&](size_t n) { return e.error.empty() ? json(n) : json(nullptr); };
+    json out = {{"id", e.record.id},
+                {"time", io::formatRfc3339(e.record.applied_at)},
+                {"user", e.record.user},
+                {"action", e.record.action},
+                {"revertsTo", e.record.reverts_to ? json(*e.record.reverts_to) : json(nullptr)},
+                {"created", count(c.created)},
+                {"replaced", count(c.replaced)},
+                {"deleted", count(c.deleted)},
+                {"via", viaText(e.record)}};
+    if (!e.error.empty()) {
+        out["error"] = e.error;
+    }
+    return out;
 }
 
 std::string historyJson(const std::string& cluster, const std::vector<HistoryEntry>& entries) {
@@ -91,6 +114,11 @@ std::string historyJson(const std::string& cluster, const std::vector<HistoryEnt
 }
 
 std::string showText(const std::string& cluster, const HistoryEntry& e) {
+    if (!e.error.empty()) {
+        return commentedOut("cluster \"" + cluster + "\": " + e.error) +
+               "# --- modification (as stored) ---\n" + commentedOut(e.record.modification) +
+               "# --- undo (as stored) ---\n" + commentedOut(e.record.undo);
+    }
     const core::ChangeCounts c = core::countChanges(e.modification);
     return fmt::format(
         "# {} #{} of cluster \"{}\" at {} by {}, {}: {} created, {} replaced, {} "
@@ -104,12 +132,15 @@ std::string showText(const std::string& cluster, const HistoryEntry& e) {
         c.created,
         c.replaced,
         c.deleted,
-        e.record.modification_yaml,
-        e.record.undo_yaml);
+        io::modificationToYaml(e.modification),
+        io::modificationToYaml(e.undo));
 }
 
 std::string showJson(const HistoryEntry& e) {
     json out = entryJson(e);
+    if (!e.error.empty()) {
+        return out.dump(2) + "\n";
+    }
     out["modification"] = json::parse(io::modificationToJson(e.modification));
     out["undo"] = json::parse(io::modificationToJson(e.undo));
     return out.dump(2) + "\n";
@@ -130,6 +161,9 @@ core::Result<core::PolicyState> currentPolicies(const DeleteGeneratedCommandOpti
         auto history = loadClusterHistory(**store, o.cluster, o.db);
         if (!history) {
             return core::Error{history.error()};
+        }
+        if (core::Status st = store::requireReplayable(*history); !st) {
+            return core::Error{st.error()};
         }
         return std::move(history->current);
     }
@@ -203,6 +237,11 @@ int runHistory(const HistoryCommandOptions& o, std::ostream& out, std::ostream& 
         out << "no applied modification recorded for cluster \"" << o.target.cluster << "\"\n";
     } else {
         out << historyTable(*entries);
+        for (const HistoryEntry& e : *entries) {
+            if (!e.error.empty()) {
+                err << "netpolgen: warning: " << e.error << "\n";
+            }
+        }
     }
     return kExitOk;
 }

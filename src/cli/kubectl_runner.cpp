@@ -1,6 +1,7 @@
 #include "cli/kubectl_runner.h"
 
 #include "cli/process.h"
+#include "core/kubernetes_names.h"
 #include "io/policy_encoder.h"
 #include "io/yaml_writer.h"
 
@@ -36,8 +37,9 @@ KubectlCall callFor(const KubectlOptions& options, const core::ApplyStep& step) 
             break;
         }
         case core::ApplyAction::kDelete:
+            // Names after "--": kubectl then reads "--all" as a name, never as its flag.
             call.argv.insert(call.argv.end(),
-                             {"delete", "networkpolicy", "-n", step.ref.ns, step.ref.name});
+                             {"delete", "networkpolicy", "-n", step.ref.ns, "--", step.ref.name});
             call.done = "deleted " + object;
             break;
     }
@@ -48,7 +50,8 @@ KubectlCall callFor(const KubectlOptions& options, const core::ApplyStep& step) 
 KubectlCall callFor(const KubectlOptions& options, const core::NamespaceLabel& label) {
     KubectlCall call{baseArgv(options), {}, {}, {}};
     const std::string pair = label.key + "=" + label.value;
-    call.argv.insert(call.argv.end(), {"label", "namespace", label.ns, pair, "--overwrite"});
+    // kubectl wants its flags before "--", and every resource before the label changes.
+    call.argv.insert(call.argv.end(), {"label", "--overwrite", "namespace", "--", label.ns, pair});
     call.what = "label namespace " + label.ns + " " + pair;
     call.done = "labelled namespace " + label.ns + " " + pair;
     return call;
@@ -59,6 +62,35 @@ std::string trimmed(std::string text) {
         text.pop_back();
     }
     return text;
+}
+
+// The names a call would pass, checked as the API server checks them: whatever planned the
+// steps, nothing kubectl could read as a flag or another object reaches its argv.
+core::Status checkNames(const std::vector<core::NamespaceLabel>& labels,
+                        const std::vector<core::ApplyStep>& steps) {
+    std::string problems;
+    const auto check =
+        [&](std::string_view what, std::string_view value, std::optional<std::string> problem) {
+            if (problem) {
+                problems += "\n  " + core::invalidValue(what, value, *problem);
+            }
+        };
+    for (const core::NamespaceLabel& l : labels) {
+        check("namespace", l.ns, core::dns1123LabelProblem(l.ns));
+        check("label key", l.key, core::labelKeyProblem(l.key));
+        check("label value", l.value, core::labelValueProblem(l.value));
+    }
+    for (const core::ApplyStep& step : steps) {
+        check("namespace", step.ref.ns, core::dns1123LabelProblem(step.ref.ns));
+        check("name", step.ref.name, core::dns1123SubdomainProblem(step.ref.name));
+    }
+    if (!problems.empty()) {
+        return core::Error{
+            "kubectl not run, the modification names objects the API server would "
+            "refuse:" +
+            problems};
+    }
+    return {};
 }
 
 core::Status run(const KubectlCall& call) {
@@ -98,6 +130,9 @@ core::Status runKubectl(const KubectlOptions& options,
                         const std::vector<core::NamespaceLabel>& labels,
                         const std::vector<core::ApplyStep>& steps,
                         std::ostream& log) {
+    if (core::Status st = checkNames(labels, steps); !st) {
+        return st;
+    }
     for (const core::NamespaceLabel& label : labels) {
         const KubectlCall call = callFor(options, label);
         if (core::Status st = run(call); !st) {

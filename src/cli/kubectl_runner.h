@@ -5,8 +5,11 @@
 //
 //   kubectl [--context CTX] create -f -                      the object's YAML on stdin
 //   kubectl [--context CTX] replace -f -                     the object's YAML on stdin
-//   kubectl [--context CTX] delete networkpolicy -n NS NAME
-//   kubectl [--context CTX] label namespace NS KEY=VALUE --overwrite
+//   kubectl [--context CTX] delete networkpolicy -n NS -- NAME
+//   kubectl [--context CTX] label --overwrite namespace -- NS KEY=VALUE
+//
+// Names go after "--", so that kubectl never reads one as a flag ("--all" is a name there, as
+// kubectl 1.32 shows), and are checked as the API server checks them before any call runs.
 //
 // Namespace labels go first, since the new policies' namespace selectors may need them, and are
 // never rolled back or undone: they are additive metadata that other policies may select on.
@@ -29,7 +32,8 @@ struct KubectlOptions {
 
 // Runs the labels, then the steps. Prints one line per change done or rolled back to `log`
 // ("created networkpolicy shop/web", "rolled back: deleted networkpolicy shop/web").
-// Errors: the failed call with kubectl's stderr, what was rolled back, and any rollback call that
+// Errors: a name the API server would refuse (nothing run), the failed call with kubectl's
+// stderr, what was rolled back, and any rollback call that
 // failed in turn (then the cluster is left partly changed, and the message says which objects).
 core::Status runKubectl(const KubectlOptions& options,
                         const std::vector<core::NamespaceLabel>& labels,

@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "core/kubernetes_names.h"
+
 namespace netpolgen::core {
 namespace {
 
@@ -12,13 +14,22 @@ std::string refText(const ObjectRef& ref) {
     return "policy " + ref.name + " in namespace " + ref.ns;
 }
 
-// Empty namespace or name: neither kubectl nor the sensor can address such an object.
+// Empty namespace or name: neither kubectl nor the sensor can address such an object. A name the
+// API server refuses is checked here again, whatever decoded it: it would reach kubectl's argv.
 std::optional<std::string> missingIdentity(const ObjectRef& ref) {
     if (ref.name.empty()) {
-        return "policy in namespace " + ref.ns + " has no name";
+        return "policy in namespace " + shortText(ref.ns) + " has no name";
     }
     if (ref.ns.empty()) {
-        return "policy " + ref.name + " has no namespace";
+        return "policy " + shortText(ref.name) + " has no namespace";
+    }
+    if (auto problem = dns1123LabelProblem(ref.ns)) {
+        return "policy " + shortText(ref.name) + ": " +
+               invalidValue("metadata.namespace", ref.ns, *problem);
+    }
+    if (auto problem = dns1123SubdomainProblem(ref.name)) {
+        return "policy in namespace " + ref.ns + ": " +
+               invalidValue("metadata.name", ref.name, *problem);
     }
     return std::nullopt;
 }

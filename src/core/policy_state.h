@@ -59,6 +59,9 @@ struct ApplyStep {
 // refuse it say so themselves. Errors: every problem, one per line, in the modification's order:
 //   policy in namespace <ns> has no name
 //   policy <name> has no namespace
+//   policy <name>: metadata.namespace: Invalid value: "<ns>": a lowercase RFC 1123 label must …
+//   policy in namespace <ns>: metadata.name: Invalid value: "<name>": a lowercase RFC 1123 …
+//     (names the API server refuses, core/kubernetes_names.h: they would reach kubectl's argv)
 //   policy <name> in namespace <ns> appears more than once in the modification
 //   policy <name> in namespace <ns> is marked for deletion more than once
 //   policy <name> in namespace <ns> already exists (to replace it, also mark it for deletion:

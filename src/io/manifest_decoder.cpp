@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "core/ip_address.h"
+#include "core/kubernetes_names.h"
 #include "core/label_selector.h"
 #include "core/protocol.h"
 
@@ -25,11 +26,12 @@ namespace netpolgen::io {
 namespace {
 
 using core::Error;
+using core::quotedText;
+using core::shortText;
 using core::Status;
 
 constexpr size_t kMaxFileBytes = size_t{256} << 20;
 constexpr size_t kMaxInvalidExamples = 10;
-constexpr size_t kMaxShownBytes = 80;  // of a value quoted in a message
 constexpr std::string_view kPortRange = "must be between 1 and 65535, inclusive";
 constexpr std::string_view kBadCidr =
     "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
@@ -306,51 +308,6 @@ std::string_view typeName(ValueType t) {
             return "list";
     }
     return "value";
-}
-
-// Text for a message: at most kMaxShownBytes (cut on a UTF-8 boundary), control bytes escaped.
-std::string shortText(std::string_view text) {
-    std::string_view cut = text;
-    bool truncated = false;
-    if (cut.size() > kMaxShownBytes) {
-        size_t n = kMaxShownBytes;
-        while (n > 0 && (static_cast<unsigned char>(cut[n]) & 0xC0) == 0x80) {
-            --n;
-        }
-        cut = cut.substr(0, n);
-        truncated = true;
-    }
-    std::string out;
-    for (char ch : cut) {
-        const auto u = static_cast<unsigned char>(ch);
-        if (ch == '"' || ch == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (ch == '\n') {
-            out += "\\n";
-        } else if (ch == '\t') {
-            out += "\\t";
-        } else if (u < 0x20 || u == 0x7f) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        } else {
-            out += ch;
-        }
-    }
-    if (truncated) {
-        out += "...";
-    }
-    return out;
-}
-
-std::string quotedText(std::string_view text) {
-    // Appended piecewise: `"\"" + s + "\""` trips g++ 12's false -Wrestrict at -O3.
-    std::string out = "\"";
-    out += shortText(text);
-    out += '"';
-    return out;
 }
 
 // A node's value as the API server prints it in "Invalid value: …": strings quoted.
@@ -1687,9 +1644,27 @@ bool decodePolicyTypes(ObjectContext& c, const SourceNode& n, std::vector<core::
     return true;
 }
 
+// A NetworkPolicy's name is a DNS-1123 subdomain and its namespace a DNS-1123 label, as the API
+// server requires: names reach kubectl's argv and the stored history, so nothing else may pass.
+bool checkPolicyNames(ObjectContext& c, const SourceNode& obj, const ObjectMeta& m) {
+    const SourceNode* md = obj.find("metadata");
+    const auto at = [&](std::string_view key) -> const SourceNode& {
+        const SourceNode* n = md != nullptr ? md->find(key) : nullptr;
+        return n != nullptr ? *n : (md != nullptr ? *md : obj);
+    };
+    if (auto problem = core::dns1123SubdomainProblem(m.name)) {
+        return c.fail(at("name"), "", core::invalidValue("metadata.name", m.name, *problem));
+    }
+    if (auto problem = core::dns1123LabelProblem(m.ns)) {
+        return c.fail(
+            at("namespace"), "", core::invalidValue("metadata.namespace", m.ns, *problem));
+    }
+    return true;
+}
+
 bool decodePolicy(ObjectContext& c, const SourceNode& obj, core::NetworkPolicy& out) {
     ObjectMeta m;
-    if (!decodeMetadata(c, obj, true, m)) {
+    if (!decodeMetadata(c, obj, true, m) || !checkPolicyNames(c, obj, m)) {
         return false;
     }
     out.ns = std::move(m.ns);

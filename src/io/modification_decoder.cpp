@@ -5,6 +5,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/kubernetes_names.h"
 #include "io/manifest_decoder.h"
 #include "io/source_tree.h"
 
@@ -33,6 +34,34 @@ std::vector<std::string> words(std::string_view text) {
 
 bool isNetworkPolicyResource(std::string_view word) {
     return word == "networkpolicy" || word == "networkpolicies" || word == "netpol";
+}
+
+// The first name of a deletion or label entry that the API server would refuse, as its field error
+// ("toDelete[0].name: Invalid value: …"); nothing when all are valid. `path` ends with a dot or
+// is empty, so that comment lines report "namespace: …" and JSON entries "toDelete[0].namespace".
+std::optional<std::string> refProblem(const std::string& path,
+                                      const std::string& ns,
+                                      const std::string& name) {
+    if (auto problem = core::dns1123LabelProblem(ns)) {
+        return core::invalidValue(path + "namespace", ns, *problem);
+    }
+    if (auto problem = core::dns1123SubdomainProblem(name)) {
+        return core::invalidValue(path + "name", name, *problem);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> labelProblem(const std::string& path, const core::NamespaceLabel& l) {
+    if (auto problem = core::dns1123LabelProblem(l.ns)) {
+        return core::invalidValue(path + "namespace", l.ns, *problem);
+    }
+    if (auto problem = core::labelKeyProblem(l.key)) {
+        return core::invalidValue(path + "labels", l.key, *problem);
+    }
+    if (auto problem = core::labelValueProblem(l.value)) {
+        return core::invalidValue(path + "labels", l.value, *problem);
+    }
+    return std::nullopt;
 }
 
 // The "# kubectl …" lines of a generated modification. Returns whether any line was recognised
@@ -64,8 +93,11 @@ core::Result<bool> readCommentLines(std::string_view text,
                 return Error{at(name, line_no) + ": expected \"" + std::string(kLabelForm) +
                              "\", got \"" + std::string(line) + "\""};
             }
-            out.modification.namespace_labels.push_back(
-                {w[3], w[4].substr(0, eq), w[4].substr(eq + 1)});
+            core::NamespaceLabel label{w[3], w[4].substr(0, eq), w[4].substr(eq + 1)};
+            if (auto problem = labelProblem("", label)) {
+                return Error{at(name, line_no) + ": kubectl label namespace: " + *problem};
+            }
+            out.modification.namespace_labels.push_back(std::move(label));
             recognised = true;
             continue;
         }
@@ -77,6 +109,9 @@ core::Result<bool> readCommentLines(std::string_view text,
             if (!ok) {
                 return Error{at(name, line_no) + ": expected \"" + std::string(kDeleteForm) +
                              "\", got \"" + std::string(line) + "\""};
+            }
+            if (auto problem = refProblem("", w[2], w[5])) {
+                return Error{at(name, line_no) + ": kubectl delete networkpolicy: " + *problem};
             }
             out.modification.to_delete.push_back({w[2], w[5]});
             out.to_delete_origins.push_back(at(name, line_no));
@@ -150,7 +185,7 @@ public:
             core::Status st;
             if (entry.key == "apply") {
                 st = readApply(entry);
-            } else if (entry.key == "applyYaml") {
+            } else if (entry.key == "applyYaml" && !options_.structured) {
                 st = readApplyYaml(entry);
             } else if (entry.key == "toDelete") {
                 st = readToDelete(entry);
@@ -203,6 +238,10 @@ private:
                              "namespace (--default-namespace NS sets one)"};
             }
             policy->ns = options_.default_namespace;
+            if (auto problem = core::dns1123LabelProblem(policy->ns)) {
+                return Error{at(name_, obj.line) + ": NetworkPolicy " + policy->name + ": " +
+                             core::invalidValue("--default-namespace", policy->ns, *problem)};
+            }
         }
         out_.modification.apply.push_back(std::move(*policy));
         out_.apply_origins.push_back(at(name_, obj.line));
@@ -257,6 +296,9 @@ private:
                 return Error{at(name_, ref.line) + ": " + path + "." +
                              (ns.empty() ? "namespace" : "name") + ": Required value"};
             }
+            if (auto problem = refProblem(path + ".", ns, name)) {
+                return Error{at(name_, ref.line) + ": " + *problem};
+            }
             out_.modification.to_delete.push_back({ns, name});
             out_.to_delete_origins.push_back(at(name_, ref.line));
         }
@@ -282,7 +324,11 @@ private:
                                  ".labels: expected "
                                  "string values"};
                 }
-                out_.modification.namespace_labels.push_back({ns, label.key, label.value});
+                core::NamespaceLabel l{ns, label.key, label.value};
+                if (auto problem = labelProblem(path + ".", l)) {
+                    return Error{at(name_, label.line) + ": " + *problem};
+                }
+                out_.modification.namespace_labels.push_back(std::move(l));
             }
         }
         return {};
@@ -316,6 +362,16 @@ core::Status decodeModification(std::string_view text,
     if (!docs) {
         return Error{std::string(name) + ": " + docs.error()};
     }
+    ModificationReader reader(name, options, out);
+    if (options.structured) {
+        // Never comment lines, never YAML inside a string: the text is one JSON object.
+        if (docs->size() != 1 || !isModificationObject(docs->front())) {
+            return Error{std::string(name) +
+                         ": not a stored modification (one JSON object with apply, toDelete and "
+                         "namespaceLabels)"};
+        }
+        return reader.readModificationObject(docs->front());
+    }
     auto recognised = readCommentLines(text, name, out);
     if (!recognised) {
         return Error{recognised.error()};
@@ -326,7 +382,6 @@ core::Status decodeModification(std::string_view text,
                      "changes says \"# " +
                      std::string(kNoChangesComment) + "\")"};
     }
-    ModificationReader reader(name, options, out);
     if (docs->size() == 1 && isModificationObject(docs->front())) {
         return reader.readModificationObject(docs->front());
     }

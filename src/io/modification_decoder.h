@@ -13,7 +13,10 @@
 //     as above) is accepted as well;
 //   plain policies, an uploaded file (the UI's "Upload a network policy YAML"): NetworkPolicy
 //     documents, `List` / `NetworkPolicyList` objects with items, YAML or JSON; no deletions.
-// Policies are decoded and validated as loadManifests does (io/manifest_decoder.h). Each must name
+// Policies are decoded and validated as loadManifests does (io/manifest_decoder.h), names and
+// namespaces as the API server checks them (core/kubernetes_names.h); so are the namespace and
+// name of each deletion and the namespace, keys and values of namespace labels. Objects of
+// other kinds are refused. Each must name
 // its namespace (docs/stackrox-generator.md §4.1 item 1) unless a default namespace is given, as
 // `kubectl apply -n NS` would. A policy that appears twice is left to core::planModification.
 //
@@ -40,6 +43,10 @@ namespace netpolgen::io {
 struct ModificationOptions {
     // The namespace of a policy that names none. Empty: such a policy is an error.
     std::string default_namespace;
+    // Only the JSON object form, without "applyYaml", and no comment lines: how the store keeps
+    // modifications (store/cluster_history.h), so that no name or string can be read back as
+    // another document or command.
+    bool structured = false;
 };
 
 struct DecodedModification {

@@ -17,11 +17,15 @@ namespace {
 
 using nlohmann::json;
 
-// Nothing stored yet (no store file, no snapshot) is 404: the caller can fix it; else 500.
+// Nothing stored yet (no store file, no snapshot) is 404: the caller can fix it. A history that
+// no longer replays or undoes is 409: the state of the stored history, named in the message, not
+// a server failure (docs/decisions.md). Anything else is 500.
 ApiResponse historyError(const std::string& message) {
     const bool missing = message.find("no snapshot of cluster") != std::string::npos ||
                          message.find("no such store") != std::string::npos;
-    return apiError(missing ? 404 : 500, message);
+    const bool conflict = message.find("no longer replays") != std::string::npos ||
+                          message.find("cannot undo") != std::string::npos;
+    return apiError(missing ? 404 : conflict ? 409 : 500, message);
 }
 
 json countsJson(const core::Modification& m) {
@@ -78,6 +82,9 @@ ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& reques
     if (!history) {
         return historyError(history.error());
     }
+    if (auto st = store::requireReplayable(*history); !st) {
+        return apiError(409, st.error());
+    }
     auto change = store::planChange(history->current, std::move(*modification), "apply");
     if (!change) {
         return apiError(409,
@@ -86,12 +93,17 @@ ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& reques
     }
     const store::ApplyRecord record =
         store::recordOf(*change, request.cluster, clockNow(), request.user, false);
-    auto id = (*store)->recordApply(record);
-    if (!id) {
-        return apiError(500, "cannot record the apply: " + id.error());
+    // Recorded only if no other apply landed since the history was read: of concurrent applies
+    // planned on the same history, one wins and the others are 409 (nothing recorded).
+    auto outcome = (*store)->recordApply(record, history->latest_id);
+    if (!outcome) {
+        return apiError(500, "cannot record the apply: " + outcome.error());
+    }
+    if (!outcome->id) {
+        return apiError(409, store::conflictText(request.cluster, *outcome));
     }
     return {200,
-            {{"applyId", *id},
+            {{"applyId", *outcome->id},
              {"counts", countsJson(change->modification)},
              {"undoModification", modificationJson(change->undo)}}};
 }
@@ -129,6 +141,9 @@ ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request
         return apiError(404, "no undo record stored for cluster \"" + request.cluster + "\"");
     }
     const store::HistoryEntry& last = entries.back();
+    if (!last.error.empty()) {
+        return apiError(409, last.error);
+    }
     json record = recordJson(last.record);
     record["originalModification"] = modificationJson(last.modification);
     record["undoModification"] = modificationJson(last.undo);
@@ -177,7 +192,10 @@ ApiResponse historyEndpoint(const ServerOptions& options, const ApiRequest& requ
     json applies = json::array();
     for (const store::HistoryEntry& e : entries) {
         json r = recordJson(e.record);
-        r["counts"] = countsJson(e.modification);
+        r["counts"] = e.error.empty() ? countsJson(e.modification) : json(nullptr);
+        if (!e.error.empty()) {
+            r["error"] = e.error;
+        }
         applies.push_back(std::move(r));
     }
     return {200, {{"clusterId", request.cluster}, {"applies", std::move(applies)}}};

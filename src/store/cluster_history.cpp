@@ -18,43 +18,63 @@
 namespace netpolgen::store {
 namespace {
 
-core::Result<core::Modification> decodeRecorded(const std::string& text, const std::string& name) {
+core::Result<core::Modification> decodeRecorded(const std::string& text,
+                                                const std::string& name,
+                                                RecordEncoding encoding) {
+    io::ModificationOptions options;
+    options.structured = encoding == RecordEncoding::kJson;
     io::DecodedModification decoded;
-    if (auto st = io::decodeModification(text, name, {}, decoded); !st) {
+    if (auto st = io::decodeModification(text, name, options, decoded); !st) {
         return core::Error{st.error()};
     }
     return std::move(decoded.modification);
 }
 
-core::Result<HistoryEntry> decodeEntry(const ApplyRecord& record) {
-    const std::string name = "history #" + std::to_string(record.id);
-    auto modification = decodeRecorded(record.modification_yaml, name + " (modification)");
-    if (!modification) {
-        return core::Error{modification.error()};
+// The entry of `record`; one that does not decode keeps the message in `error` (and empty
+// modifications), so that the records around it stay readable.
+HistoryEntry decodeEntry(const ApplyRecord& record) {
+    HistoryEntry entry{record, {}, {}, {}};
+    const std::string name = record.action + " #" + std::to_string(record.id);
+    auto modification =
+        decodeRecorded(record.modification, name + " (modification)", record.encoding);
+    auto undo = modification ? decodeRecorded(record.undo, name + " (undo)", record.encoding)
+                             : core::Result<core::Modification>(core::Modification{});
+    if (!modification || !undo) {
+        entry.error = entryText(record) +
+                      ": the record does not decode (written by an older "
+                      "netpolgen or changed in the store): " +
+                      (!modification ? modification.error() : undo.error());
+        return entry;
     }
-    auto undo = decodeRecorded(record.undo_yaml, name + " (undo)");
-    if (!undo) {
-        return core::Error{undo.error()};
-    }
-    return HistoryEntry{record, std::move(*modification), std::move(*undo)};
+    entry.modification = std::move(*modification);
+    entry.undo = std::move(*undo);
+    return entry;
 }
 
-core::Status replayAfterSnapshot(ClusterHistory& history) {
+// Replays the entries recorded since the snapshot onto history.current, up to the first one that
+// does not decode or apply: that one is history.broken, and current is the state before it.
+void replayAfterSnapshot(ClusterHistory& history) {
     for (const HistoryEntry& entry : history.entries) {
         if (entry.record.applied_at < history.snapshot_taken_at) {
             continue;  // already in the snapshot
         }
+        if (!entry.error.empty()) {
+            history.broken = entry.error;
+            history.broken_id = entry.record.id;
+            return;
+        }
         auto next = core::applyModification(history.current, entry.modification);
         if (!next) {
-            return core::Error{
+            history.broken =
                 "cannot replay " + entryText(entry.record) + " on snapshot #" +
                 std::to_string(history.snapshot_id) + " of cluster \"" + history.cluster + "\" (" +
                 io::formatRfc3339(history.snapshot_taken_at) +
-                "); the cluster changed outside netpolgen: take a new snapshot:\n" + next.error()};
+                "); the cluster changed outside netpolgen: take a new snapshot:\n" + next.error();
+            history.broken_id = entry.record.id;
+            return;
         }
         history.current = std::move(*next);
     }
-    return {};
 }
 
 // The index of the entry revert goes back before. Errors: an unknown id, too many steps.
@@ -92,11 +112,7 @@ core::Result<std::vector<HistoryEntry>> loadHistoryEntries(Store& store,
     std::vector<HistoryEntry> out;
     out.reserve(records->size());
     for (const ApplyRecord& record : *records) {
-        auto entry = decodeEntry(record);
-        if (!entry) {
-            return core::Error{entry.error()};
-        }
-        out.push_back(std::move(*entry));
+        out.push_back(decodeEntry(record));
     }
     return out;
 }
@@ -128,17 +144,29 @@ core::Result<ClusterHistory> loadClusterHistory(Store& store,
         return core::Error{entries.error()};
     }
     history.entries = std::move(*entries);
-    if (auto st = replayAfterSnapshot(history); !st) {
-        return core::Error{st.error()};
-    }
+    history.latest_id = history.entries.empty() ? 0 : history.entries.back().record.id;
+    replayAfterSnapshot(history);
     return history;
+}
+
+core::Status requireReplayable(const ClusterHistory& history) {
+    if (history.broken.empty()) {
+        return {};
+    }
+    return core::Error{
+        "the history of cluster \"" + history.cluster +
+        "\" no longer replays, so its current policies are unknown: " + history.broken +
+        "\nchanges are refused until a new snapshot of the cluster is taken "
+        "(netpolgen snapshot); history and revert to a point after the snapshot "
+        "work again then"};
 }
 
 core::Status replayRecordedChanges(Store& store,
                                    const std::string& cluster,
                                    int64_t snapshot_id,
                                    core::Timestamp taken_at,
-                                   core::ClusterObjects& objects) {
+                                   core::ClusterObjects& objects,
+                                   std::vector<std::string>& warnings) {
     auto entries = loadHistoryEntries(store, cluster);
     if (!entries) {
         return core::Error{entries.error()};
@@ -159,13 +187,27 @@ core::Status replayRecordedChanges(Store& store,
     if (!state) {
         return core::Error{"snapshot #" + std::to_string(snapshot_id) + ": " + state.error()};
     }
-    ClusterHistory history{cluster, snapshot_id, taken_at, std::move(*entries), std::move(*state)};
-    if (auto st = replayAfterSnapshot(history); !st) {
-        return st;
+    ClusterHistory history;
+    history.cluster = cluster;
+    history.snapshot_id = snapshot_id;
+    history.snapshot_taken_at = taken_at;
+    history.entries = std::move(*entries);
+    history.current = std::move(*state);
+    replayAfterSnapshot(history);
+    if (!history.broken.empty()) {
+        // Reading the cluster must not depend on a record that no longer replays: the policies
+        // are those up to it, and the record is named (apply and revert refuse to go on).
+        warnings.push_back(
+            "policies as recorded up to the record before the one that no longer "
+            "replays: " +
+            history.broken);
     }
-    // The record that last set each policy, for its origin.
+    // The record that last set each policy, for its origin (of the records replayed).
     std::map<core::ObjectRef, int64_t> set_by;
     for (const HistoryEntry& entry : history.entries) {
+        if (entry.record.id == history.broken_id) {
+            break;  // neither it nor the later ones were replayed
+        }
         if (since_snapshot(entry)) {
             for (const core::NetworkPolicy& p : entry.modification.apply) {
                 set_by[{p.ns, p.name}] = entry.record.id;
@@ -189,6 +231,9 @@ core::Result<core::PolicyState> stateBefore(const ClusterHistory& history, size_
     core::PolicyState state = history.current;
     for (size_t i = history.entries.size(); i > index; --i) {
         const HistoryEntry& entry = history.entries[i - 1];
+        if (!entry.error.empty()) {
+            return core::Error{"cannot undo " + entry.error};
+        }
         auto previous = core::applyModification(state, entry.undo);
         if (!previous) {
             return core::Error{"cannot undo " + entryText(entry.record) +
@@ -202,7 +247,8 @@ core::Result<core::PolicyState> stateBefore(const ClusterHistory& history, size_
 }
 
 core::Result<core::Modification> canonicalModification(const core::Modification& modification) {
-    return decodeRecorded(io::modificationToYaml(modification), "the modification (re-read)");
+    return decodeRecorded(
+        io::modificationToJson(modification), "the modification (re-read)", RecordEncoding::kJson);
 }
 
 core::Result<core::PolicyState> canonicalState(const core::PolicyState& state) {
@@ -294,8 +340,9 @@ ApplyRecord recordOf(const Change& change,
     record.cluster = cluster;
     record.applied_at = at;
     record.user = user;
-    record.modification_yaml = io::modificationToYaml(change.modification);
-    record.undo_yaml = io::modificationToYaml(change.undo);
+    record.modification = io::modificationToJson(change.modification);
+    record.undo = io::modificationToJson(change.undo);
+    record.encoding = RecordEncoding::kJson;
     record.action = change.action;
     record.reverts_to = change.reverts_to;
     record.via_kubectl = via_kubectl;
@@ -313,6 +360,9 @@ core::Result<RevertPlan> planRevert(Store& store,
     if (history->entries.empty()) {
         return core::Error{"no applied modification recorded for cluster \"" + cluster + "\""};
     }
+    if (auto st = requireReplayable(*history); !st) {
+        return core::Error{st.error()};
+    }
     auto index = revertIndex(*history, target);
     if (!index) {
         return core::Error{index.error()};
@@ -322,7 +372,16 @@ core::Result<RevertPlan> planRevert(Store& store,
         return core::Error{target_state.error()};
     }
     core::Modification m = core::modificationBetween(history->current, *target_state);
-    return RevertPlan{std::move(history->current), history->entries[*index].record, std::move(m)};
+    return RevertPlan{std::move(history->current),
+                      history->entries[*index].record,
+                      std::move(m),
+                      history->latest_id};
+}
+
+std::string conflictText(const std::string& cluster, const RecordOutcome& outcome) {
+    return "another change (#" + std::to_string(outcome.latest_id) +
+           ") was recorded for cluster \"" + cluster +
+           "\" after this one was planned; nothing recorded: look at the history and try again";
 }
 
 }  // namespace netpolgen::store

@@ -27,11 +27,15 @@
 
 namespace netpolgen::store {
 
-// One recorded apply or revert, with its modifications decoded.
+// One recorded apply or revert, with its modifications decoded. A record that does not decode
+// (written by an older netpolgen with a name the API server refuses, or changed in the store by
+// hand) has `error` set, naming it ("apply #12 (…): the record does not decode: …"), and empty
+// modifications: it is listed, and everything that does not need it still works.
 struct HistoryEntry {
     ApplyRecord record;
     core::Modification modification;
     core::Modification undo;
+    std::string error;
 };
 
 struct ClusterHistory {
@@ -39,38 +43,52 @@ struct ClusterHistory {
     int64_t snapshot_id = 0;
     core::Timestamp snapshot_taken_at = 0;
     std::vector<HistoryEntry> entries;  // oldest first
+    int64_t latest_id = 0;  // of the last entry, 0 when none: what Store::recordApply expects
+    // The policies now, or when `broken` is set, those before the record that stopped the replay.
     core::PolicyState current;
+    // Empty, or why the replay stopped: the first record since the snapshot that does not decode
+    // or apply, named ("cannot replay apply #12 (…) on snapshot #3 …").
+    std::string broken;
+    std::optional<int64_t> broken_id;
 };
 
-// Every recorded apply of `cluster`, decoded. Errors: the store's, a record that does not decode.
+// Every recorded apply of `cluster`, decoded (see HistoryEntry::error). Errors: the store's.
 core::Result<std::vector<HistoryEntry>> loadHistoryEntries(Store& store,
                                                            const std::string& cluster);
 
-// The history and the current state. Errors: no snapshot of the cluster ("no snapshot of cluster
-// "NAME" in DB: …"), a snapshot that does not decode, an apply that does not replay on it.
+// The history and the current state, replayed up to the first record that does not replay
+// (ClusterHistory::broken). Errors: no snapshot of the cluster ("no snapshot of cluster "NAME" in
+// DB: …"), a snapshot that does not decode.
 core::Result<ClusterHistory> loadClusterHistory(Store& store,
                                                 const std::string& cluster,
                                                 const std::string& db);
+
+// What apply, revert and delete-generated check before planning on history.current: an error
+// naming the record that stopped the replay, and how to get going again (a new snapshot).
+core::Status requireReplayable(const ClusterHistory& history);
 
 // Replays on `objects` (the decoded snapshot `snapshot_id`, taken at `taken_at`) the applies and
 // reverts recorded since, as loadClusterHistory does: afterwards its policies are the cluster's as
 // the store knows them now, which generate, simulate and compare start from (an applied policy
 // exists; a reverted one is gone). Policies an apply created or changed get the origin
-// "apply #ID". Nothing recorded since the snapshot: `objects` is left as it is. Errors: a record
-// that does not decode or does not replay on the snapshot.
+// "apply #ID". Nothing recorded since the snapshot: `objects` is left as it is. A record that
+// does not decode or replay stops the replay there with a warning naming it, so that reading
+// the cluster (generate, graph, policies) never fails on the history. Errors: the store's.
 core::Status replayRecordedChanges(Store& store,
                                    const std::string& cluster,
                                    int64_t snapshot_id,
                                    core::Timestamp taken_at,
-                                   core::ClusterObjects& objects);
+                                   core::ClusterObjects& objects,
+                                   std::vector<std::string>& warnings);
 
 // The state before entries[index] was applied: the undos of the later entries and of that one,
-// newest first, applied to the current state. Errors: an undo that does not apply.
+// newest first, applied to the current state. Errors: an undo that does not apply, an entry
+// that does not decode.
 core::Result<core::PolicyState> stateBefore(const ClusterHistory& history, size_t index);
 
-// `modification` as it is recorded: encoded to YAML and decoded again, so that what is planned
-// and applied now is exactly what a later replay of the record reads. Errors: none expected; a
-// decoder error is passed on.
+// `modification` as it is recorded: encoded to JSON and decoded again (structured), so that what is
+// planned and applied now is exactly what a later replay of the record reads. Errors: none
+// expected; a decoder error is passed on.
 core::Result<core::Modification> canonicalModification(const core::Modification& modification);
 
 // The policies of `state` through the encoder and decoder (see canonicalModification).
@@ -123,13 +141,19 @@ struct RevertPlan {
     core::PolicyState current;
     ApplyRecord back_to;  // the apply whose previous state is the target
     core::Modification modification;
+    int64_t latest_id = 0;  // the history planned on (Store::recordApply's expected id)
 };
 
 // Errors: no history (StackRox: `no undo record stored for cluster "<id>"`), an unknown id
-// ("--to 9: …"), too many steps ("--steps 5: …"), a history that no longer replays or undoes.
+// ("--to 9: …"), too many steps ("--steps 5: …"), a history that no longer replays or undoes
+// (naming the record).
 core::Result<RevertPlan> planRevert(Store& store,
                                     const std::string& cluster,
                                     const std::string& db,
                                     const RevertTarget& target);
+
+// Why recordApply recorded nothing (RecordOutcome without id): another change of `cluster` was
+// recorded since the history was read.
+std::string conflictText(const std::string& cluster, const RecordOutcome& outcome);
 
 }  // namespace netpolgen::store

@@ -43,8 +43,8 @@ core::Status decodeStoredCluster(const InputOptions& options,
         return core::Error{options.db + ": " + info.error()};
     }
     loaded.store->snapshot = *info;
-    if (auto st =
-            replayRecordedChanges(store, options.cluster_name, info->id, info->taken_at, objects);
+    if (auto st = replayRecordedChanges(
+            store, options.cluster_name, info->id, info->taken_at, objects, loaded.warnings);
         !st) {
         return core::Error{options.db + ": " + st.error()};
     }

@@ -107,12 +107,25 @@ CREATE TABLE notifiers(
 );
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2};
+// Version 3: applies keep their modification and undo as JSON (RecordEncoding::kJson); rows
+// written before keep their YAML and are marked so, to be read as they were written.
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE applies RENAME COLUMN modification_yaml TO modification;
+ALTER TABLE applies RENAME COLUMN undo_yaml TO undo;
+ALTER TABLE applies ADD COLUMN encoding TEXT NOT NULL DEFAULT 'yaml'
+  CHECK(encoding IN ('yaml', 'json'));
+ALTER TABLE applies ALTER COLUMN encoding DROP DEFAULT;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
 
 // Advisory lock keys: (kLockSpace, kMigrationLock) for migrations, (kLockSpace, hashtext(cluster))
 // for writes to one cluster's edges. "NPGN" keeps them apart from other applications' locks.
 constexpr int kLockSpace = 0x4e50474e;
+// (kApplyLockSpace, hashtext(cluster)): applies and reverts of one cluster take turns, apart from
+// its ingests.
+constexpr int kApplyLockSpace = 0x4e504150;
 constexpr int kMigrationLock = 0;
 
 constexpr std::string_view kOurTables[] = {
@@ -281,7 +294,8 @@ public:
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
     Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
-    Result<int64_t> recordApply(const ApplyRecord& record) override;
+    Result<RecordOutcome> recordApply(const ApplyRecord& record,
+                                      int64_t expected_latest_id) override;
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
     Result<std::vector<NotifierRecord>> notifiers() override;
     Result<bool> createNotifier(const NotifierRecord& record) override;
@@ -728,34 +742,60 @@ Result<std::optional<Snapshot>> PostgresStore::latestSnapshot(const std::string&
 
 // --- applies ------------------------------------------------------------------------------------
 
-Result<int64_t> PostgresStore::recordApply(const ApplyRecord& r) {
+Result<RecordOutcome> PostgresStore::recordApply(const ApplyRecord& r, int64_t expected_latest_id) {
     if (r.action != "apply" && r.action != "revert") {
         return Error{conn_->where() + ": apply record: action must be \"apply\" or \"revert\", " +
                      "not \"" + r.action + "\""};
     }
+    auto tx = Transaction::begin(*conn_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    // Held to the commit: the latest id read next cannot change before the insert lands.
+    auto lock = query(*conn_,
+                      "SELECT pg_advisory_xact_lock($1::int4, hashtext($2))",
+                      Params().add(int64_t{kApplyLockSpace}).add(r.cluster));
+    if (!lock) {
+        return Error{lock.error()};
+    }
+    auto latest = query(*conn_,
+                        "SELECT coalesce(max(id), 0) FROM applies WHERE cluster = $1",
+                        Params().add(r.cluster));
+    if (!latest) {
+        return Error{latest.error()};
+    }
+    const int64_t latest_id = latest->getInt(0, 0);
+    if (latest_id != expected_latest_id) {
+        return RecordOutcome{std::nullopt, latest_id};  // rolls back: nothing was written
+    }
     auto res = query(*conn_,
-                     "INSERT INTO applies(cluster, applied_at, user_name, modification_yaml, "
-                     "undo_yaml, action, reverts_to, via_kubectl) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                     "INSERT INTO applies(cluster, applied_at, user_name, modification, undo, "
+                     "action, reverts_to, via_kubectl, encoding) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                      Params()
                          .add(r.cluster)
                          .add(r.applied_at)
                          .add(r.user)
-                         .add(r.modification_yaml)
-                         .add(r.undo_yaml)
+                         .add(r.modification)
+                         .add(r.undo)
                          .add(r.action)
                          .add(r.reverts_to)
-                         .addBool(r.via_kubectl));
+                         .addBool(r.via_kubectl)
+                         .add(encodingName(r.encoding)));
     if (!res) {
         return Error{res.error()};
     }
-    return res->getInt(0, 0);
+    const int64_t id = res->getInt(0, 0);
+    if (Status st = tx->commit(); !st) {
+        return Error{st.error()};
+    }
+    return RecordOutcome{id, id};
 }
 
 Result<std::vector<ApplyRecord>> PostgresStore::history(const std::string& cluster) {
     auto res = query(*conn_,
-                     "SELECT id, cluster, applied_at, user_name, modification_yaml, undo_yaml, "
-                     "action, reverts_to, via_kubectl FROM applies WHERE cluster = $1 "
+                     "SELECT id, cluster, applied_at, user_name, modification, undo, "
+                     "action, reverts_to, via_kubectl, encoding FROM applies WHERE cluster = $1 "
                      "ORDER BY id",
                      Params().add(cluster));
     if (!res) {
@@ -771,7 +811,8 @@ Result<std::vector<ApplyRecord>> PostgresStore::history(const std::string& clust
                        res->getBytes(i, 5),
                        res->getBytes(i, 6),
                        res->getOptInt(i, 7),
-                       res->getBool(i, 8)});
+                       res->getBool(i, 8),
+                       encodingOf(res->getBytes(i, 9))});
     }
     return out;
 }

@@ -110,7 +110,17 @@ CREATE TABLE notifiers(
 ) STRICT;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2};
+// Version 3: applies keep their modification and undo as JSON (RecordEncoding::kJson); rows
+// written before keep their YAML and are marked so, to be read as they were written. (SQLite
+// cannot drop a column default: every insert names the encoding.)
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE applies RENAME COLUMN modification_yaml TO modification;
+ALTER TABLE applies RENAME COLUMN undo_yaml TO undo;
+ALTER TABLE applies ADD COLUMN encoding TEXT NOT NULL DEFAULT 'yaml'
+  CHECK(encoding IN ('yaml', 'json'));
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
 
 // How long a writer waits for another process's transaction before giving up.
 constexpr int kBusyTimeoutMs = 30000;
@@ -252,7 +262,8 @@ public:
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
     Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
-    Result<int64_t> recordApply(const ApplyRecord& record) override;
+    Result<RecordOutcome> recordApply(const ApplyRecord& record,
+                                      int64_t expected_latest_id) override;
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
     Result<std::vector<NotifierRecord>> notifiers() override;
     Result<bool> createNotifier(const NotifierRecord& record) override;
@@ -865,40 +876,62 @@ Result<std::vector<SnapshotFile>> SqliteStore::snapshotFiles(int64_t snapshot_id
 
 // --- applies ------------------------------------------------------------------------------------
 
-Result<int64_t> SqliteStore::recordApply(const ApplyRecord& r) {
+Result<RecordOutcome> SqliteStore::recordApply(const ApplyRecord& r, int64_t expected_latest_id) {
     if (r.action != "apply" && r.action != "revert") {
         return Error{db_->path() +
                      ": apply record: action must be \"apply\" or \"revert\", not \"" + r.action +
                      "\""};
     }
+    // IMMEDIATE: the write lock from the start, so no other apply lands between the check of the
+    // latest id and the insert.
+    auto tx = Transaction::begin(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto latest = db_->prepare("SELECT coalesce(max(id), 0) FROM applies WHERE cluster = ?");
+    if (!latest) {
+        return Error{latest.error()};
+    }
+    latest->bind(1, r.cluster);
+    if (auto row = latest->step(); !row) {
+        return Error{row.error()};
+    }
+    const int64_t latest_id = latest->columnInt(0);
+    latest->reset();
+    if (latest_id != expected_latest_id) {
+        return RecordOutcome{std::nullopt, latest_id};  // rolls back: nothing was written
+    }
     auto st = db_->prepare(
-        "INSERT INTO applies(cluster, applied_at, user_name, modification_yaml, undo_yaml, "
-        "action, reverts_to, via_kubectl) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+        "INSERT INTO applies(cluster, applied_at, user_name, modification, undo, action, "
+        "reverts_to, via_kubectl, encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     if (!st) {
         return Error{st.error()};
     }
     st->bind(1, r.cluster);
     st->bind(2, r.applied_at);
     st->bind(3, r.user);
-    st->bind(4, r.modification_yaml);
-    st->bind(5, r.undo_yaml);
+    st->bind(4, r.modification);
+    st->bind(5, r.undo);
     st->bind(6, r.action);
     st->bind(7, r.reverts_to);
     st->bind(8, int64_t{r.via_kubectl ? 1 : 0});
-    // A single INSERT is its own transaction (autocommit).
+    st->bind(9, encodingName(r.encoding));  // a literal: outlives the statement
     auto row = st->step();
     if (!row) {
         return Error{row.error()};
     }
     const int64_t id = st->columnInt(0);
-    st->reset();  // completes the statement, and with it the implicit transaction
-    return id;
+    st->reset();
+    if (Status committed = tx->commit(); !committed) {
+        return Error{committed.error()};
+    }
+    return RecordOutcome{id, id};
 }
 
 Result<std::vector<ApplyRecord>> SqliteStore::history(const std::string& cluster) {
     auto st = db_->prepare(
-        "SELECT id, cluster, applied_at, user_name, modification_yaml, undo_yaml, action, "
-        "reverts_to, via_kubectl FROM applies WHERE cluster = ? ORDER BY id");
+        "SELECT id, cluster, applied_at, user_name, modification, undo, action, "
+        "reverts_to, via_kubectl, encoding FROM applies WHERE cluster = ? ORDER BY id");
     if (!st) {
         return Error{st.error()};
     }
@@ -919,7 +952,8 @@ Result<std::vector<ApplyRecord>> SqliteStore::history(const std::string& cluster
                        st->columnText(5),
                        st->columnText(6),
                        st->columnOptInt(7),
-                       st->columnInt(8) != 0});
+                       st->columnInt(8) != 0,
+                       encodingOf(st->columnText(9))});
     }
 }
 

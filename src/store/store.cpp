@@ -19,6 +19,15 @@ int64_t dayOf(core::Timestamp time) {
     return day;
 }
 
+std::string_view encodingName(RecordEncoding encoding) {
+    return encoding == RecordEncoding::kYaml ? "yaml" : "json";
+}
+
+RecordEncoding encodingOf(std::string_view name) {
+    // The column's CHECK allows only these two.
+    return name == "yaml" ? RecordEncoding::kYaml : RecordEncoding::kJson;
+}
+
 core::Result<std::unique_ptr<Store>> openStore(const std::string& location) {
     const std::string_view loc = location;
     if (loc.starts_with("postgresql://") || loc.starts_with("postgres://")) {

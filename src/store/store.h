@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/flow.h"
@@ -115,17 +116,36 @@ struct Snapshot {
     std::vector<SnapshotFile> files;
 };
 
+// How an ApplyRecord's modification and undo are written. The store keeps the text as given; the
+// history (store/cluster_history.h) decodes it.
+enum class RecordEncoding : uint8_t {
+    kJson,  // io::modificationToJson, read back in the structured form only (schema 3 on)
+    kYaml,  // io::modificationToYaml with "# kubectl" comment lines: records of schema 1 and 2
+};
+
+// "json" or "yaml": the values of the stores' encoding column.
+std::string_view encodingName(RecordEncoding encoding);
+RecordEncoding encodingOf(std::string_view name);  // anything but "yaml" is kJson
+
 // One applied modification and the modification that undoes it (docs/stackrox-generator.md §5).
 struct ApplyRecord {
     int64_t id = 0;  // assigned by the store, increasing
     std::string cluster;
     core::Timestamp applied_at = 0;
     std::string user;
-    std::string modification_yaml;  // as applied (io::modificationToYaml)
-    std::string undo_yaml;
+    std::string modification;  // as applied, in `encoding`
+    std::string undo;
     std::string action;                 // "apply" or "revert"
     std::optional<int64_t> reverts_to;  // revert: the state before this apply id
     bool via_kubectl = false;           // netpolgen ran kubectl, or only recorded
+    RecordEncoding encoding = RecordEncoding::kJson;
+};
+
+// What recordApply did: recorded the apply as `id`, or nothing because the cluster's latest
+// record is no longer the one the caller planned on (another apply or revert came first).
+struct RecordOutcome {
+    std::optional<int64_t> id;  // nothing: a conflict
+    int64_t latest_id = 0;      // the cluster's latest record id when the write was decided
 };
 
 // A notifier created through the HTTP API (notifiers from `serve --notifiers FILE` are not
@@ -168,8 +188,13 @@ public:
     // given; nothing when the cluster has none. Contents come back byte for byte.
     virtual core::Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) = 0;
 
-    // Refuses an action other than "apply" or "revert", and a reverts_to that is no apply id.
-    virtual core::Result<int64_t> recordApply(const ApplyRecord& record) = 0;
+    // Records `record` if the latest record of its cluster is still `expected_latest_id` (0: the
+    // cluster has none), in one transaction that other writers of the cluster wait for: of several
+    // callers that planned on the same history, exactly one records, the others get a conflict
+    // (RecordOutcome without id) and nothing is written. Refuses an action other than "apply" or
+    // "revert", and a reverts_to that is no apply id.
+    virtual core::Result<RecordOutcome> recordApply(const ApplyRecord& record,
+                                                    int64_t expected_latest_id) = 0;
     // Oldest first (in the order recorded, whatever applied_at says).
     virtual core::Result<std::vector<ApplyRecord>> history(const std::string& cluster) = 0;
 
@@ -187,12 +212,12 @@ public:
 
 // The schema version this build writes. A store with a newer version is refused (never modified);
 // an older one is migrated forward in one transaction.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
 // (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without
 // its password: "FILE: not a netpolgen store: file is not a database", "…: not a netpolgen store
-// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (2); upgrade
+// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (3); upgrade
 // netpolgen", "URI: cannot connect: <libpq's message>", "FILE: cannot write: disk full".
 // A Store is one connection: use it from one thread at a time; open one per thread or process
 // (writers to one SQLite file queue for up to 30 s, PostgreSQL writers to one cluster take turns).

@@ -9,8 +9,9 @@
 #                         (exit 1, "Error from server (Forbidden): …" on stderr)
 #   FAKE_KUBECTL_DELAY    seconds every call takes (the kill -9 test lands kills between calls)
 #
-# Supported: [--context CTX] create -f - | replace -f - | delete networkpolicy -n NS NAME |
-# label namespace NS KEY=VALUE --overwrite. Anything else exits 2.
+# Supported: [--context CTX] create -f - | replace -f - | delete networkpolicy -n NS -- NAME |
+# label --overwrite namespace -- NS KEY=VALUE: names only after "--", as netpolgen passes them so
+# that kubectl never reads a name as a flag. Anything else exits 2.
 set -u
 dir=${FAKE_KUBECTL_DIR:?FAKE_KUBECTL_DIR must name the cluster directory}
 log=${FAKE_KUBECTL_LOG:-/dev/null}
@@ -60,22 +61,26 @@ case "${1:-} ${2:-}" in
         from_stdin "$1"
         ;;
     "delete networkpolicy")
-        if [ "${3:-}" != -n ] || [ $# != 5 ]; then
-            echo "fake kubectl: delete networkpolicy -n NS NAME" >&2
+        if [ "${3:-}" != -n ] || [ "${5:-}" != -- ] || [ $# != 6 ]; then
+            echo "fake kubectl: delete networkpolicy -n NS -- NAME" >&2
             exit 2
         fi
-        fail_if_asked "$5"
-        if [ ! -e "$dir/$4/$5.yaml" ]; then
-            echo "Error from server (NotFound): networkpolicies.networking.k8s.io \"$5\" not found" >&2
+        fail_if_asked "$6"
+        if [ ! -e "$dir/$4/$6.yaml" ]; then
+            echo "Error from server (NotFound): networkpolicies.networking.k8s.io \"$6\" not found" >&2
             exit 1
         fi
-        rm "$dir/$4/$5.yaml"
-        echo "networkpolicy.networking.k8s.io \"$5\" deleted"
+        rm "$dir/$4/$6.yaml"
+        echo "networkpolicy.networking.k8s.io \"$6\" deleted"
         ;;
-    "label namespace")
+    "label --overwrite")
+        if [ "${3:-}" != namespace ] || [ "${4:-}" != -- ] || [ $# != 6 ]; then
+            echo "fake kubectl: label --overwrite namespace -- NS KEY=VALUE" >&2
+            exit 2
+        fi
         mkdir -p "$dir/_namespaces"
-        echo "$4" >> "$dir/_namespaces/$3.labels"
-        echo "namespace/$3 labeled"
+        echo "$6" >> "$dir/_namespaces/$5.labels"
+        echo "namespace/$5 labeled"
         ;;
     *)
         echo "fake kubectl: unsupported call: $*" >&2

@@ -56,6 +56,7 @@ check "nothing recorded" [ "$(grep -c '"id"' "$tmp/out")" = 1 ]
 "$bin" revert --db "$db" "${kubectl[@]}" --now 2026-11-20T10:02:00Z > "$tmp/out" 2> "$tmp/err"
 check "revert exits 0" [ $? = 0 ]
 check "revert restores the initial cluster" diff -r "$tmp/initial" "$tmp/cluster"
+check "kubectl gets the name after --" grep -qx 'argv: delete networkpolicy -n shop -- new' "$tmp/kubectl.log"
 
 "$bin" revert --db "$db" --to 9 > "$tmp/out" 2> "$tmp/err"
 check "an unknown id exits 2" [ $? = 2 ]

@@ -54,7 +54,7 @@ FAKE_KUBECTL_DIR=$tmp/cluster FAKE_KUBECTL_DELAY=0.02 "$bin" apply --db clean.db
 kubectl_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 cp -r cluster applied
 record() {  # db id → the recorded columns that must equal a clean apply's
-    q "$1" "SELECT cluster, applied_at, user_name, modification_yaml, undo_yaml, action, via_kubectl
+    q "$1" "SELECT cluster, applied_at, user_name, modification, undo, action, via_kubectl
             FROM applies WHERE id = $2" | md5sum
 }
 clean_with_kubectl=$(record clean.db 1)

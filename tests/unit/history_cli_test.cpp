@@ -8,16 +8,20 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/cli_run.h"
+#include "../support/store_edit.h"
 #include "cli/app.h"
 #include "core/policy_state.h"
 #include "io/manifest_decoder.h"
 #include "io/policy_encoder.h"
 #include "io/yaml_writer.h"
+#include "store/cluster_history.h"
 #include "store/store.h"
 
 namespace netpolgen {
@@ -72,6 +76,7 @@ protected:
     }
     void TearDown() override {
         ::unsetenv("FAKE_KUBECTL_FAIL_ON");
+        ::unsetenv("FAKE_KUBECTL_DELAY");
         fs::remove_all(dir_);
     }
 
@@ -182,10 +187,10 @@ protected:
 
 TEST_F(HistoryCli, ApplyRunsCreateReplaceAndDeleteInTheSensorsOrder) {
     ASSERT_EQ(apply(firstModification(), "2026-11-20T10:01:00Z"), 0) << err_.str();
-    EXPECT_EQ(
-        kubectlCalls(),
-        (std::vector<std::string>{
-            "create -f -", "replace -f -", "delete networkpolicy -n pay stackrox-generated-api"}));
+    EXPECT_EQ(kubectlCalls(),
+              (std::vector<std::string>{"create -f -",
+                                        "replace -f -",
+                                        "delete networkpolicy -n pay -- stackrox-generated-api"}));
     EXPECT_EQ(clusterState(),
               stateOf({policy("shop", "new", "new"),
                        withPort(policy("shop", "allow-web", "web"), 8080),
@@ -211,9 +216,9 @@ TEST_F(HistoryCli, ContextIsPassedToEveryKubectlCall) {
                    "kind-test"}),
               0)
         << err_.str();
-    EXPECT_EQ(
-        kubectlCalls(),
-        (std::vector<std::string>{"--context kind-test delete networkpolicy -n shop allow-web"}));
+    EXPECT_EQ(kubectlCalls(),
+              (std::vector<std::string>{
+                  "--context kind-test delete networkpolicy -n shop -- allow-web"}));
 }
 
 TEST_F(HistoryCli, AFailureInTheMiddleRollsBackAndRecordsNothing) {
@@ -228,8 +233,8 @@ TEST_F(HistoryCli, AFailureInTheMiddleRollsBackAndRecordsNothing) {
     EXPECT_EQ(apply(m, "2026-11-20T10:01:00Z"), 1);
     EXPECT_EQ(kubectlCalls(),
               (std::vector<std::string>{"replace -f -",
-                                        "delete networkpolicy -n shop stackrox-generated-db",
-                                        "delete networkpolicy -n pay stackrox-generated-api",
+                                        "delete networkpolicy -n shop -- stackrox-generated-db",
+                                        "delete networkpolicy -n pay -- stackrox-generated-api",
                                         "create -f -",
                                         "replace -f -"}));
     EXPECT_EQ(clusterState(), stateOf(initial_));
@@ -256,9 +261,9 @@ TEST_F(HistoryCli, ACreateThatFailsRollsBackTheCreatesBeforeIt) {
                   yamlOf(policy("shop", "b", "b")) + "---\n" + yamlOf(policy("shop", "c", "c")));
     ::setenv("FAKE_KUBECTL_FAIL_ON", "b", 1);
     EXPECT_EQ(apply(m, "2026-11-20T10:01:00Z"), 1);
-    EXPECT_EQ(
-        kubectlCalls(),
-        (std::vector<std::string>{"create -f -", "create -f -", "delete networkpolicy -n shop a"}));
+    EXPECT_EQ(kubectlCalls(),
+              (std::vector<std::string>{
+                  "create -f -", "create -f -", "delete networkpolicy -n shop -- a"}));
     EXPECT_EQ(clusterState(), stateOf(initial_));
 }
 
@@ -271,7 +276,7 @@ TEST_F(HistoryCli, ApplyThenRevertRestoresThePriorPolicies) {
     // Recreate the deleted, replace back the replaced, delete the created: sorted by name.
     EXPECT_EQ(kubectlCalls(),
               (std::vector<std::string>{
-                  "create -f -", "replace -f -", "delete networkpolicy -n shop new"}));
+                  "create -f -", "replace -f -", "delete networkpolicy -n shop -- new"}));
     EXPECT_NE(out_.str().find("recorded revert #2 for cluster \"default\" (back to before apply "
                               "#1): 1 created, 1 replaced, 1 deleted, via kubectl\n"),
               std::string::npos)
@@ -468,11 +473,172 @@ TEST_F(HistoryCli, AnApplyThatNoLongerReplaysOnTheSnapshotIsReported) {
     EXPECT_EQ(run({"history", "--db", db_}), 0) << "history needs no snapshot";
     EXPECT_EQ(run({"revert", "--db", db_}), 2);
     EXPECT_EQ(err_.str(),
-              "netpolgen: cannot replay apply #1 (2026-11-20T10:01:00Z, alice@test) on snapshot "
-              "#2 of cluster \"default\" (2026-11-20T10:00:00Z); the cluster changed outside "
-              "netpolgen: take a new snapshot:\n"
+              "netpolgen: the history of cluster \"default\" no longer replays, so its current "
+              "policies are unknown: cannot replay apply #1 (2026-11-20T10:01:00Z, alice@test) on "
+              "snapshot #2 of cluster \"default\" (2026-11-20T10:00:00Z); the cluster changed "
+              "outside netpolgen: take a new snapshot:\n"
               "netpolgen: policy second in namespace shop already exists (to replace it, also "
-              "mark it for deletion: # kubectl -n shop delete networkpolicy second)\n");
+              "mark it for deletion: # kubectl -n shop delete networkpolicy second)\n"
+              "netpolgen: changes are refused until a new snapshot of the cluster is taken "
+              "(netpolgen snapshot); history and revert to a point after the snapshot work again "
+              "then\n");
+    // Reading the cluster does not depend on the record: generate answers, with a warning.
+    EXPECT_EQ(run({"generate", "--db", db_}), 0) << err_.str();
+}
+
+TEST_F(HistoryCli, NamesKubectlWouldReadAsFlagsAreRefusedBeforeAnyCall) {
+    const std::string m = write("m.yaml", "# kubectl -n shop delete networkpolicy --all\n");
+    EXPECT_EQ(apply(m, "2026-11-20T10:01:00Z"), 2);
+    EXPECT_NE(err_.str().find("m.yaml:1: kubectl delete networkpolicy: name: Invalid value: "
+                              "\"--all\": a lowercase RFC 1123 subdomain"),
+              std::string::npos)
+        << err_.str();
+    NetworkPolicy all = policy("shop", "x", "x");
+    all.name = "--all";
+    EXPECT_EQ(apply(write("p.yaml", yamlOf(all)), "2026-11-20T10:01:00Z"), 2);
+    EXPECT_NE(err_.str().find("metadata.name: Invalid value: \"--all\""), std::string::npos)
+        << err_.str();
+    EXPECT_TRUE(kubectlCalls().empty());
+    EXPECT_EQ(clusterState(), stateOf(initial_));
+}
+
+// What a netpolgen before the name checks recorded for a policy named "x" + a line break + an
+// allow-all policy: its undo, written as YAML with "# kubectl" comment lines, holds the allow-all
+// as a document of its own. The record is refused by name, and revert creates nothing.
+TEST_F(HistoryCli, AnInjectedDocumentInAnOldRecordNeverReachesTheCluster) {
+    NetworkPolicy allow_all = policy("shop", "allow-all", "web");
+    allow_all.pod_selector = {};
+    allow_all.ingress = {core::PolicyRule{}};
+    core::Modification injected;
+    NetworkPolicy named = policy("shop", "x\n---\n" + yamlOf(allow_all), "x");
+    injected.apply = {named};
+    core::Modification undo;
+    undo.to_delete = {{"shop", named.name}};
+    ASSERT_EQ(apply(write("m.yaml", "---\n" + yamlOf(policy("shop", "fine", "x"))),
+                    "2026-11-20T10:01:00Z"),
+              0)
+        << err_.str();
+    testing_support::editStore(
+        db_,
+        "UPDATE applies SET encoding = 'yaml', modification = " +
+            testing_support::sqlText(io::modificationToYaml(injected)) +
+            ", undo = " + testing_support::sqlText(io::modificationToYaml(undo)) + " WHERE id = 1");
+    ASSERT_NE(io::modificationToYaml(undo).find("\n---\n"), std::string::npos)
+        << "the old YAML undo does hold a second document";
+    clearKubectlLog();
+    EXPECT_EQ(revert({}, "2026-11-20T10:02:00Z"), 2);
+    EXPECT_NE(err_.str().find("no longer replays"), std::string::npos) << err_.str();
+    EXPECT_NE(err_.str().find("apply #1 (2026-11-20T10:01:00Z, alice@test): the record does not "
+                              "decode"),
+              std::string::npos)
+        << err_.str();
+    EXPECT_TRUE(kubectlCalls().empty());
+    // The same injection edited into a record of the structured form is refused by name too.
+    testing_support::editStore(
+        db_,
+        "UPDATE applies SET encoding = 'json', modification = " +
+            testing_support::sqlText(io::modificationToJson(injected)) +
+            ", undo = " + testing_support::sqlText(io::modificationToJson(undo)) + " WHERE id = 1");
+    EXPECT_EQ(revert({}, "2026-11-20T10:02:00Z"), 2);
+    EXPECT_NE(err_.str().find("apply #1 (2026-11-20T10:01:00Z, alice@test): the record does not "
+                              "decode"),
+              std::string::npos)
+        << err_.str();
+    EXPECT_TRUE(kubectlCalls().empty());
+    EXPECT_EQ(clusterState().find({"shop", "allow-all"}), nullptr);
+    // history still lists it, and --show prints it for diagnosis only, every line commented out.
+    ASSERT_EQ(run({"history", "--db", db_}), 0) << err_.str();
+    EXPECT_NE(out_.str().find("  ?  "), std::string::npos) << "no counts: " << out_.str();
+    EXPECT_NE(err_.str().find("warning: apply #1"), std::string::npos) << err_.str();
+    ASSERT_EQ(run({"history", "--db", db_, "--show", "1"}), 0) << err_.str();
+    std::istringstream shown(out_.str());
+    for (std::string line; std::getline(shown, line);) {
+        EXPECT_EQ(line.rfind("#", 0), 0u) << line;
+    }
+}
+
+// After a new snapshot, a record that does not decode is in the past: applies and reverts of the
+// later history work again, and only a revert that would have to undo it names it.
+TEST_F(HistoryCli, ABrokenRecordBeforeTheSnapshotOnlyStopsRevertsAcrossIt) {
+    ASSERT_EQ(apply(write("m.yaml", "---\n" + yamlOf(policy("shop", "one", "x"))),
+                    "2026-11-20T09:00:00Z",
+                    false),
+              0)
+        << err_.str();
+    // Recorded at 09:00, before the snapshot of 10:00: not replayed, only undone by reverts.
+    testing_support::editStore(db_, "UPDATE applies SET undo = '{\"apply\": 1}' WHERE id = 1");
+    ASSERT_EQ(apply(write("m2.yaml", "---\n" + yamlOf(policy("shop", "two", "x"))),
+                    "2026-11-20T10:01:00Z"),
+              0)
+        << err_.str();
+    EXPECT_EQ(revert({"--steps", "1"}, "2026-11-20T10:02:00Z"), 0) << err_.str();
+    EXPECT_EQ(clusterState(), stateOf(initial_));
+    EXPECT_EQ(revert({"--to", "1"}, "2026-11-20T10:03:00Z"), 2);
+    EXPECT_NE(err_.str().find("cannot undo apply #1 (2026-11-20T09:00:00Z, alice@test): the "
+                              "record does not decode"),
+              std::string::npos)
+        << err_.str();
+    EXPECT_EQ(run({"history", "--db", db_, "--show", "2"}), 0) << err_.str();
+}
+
+// `apply --kubectl` changes the cluster before it records; when another apply is recorded while
+// its kubectl calls run, its record is a conflict: kubectl's changes are rolled back, exit 2.
+TEST_F(HistoryCli, AnApplyOvertakenWhileKubectlRunsIsRolledBackAndNotRecorded) {
+    const std::string slow = write(
+        "slow.yaml",
+        "---\n" + yamlOf(policy("shop", "a", "a")) + "---\n" + yamlOf(policy("shop", "b", "b")));
+    const std::string quick = write("quick.yaml", "---\n" + yamlOf(policy("pay", "c", "c")));
+    ::setenv("FAKE_KUBECTL_DELAY", "0.5", 1);
+    testing_support::CliRun overtaken;
+    std::thread slow_apply([&] {
+        overtaken = testing_support::runNetpolgen({"apply",
+                                                   "--db",
+                                                   db_,
+                                                   slow,
+                                                   "--kubectl",
+                                                   "--kubectl-path",
+                                                   kFakeKubectl,
+                                                   "--now",
+                                                   "2026-11-20T10:01:00Z"});
+    });
+    ::usleep(300 * 1000);  // within the first kubectl call (0.5 s)
+    const testing_support::CliRun quick_apply = testing_support::runNetpolgen(
+        {"apply", "--db", db_, quick, "--now", "2026-11-20T10:01:00Z"});
+    slow_apply.join();
+    ::unsetenv("FAKE_KUBECTL_DELAY");
+    EXPECT_EQ(quick_apply.status, 0) << quick_apply.err;
+    EXPECT_EQ(overtaken.status, 2) << overtaken.err;
+    EXPECT_NE(overtaken.err.find("netpolgen: another change (#1) was recorded for cluster "
+                                 "\"default\" after this one was planned"),
+              std::string::npos)
+        << overtaken.err;
+    EXPECT_NE(overtaken.err.find("kubectl changes rolled back"), std::string::npos)
+        << overtaken.err;
+    EXPECT_EQ(clusterState(), stateOf(initial_)) << "the overtaken apply's creates are undone";
+    ASSERT_EQ(run({"history", "--db", db_, "--format", "json"}), 0) << err_.str();
+    EXPECT_EQ(nlohmann::json::parse(out_.str())["history"].size(), 1u);
+}
+
+// Two `revert --record` of the same step planned on the same history: the store takes one.
+TEST_F(HistoryCli, ARevertPlannedOnAnOlderHistoryIsAConflict) {
+    ASSERT_EQ(apply(firstModification(), "2026-11-20T10:01:00Z", false), 0) << err_.str();
+    auto store = store::openStore(db_);
+    ASSERT_TRUE(store.ok()) << store.error();
+    auto plan = store::planRevert(**store, "default", db_, {});
+    ASSERT_TRUE(plan.ok()) << plan.error();
+    ASSERT_EQ(run({"revert", "--db", db_, "--record", "--now", "2026-11-20T10:02:00Z"}), 0)
+        << err_.str();
+    // The plan made before that revert was recorded: it would revert the same step again.
+    auto change = store::planChange(plan->current, plan->modification, "revert");
+    ASSERT_TRUE(change.ok()) << change.error();
+    change->reverts_to = plan->back_to.id;
+    auto outcome = (*store)->recordApply(
+        store::recordOf(*change, "default", kSnapshotTime + 180, "late", false), plan->latest_id);
+    ASSERT_TRUE(outcome.ok()) << outcome.error();
+    EXPECT_FALSE(outcome->id);
+    EXPECT_EQ(store::conflictText("default", *outcome),
+              "another change (#2) was recorded for cluster \"default\" after this one was "
+              "planned; nothing recorded: look at the history and try again");
 }
 
 TEST_F(HistoryCli, NamespaceLabelsAreSetFirstAndNeverUndone) {
@@ -480,10 +646,11 @@ TEST_F(HistoryCli, NamespaceLabelsAreSetFirstAndNeverUndone) {
         "m.yaml",
         "# kubectl label namespace shop team=a\n---\n" + yamlOf(policy("shop", "new", "new")));
     ASSERT_EQ(apply(m, "2026-11-20T10:01:00Z"), 0) << err_.str();
-    EXPECT_EQ(kubectlCalls(),
-              (std::vector<std::string>{"label namespace shop team=a --overwrite", "create -f -"}));
+    EXPECT_EQ(
+        kubectlCalls(),
+        (std::vector<std::string>{"label --overwrite namespace -- shop team=a", "create -f -"}));
     ASSERT_EQ(revert({}, "2026-11-20T10:02:00Z"), 0) << err_.str();
-    EXPECT_EQ(kubectlCalls().back(), "delete networkpolicy -n shop new");
+    EXPECT_EQ(kubectlCalls().back(), "delete networkpolicy -n shop -- new");
     EXPECT_EQ(kubectlCalls().size(), 3u);
     EXPECT_EQ(clusterState(), stateOf(initial_));
 }

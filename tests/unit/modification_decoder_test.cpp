@@ -200,6 +200,111 @@ TEST(ModificationDecoder, JsonErrorsNameTheField) {
     EXPECT_EQ(got.error(), "m.yaml:2: toDelete[0].name: Required value");
 }
 
+// A NetworkPolicy as YAML named `name` in `ns`, the name written as a JSON string (escapes and
+// all), so that any text can be tried.
+std::string namedPolicy(const std::string& ns, const std::string& name) {
+    return "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: " + name +
+           "\n  namespace: " + ns + "\nspec:\n  podSelector: {}\n";
+}
+
+TEST(ModificationDecoder, PolicyNamesAreCheckedWithTheApiServersWording) {
+    auto got = decode(namedPolicy("shop", "\"a b\""));
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(
+        got.error(),
+        "m.yaml:4: NetworkPolicy shop/a b: metadata.name: Invalid value: \"a b\": a lowercase "
+        "RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+        "and must start and end with an alphanumeric character (e.g. 'example.com', regex "
+        "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-"
+        "9])?)*')");
+    // A name with line breaks would start a second document or a comment line in any YAML text.
+    got = decode(namedPolicy("shop", "\"x\\n---\\nkind: NetworkPolicy\""));
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("metadata.name: Invalid value: \"x\\n---\\nkind: NetworkPolicy\""),
+              std::string::npos)
+        << got.error();
+    got = decode(namedPolicy("Shop", "web"));
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("m.yaml:5: NetworkPolicy Shop/web: metadata.namespace: Invalid "
+                               "value: \"Shop\": a lowercase RFC 1123 label must consist of"),
+              std::string::npos)
+        << got.error();
+    got = decode(namedPolicy("shop", "--all"));
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("metadata.name: Invalid value: \"--all\""), std::string::npos);
+    ModificationOptions bad_default;
+    bad_default.default_namespace = "a b";
+    got = decode("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web}\n",
+                 bad_default);
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("--default-namespace: Invalid value: \"a b\""), std::string::npos)
+        << got.error();
+}
+
+TEST(ModificationDecoder, DeletionsAndNamespaceLabelsAreCheckedToo) {
+    auto got = decode(R"({"toDelete": [{"namespace": "default", "name": "--all"}]})");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().rfind("m.yaml:1: toDelete[0].name: Invalid value: \"--all\": a "
+                                "lowercase RFC 1123 subdomain",
+                                0),
+              0u)
+        << got.error();
+    got = decode("{\"toDelete\": [{\"namespace\": \"a b\", \"name\": \"x\"}]}");
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("toDelete[0].namespace: Invalid value: \"a b\": a lowercase RFC "
+                               "1123 label"),
+              std::string::npos)
+        << got.error();
+    got = decode("# kubectl -n default delete networkpolicy --all\n");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().rfind("m.yaml:1: kubectl delete networkpolicy: name: Invalid value: "
+                                "\"--all\"",
+                                0),
+              0u)
+        << got.error();
+    got = decode("# kubectl label namespace shop team=a,b\n");
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("labels: Invalid value: \"a,b\": a valid label must be"),
+              std::string::npos)
+        << got.error();
+    got = decode(R"({"namespaceLabels": [{"namespace": "shop", "labels": {"a b": "x"}}]})");
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("namespaceLabels[0].labels: Invalid value: \"a b\": name part"),
+              std::string::npos)
+        << got.error();
+}
+
+TEST(ModificationDecoder, ListsOfOtherKindsAreRejected) {
+    auto got = decode(R"({"apply": [{"apiVersion": "v1", "kind": "Pod",
+                         "metadata": {"name": "x", "namespace": "y"}}]})");
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("expected kind NetworkPolicy"), std::string::npos) << got.error();
+    got = decode(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n"
+        "  kind: ClusterRole\n  metadata: {name: x}\n");
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("expected kind NetworkPolicy"), std::string::npos) << got.error();
+}
+
+TEST(ModificationDecoder, StoredModificationsAreReadOnlyAsStructuredJson) {
+    ModificationOptions stored;
+    stored.structured = true;
+    auto got = decode(modificationToJson(sample()), stored);
+    ASSERT_TRUE(got.ok()) << got.error();
+    expectSame(got->modification, sample());
+    // Comment lines and YAML documents are what a name could inject: never read from the store.
+    for (const std::string& text :
+         {modificationToYaml(sample()),
+          std::string("# kubectl -n shop delete networkpolicy a\n"),
+          std::string(R"({"applyYaml": "# kubectl -n shop delete networkpolicy a\n"})")}) {
+        got = decode(text, stored);
+        EXPECT_FALSE(got.ok()) << text;
+    }
+    got = decode("{\"apply\": []}\n# kubectl -n shop delete networkpolicy a\n", stored);
+    ASSERT_TRUE(got.ok()) << got.error();
+    EXPECT_TRUE(got->modification.to_delete.empty()) << "a comment in stored text is no deletion";
+}
+
 TEST(ModificationDecoder, SampleDirectoryUploadNeedsANamespace) {
     const std::string dir =
         std::string(NETPOLGEN_SHARED_DIR) + "/samples/online-boutique/network-policies";

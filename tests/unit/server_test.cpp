@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../support/cli_run.h"
+#include "../support/store_edit.h"
 #include "cli/app.h"
 #include "notify/notifier_config.h"
 #include "server/access_tokens.h"
@@ -321,6 +322,114 @@ TEST_F(ServerApi, ApplyThenHistoryUndoAndRevertAsTheCommandsDo) {
 
     // The same modification again: its policies exist now.
     post("/v1/networkpolicies/apply/default", generated["modification"].dump(), 409);
+}
+
+// kDenyDb named `name` (given as YAML text, quoted where it needs to be).
+std::string denyDbNamed(const std::string& name) {
+    std::string yaml = kDenyDb;
+    yaml.replace(yaml.find("deny-db"), 7, name);
+    return yaml;
+}
+
+TEST_F(ServerApi, ANameTheApiServerRefusesIs400AndTheHistoryStaysReadable) {
+    start();
+    const json refused = post("/v1/networkpolicies/apply/default", denyDbNamed("\"a b\""), 400);
+    EXPECT_EQ(refused["error"],
+              "body:4: NetworkPolicy data/a b: metadata.name: Invalid value: \"a b\": a lowercase "
+              "RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+              "and must start and end with an alphanumeric character (e.g. 'example.com', regex "
+              "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-"
+              "9])?)*')");
+    // A name with line breaks (a second document in any YAML text) and one kubectl would read as
+    // its flag: refused the same way, on apply and on simulate.
+    for (const std::string name : {"\"x\\n---\\nkind: NetworkPolicy\"", "\"--all\""}) {
+        const json answer = post("/v1/networkpolicies/apply/default", denyDbNamed(name), 400);
+        EXPECT_NE(answer["error"].get<std::string>().find("metadata.name: Invalid value: "),
+                  std::string::npos)
+            << answer;
+        post("/v1/networkpolicies/simulate/default", denyDbNamed(name), 400);
+    }
+    post("/v1/networkpolicies/apply/default",
+         R"({"toDelete": [{"namespace": "data", "name": "--all"}]})",
+         400);
+    EXPECT_TRUE(get("/v1/networkpolicies/history/default")["applies"].empty());
+    get("/v1/networkpolicies/generate/default");
+    get("/v1/graph/default");
+}
+
+// Ten clients apply the same create at once: each plans on the same history, one records, the
+// others are 409 and record nothing; everything reads afterwards. The same for a deletion.
+TEST_F(ServerApi, OfConcurrentIdenticalAppliesOneWinsAndTheOthersAre409) {
+    start();
+    constexpr int kClients = 10;
+    for (const std::string& body :
+         {kDenyDb,
+          std::string(R"({"toDelete": [{"namespace": "data", "name": "cache-from-api"}]})")}) {
+        std::vector<int> statuses(kClients, 0);
+        std::vector<std::string> bodies(kClients);
+        std::vector<std::thread> clients;
+        for (int i = 0; i < kClients; ++i) {
+            clients.emplace_back([&, i] {
+                httplib::Client client("127.0.0.1", server_->port());
+                client.set_read_timeout(60, 0);
+                auto res =
+                    client.Post("/v1/networkpolicies/apply/default", body, "application/json");
+                statuses[i] = res ? res->status : -1;
+                bodies[i] = res ? res->body : "";
+            });
+        }
+        for (std::thread& c : clients) {
+            c.join();
+        }
+        EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 1) << body;
+        EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 409), kClients - 1) << body;
+        for (int i = 0; i < kClients; ++i) {
+            if (statuses[i] == 409) {
+                // Either it planned on the history before the winner (a conflict at the record) or
+                // after it (the policy exists / is gone by then): both name why.
+                const std::string error = json::parse(bodies[i])["error"];
+                const bool conflict = error.find("was recorded for cluster") != std::string::npos;
+                const bool invalid = error.find("does not apply") != std::string::npos;
+                EXPECT_TRUE(conflict || invalid) << error;
+            }
+        }
+    }
+    EXPECT_EQ(get("/v1/networkpolicies/history/default")["applies"].size(), 2u);
+    get("/v1/networkpolicies/undo/default");
+    get("/v1/networkpolicies/generate/default");
+    get("/v1/graph/default");
+    get("/v1/networkpolicies?clusterId=default");
+}
+
+// A record the replay cannot use (here: edited in the store by hand into YAML naming a policy
+// "a b", as a netpolgen before the name checks could have written it) is named by the history
+// endpoints and by apply (409), and the cluster's other endpoints still answer, from the history
+// up to the record before it.
+TEST_F(ServerApi, ARecordThatNoLongerReplaysIsNamedAndTheClusterStillAnswers) {
+    start();
+    post("/v1/networkpolicies/apply/default", kDenyDb);
+    testing_support::editStore(db_,
+                               "UPDATE applies SET encoding = 'yaml', modification = " +
+                                   testing_support::sqlText(denyDbNamed("\"a b\"")) +
+                                   " WHERE id = 1");
+    const json history = get("/v1/networkpolicies/history/default");
+    ASSERT_EQ(history["applies"].size(), 1u);
+    EXPECT_EQ(history["applies"][0]["counts"], nullptr);
+    const std::string error = history["applies"][0]["error"];
+    EXPECT_EQ(error.rfind("apply #1 (", 0), 0u) << error;
+    EXPECT_NE(error.find("metadata.name: Invalid value: \"a b\""), std::string::npos) << error;
+    const json refused = post("/v1/networkpolicies/apply/default", denyDbNamed("other"), 409);
+    EXPECT_NE(refused["error"].get<std::string>().find("no longer replays"), std::string::npos);
+    EXPECT_NE(refused["error"].get<std::string>().find("apply #1 ("), std::string::npos);
+    get("/v1/networkpolicies/undo/default", 409);
+    post("/v1/networkpolicies/revert/default?steps=1", "", 409);
+    get("/v1/networkpolicies/generate/default");
+    get("/v1/graph/default");
+    get("/v1/namespaces/default");
+    // The policies are the snapshot's: the record and everything after it are not replayed.
+    for (const json& p : get("/v1/networkpolicies?clusterId=default")["networkPolicies"]) {
+        EXPECT_NE(p["name"], "deny-db");
+    }
 }
 
 TEST_F(ServerApi, UndoWithoutAnyApplyIs404) {

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -405,47 +406,128 @@ TEST_P(StoreContract, SnapshotsRoundTripLatestPerCluster) {
     EXPECT_EQ((**latest2).id, *tie_id);
 }
 
+// Records `r` expecting the cluster's latest record `latest`; the id, or 0 with a test failure.
+int64_t recorded(Store& store, const ApplyRecord& r, int64_t latest) {
+    auto outcome = store.recordApply(r, latest);
+    EXPECT_TRUE(outcome) << outcome.error();
+    EXPECT_TRUE(outcome && outcome->id) << "conflict: latest is #" << outcome->latest_id;
+    return outcome && outcome->id ? *outcome->id : 0;
+}
+
 TEST_P(StoreContract, AppliesRoundTripInOrder) {
     ApplyRecord a{0, "prod", kT0, "alice", "apply: [p1]\n", "toDelete: [p1]\n", "apply", {}, true};
     ApplyRecord other{0, "staging", kT0 + 1, "bob", "x", "y", "apply", {}, false};
-    auto id_a = store().recordApply(a);
-    ASSERT_TRUE(id_a) << id_a.error();
-    auto id_other = store().recordApply(other);
-    ASSERT_TRUE(id_other) << id_other.error();
-    ApplyRecord b{0, "prod", kT0 - 100, "carol", "m2", "u2", "apply", {}, false};
-    auto id_b = store().recordApply(b);
-    ASSERT_TRUE(id_b) << id_b.error();
-    ApplyRecord revert{0, "prod", kT0 + 50, "alice", "u2", "m2", "revert", *id_a, true};
-    auto id_r = store().recordApply(revert);
-    ASSERT_TRUE(id_r) << id_r.error();
-    EXPECT_LT(*id_a, *id_b);
-    EXPECT_LT(*id_b, *id_r);
+    const int64_t id_a = recorded(store(), a, 0);
+    const int64_t id_other = recorded(store(), other, 0);  // another cluster: its own latest
+    ApplyRecord b{
+        0, "prod", kT0 - 100, "carol", "m2", "u2", "apply", {}, false, RecordEncoding::kYaml};
+    const int64_t id_b = recorded(store(), b, id_a);
+    ApplyRecord revert{0, "prod", kT0 + 50, "alice", "u2", "m2", "revert", id_a, true};
+    const int64_t id_r = recorded(store(), revert, id_b);
+    EXPECT_LT(id_a, id_other);
+    EXPECT_LT(id_a, id_b);
+    EXPECT_LT(id_b, id_r);
 
     auto history = store().history("prod");
     ASSERT_TRUE(history) << history.error();
     ASSERT_EQ(history->size(), 3u);
     const ApplyRecord& h0 = (*history)[0];
-    EXPECT_EQ(h0.id, *id_a);
-    EXPECT_EQ(std::tie(h0.cluster, h0.applied_at, h0.user, h0.modification_yaml, h0.undo_yaml),
-              std::tie(a.cluster, a.applied_at, a.user, a.modification_yaml, a.undo_yaml));
+    EXPECT_EQ(h0.id, id_a);
+    EXPECT_EQ(std::tie(h0.cluster, h0.applied_at, h0.user, h0.modification, h0.undo),
+              std::tie(a.cluster, a.applied_at, a.user, a.modification, a.undo));
     EXPECT_EQ(h0.action, "apply");
     EXPECT_FALSE(h0.reverts_to);
     EXPECT_TRUE(h0.via_kubectl);
-    EXPECT_EQ((*history)[1].id, *id_b) << "oldest first means in the order recorded";
+    EXPECT_EQ(h0.encoding, RecordEncoding::kJson);
+    EXPECT_EQ((*history)[1].id, id_b) << "oldest first means in the order recorded";
     EXPECT_FALSE((*history)[1].via_kubectl);
+    EXPECT_EQ((*history)[1].encoding, RecordEncoding::kYaml);
     EXPECT_EQ((*history)[2].action, "revert");
-    EXPECT_EQ((*history)[2].reverts_to, *id_a);
+    EXPECT_EQ((*history)[2].reverts_to, id_a);
 
     ApplyRecord bad = a;
     bad.action = "delete";
-    EXPECT_FALSE(store().recordApply(bad));
+    EXPECT_FALSE(store().recordApply(bad, id_r));
     ApplyRecord dangling = revert;
-    dangling.reverts_to = *id_r + 1000;
-    EXPECT_FALSE(store().recordApply(dangling)) << "reverts_to names no apply";
+    dangling.reverts_to = id_r + 1000;
+    EXPECT_FALSE(store().recordApply(dangling, id_r)) << "reverts_to names no apply";
+    EXPECT_EQ(store().history("prod")->size(), 3u) << "refused records write nothing";
     auto staging = store().history("staging");
     ASSERT_TRUE(staging);
     ASSERT_EQ(staging->size(), 1u);
     EXPECT_EQ((*staging)[0].user, "bob");
+}
+
+TEST_P(StoreContract, AnApplyPlannedOnAnOlderHistoryIsAConflictAndWritesNothing) {
+    const ApplyRecord a{0, "prod", kT0, "alice", "{}", "{}", "apply", {}, false};
+    const int64_t first = recorded(store(), a, 0);
+    // Planned, like `first`, on the empty history: another apply landed since.
+    auto late = store().recordApply(a, 0);
+    ASSERT_TRUE(late) << late.error();
+    EXPECT_FALSE(late->id);
+    EXPECT_EQ(late->latest_id, first);
+    // Expecting a record that is not the latest is a conflict too, and so is one of no cluster.
+    const int64_t second = recorded(store(), a, first);
+    auto stale = store().recordApply(a, first);
+    ASSERT_TRUE(stale) << stale.error();
+    EXPECT_FALSE(stale->id);
+    EXPECT_EQ(stale->latest_id, second);
+    auto history = store().history("prod");
+    ASSERT_TRUE(history) << history.error();
+    EXPECT_EQ(history->size(), 2u);
+}
+
+// Ten writers, each on its own connection, record on the same (empty, then one-record) history
+// at once: exactly one of each round wins, as concurrent applies or reverts of the server and of
+// several `netpolgen apply` processes do.
+TEST_P(StoreContract, OfConcurrentAppliesOnOneHistoryExactlyOneIsRecorded) {
+    constexpr int kWriters = 10;
+    int64_t expected = 0;
+    for (const char* action : {"apply", "revert"}) {
+        std::vector<std::unique_ptr<Store>> stores;
+        for (int i = 0; i < kWriters; ++i) {
+            auto opened = openStore(location_->location());
+            ASSERT_TRUE(opened) << opened.error();
+            stores.push_back(std::move(*opened));
+        }
+        std::vector<core::Result<RecordOutcome>> outcomes(kWriters, core::Error{"not run"});
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kWriters; ++i) {
+            threads.emplace_back([&, i] {
+                const ApplyRecord r{
+                    0,
+                    "prod",
+                    kT0,
+                    "w" + std::to_string(i),
+                    "{}",
+                    "{}",
+                    action,
+                    std::string(action) == "revert" ? std::optional(expected) : std::nullopt,
+                    false};
+                outcomes[i] = stores[i]->recordApply(r, expected);
+            });
+        }
+        for (std::thread& t : threads) {
+            t.join();
+        }
+        int wins = 0;
+        int64_t winner = 0;
+        for (const auto& outcome : outcomes) {
+            ASSERT_TRUE(outcome) << outcome.error();
+            if (outcome->id) {
+                ++wins;
+                winner = *outcome->id;
+            }
+        }
+        EXPECT_EQ(wins, 1) << action;
+        for (const auto& outcome : outcomes) {
+            EXPECT_EQ(outcome->latest_id, winner) << "the losers saw the winner's record";
+        }
+        expected = winner;
+    }
+    auto history = store().history("prod");
+    ASSERT_TRUE(history) << history.error();
+    EXPECT_EQ(history->size(), 2u);
 }
 
 // (id, definition) of every stored notifier, in the order the store gives them.
@@ -504,7 +586,7 @@ TEST_P(StoreContract, Summary) {
     EXPECT_FALSE(empty->first_day);
     ingest(windowBatch());
     ASSERT_TRUE(store().putSnapshot({0, "prod", kT0, {{"a", "b"}}}));
-    ASSERT_TRUE(store().recordApply({0, "prod", kT0, "u", "m", "u", "apply", {}, false}));
+    ASSERT_TRUE(store().recordApply({0, "prod", kT0, "u", "m", "u", "apply", {}, false}, 0));
     auto s = store().summary();
     ASSERT_TRUE(s) << s.error();
     EXPECT_EQ(s->schema_version, kSchemaVersion);

@@ -163,7 +163,7 @@ TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error(),
               pg::redactUri(where->location()) +
-                  ": store schema version 7 is newer than this netpolgen (2); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (3); upgrade netpolgen");
     EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
     EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
 }
@@ -176,10 +176,18 @@ TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(conn->execScript(
-        "DROP TABLE notifiers; UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
+        "DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
+        "modification_yaml; ALTER TABLE applies RENAME COLUMN undo TO undo_yaml; ALTER TABLE "
+        "applies DROP COLUMN encoding; INSERT INTO applies(cluster, applied_at, user_name, "
+        "modification_yaml, undo_yaml, action, via_kubectl) VALUES ('prod', 1, 'u', 'm', 'u', "
+        "'apply', false); UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
     auto store = openStore(where->location());
     ASSERT_TRUE(store) << store.error();
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+    auto history = (*store)->history("prod");
+    ASSERT_TRUE(history && history->size() == 1u);
+    EXPECT_EQ((*history)[0].encoding, RecordEncoding::kYaml) << "older records keep their YAML";
+    EXPECT_EQ((*history)[0].modification, "m");
     EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
     auto created = (*store)->createNotifier({"hook", "{}"});
     ASSERT_TRUE(created) << created.error();

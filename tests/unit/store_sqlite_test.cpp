@@ -124,7 +124,7 @@ TEST(StoreSqliteFiles, NewerSchemaIsRefusedUntouched) {
     rawSql(file, "PRAGMA user_version = 7");
     EXPECT_EQ(refusal(file),
               file.string() +
-                  ": store schema version 7 is newer than this netpolgen (2); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (3); upgrade netpolgen");
 }
 
 TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
@@ -132,16 +132,48 @@ TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
     const fs::path file = dir.path() / "store.db";
     ingestOneFlow(file);
     // What a netpolgen of schema version 1 left: everything but the notifiers table.
-    rawSql(file, "DROP TABLE notifiers; PRAGMA user_version = 1");
+    rawSql(file,
+           "DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
+           "modification_yaml; ALTER TABLE applies RENAME COLUMN undo TO undo_yaml; ALTER TABLE "
+           "applies DROP COLUMN encoding; PRAGMA user_version = 1");
     auto store = openStore(file.string());
     ASSERT_TRUE(store) << store.error();
     auto summary = (*store)->summary();
     ASSERT_TRUE(summary) << summary.error();
-    EXPECT_EQ(summary->schema_version, 2);
+    EXPECT_EQ(summary->schema_version, kSchemaVersion);
     EXPECT_EQ(summary->ingests, 1u) << "the data of version 1 stays";
     auto created = (*store)->createNotifier({"hook", "{}"});
     ASSERT_TRUE(created) << created.error();
     EXPECT_TRUE(*created);
+}
+
+TEST(StoreSqliteFiles, VersionTwoAppliesStayReadableAsYaml) {
+    TempDir dir;
+    const fs::path file = dir.path() / "store.db";
+    ingestOneFlow(file);
+    // What a netpolgen of schema version 2 left: applies with YAML columns, one record.
+    rawSql(file,
+           "DROP TABLE applies; CREATE TABLE applies(id INTEGER PRIMARY KEY AUTOINCREMENT, "
+           "cluster TEXT NOT NULL, applied_at INTEGER NOT NULL, user_name TEXT NOT NULL, "
+           "modification_yaml TEXT NOT NULL, undo_yaml TEXT NOT NULL, action TEXT NOT NULL "
+           "CHECK(action IN ('apply', 'revert')), reverts_to INTEGER REFERENCES applies(id), "
+           "via_kubectl INTEGER NOT NULL CHECK(via_kubectl IN (0, 1))) STRICT; "
+           "INSERT INTO applies(cluster, applied_at, user_name, modification_yaml, undo_yaml, "
+           "action, via_kubectl) VALUES ('prod', 1, 'u', '# kubectl -n shop delete "
+           "networkpolicy a\n', '', 'apply', 0); PRAGMA user_version = 2");
+    auto store = openStore(file.string());
+    ASSERT_TRUE(store) << store.error();
+    auto history = (*store)->history("prod");
+    ASSERT_TRUE(history) << history.error();
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ((*history)[0].encoding, RecordEncoding::kYaml);
+    EXPECT_EQ((*history)[0].modification, "# kubectl -n shop delete networkpolicy a\n");
+    auto next = (*store)->recordApply({0, "prod", 2, "u", "{}", "{}", "apply", {}, false}, 1);
+    ASSERT_TRUE(next && next->id) << (next ? "conflict" : next.error());
+    history = (*store)->history("prod");
+    ASSERT_TRUE(history && history->size() == 2u);
+    EXPECT_EQ((*history)[1].encoding, RecordEncoding::kJson);
+    EXPECT_EQ((*store)->summary()->schema_version, 3);
 }
 
 TEST(StoreSqliteFiles, NewAndEmptyFilesBecomeStores) {
