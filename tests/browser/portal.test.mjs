@@ -417,7 +417,7 @@ test('portal', { timeout: 240000 }, async (t) => {
       again.webhook.url = 'https://hooks.example.com/elsewhere';
       await page.fill('#notifier-json', JSON.stringify(again, null, 2));
       await page.click('#notifier-save');
-      await page.waitForFunction(() => /webhook\.password: the destination changed/.test(document.getElementById('notifier-error').textContent));
+      await page.waitForFunction(() => /webhook\.password: required again because webhook\.url changed/.test(document.getElementById('notifier-error').textContent));
       assert.equal(await page.getAttribute('#notifiers-dialog', 'data-editing'), 'portal-hook', 'a failed save left edit mode');
       assert.equal((await api('/v1/notifiers/portal-hook')).webhook.url, webhook.url);
       await shot('06c4-notifier-edit-url-400');

@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,7 @@ namespace netpolgen::notify {
 namespace {
 
 using namespace std::chrono_literals;
+using Json = nlohmann::json;
 
 const std::string kYaml =
     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: a\n";
@@ -203,9 +206,12 @@ private:
 };
 
 // Speaks just enough SMTP (no TLS, no AUTH) to take one message: EHLO, MAIL, RCPT, DATA, QUIT.
+// Each RCPT is answered with `rcpt_reply`.
 class SmtpSink : public LocalServer {
 public:
-    SmtpSink() { start(); }
+    explicit SmtpSink(std::string rcpt_reply = "250 ok\r\n") : rcpt_reply_(std::move(rcpt_reply)) {
+        start();
+    }
     ~SmtpSink() override { stop(); }
 
     struct Mail {
@@ -253,6 +259,8 @@ private:
                 mail.data = buf.substr(0, end + 2);
                 buf.erase(0, end + 5);
                 reply("250 queued\r\n");
+            } else if (verb == "RCPT") {
+                reply(rcpt_reply_);
             } else if (verb == "QUIT") {
                 return reply("221 bye\r\n");
             } else {
@@ -265,6 +273,7 @@ private:
         mail_ = mail;
     }
 
+    std::string rcpt_reply_;
     std::mutex mu_;
     Mail mail_;
 };
@@ -451,7 +460,7 @@ TEST(NotifyConfig, StoredJsonReadsBackUnchangedAndShownJsonHasNoSecrets) {
     ASSERT_TRUE(all.ok()) << all.error();
     for (const NotifierConfig& n : *all) {
         const std::string stored = notifierJson(n, Secrets::kInclude);
-        auto back = parseNotifier(stored, "stored");
+        auto back = parseStoredNotifier(stored, "stored");
         ASSERT_TRUE(back.ok()) << back.error();
         EXPECT_EQ(notifierJson(*back, Secrets::kInclude), stored);
         const std::string shown = notifierJson(n, Secrets::kRedact);
@@ -539,8 +548,8 @@ TEST(NotifyConfig, KeptSecretsOnlyGoWhereTheyWentBefore) {
         &stored);
     ASSERT_FALSE(moved.ok());
     EXPECT_EQ(moved.error(),
-              "body:1: webhook.password: the destination changed: give the secret again (a "
-              "stored secret is only sent where it went before)");
+              "body:1: webhook.password: required again because webhook.url changed (a stored "
+              "secret is only sent the way it was sent before)");
     auto moved_with_secrets = parseNotifier(
         R"({"name":"ops","type":"webhook","webhook":{"url":"https://new.example/np",
             "password":"p2","headers":[]}})",
@@ -558,7 +567,9 @@ TEST(NotifyConfig, KeptSecretsOnlyGoWhereTheyWentBefore) {
         "body",
         &mail);
     ASSERT_FALSE(mail_moved.ok());
-    EXPECT_NE(mail_moved.error().find("email.password: the destination changed"), std::string::npos)
+    EXPECT_NE(
+        mail_moved.error().find("email.password: required again because email.server changed"),
+        std::string::npos)
         << mail_moved.error();
     const NotifierConfig& chat = (*all)[1];
     auto chat_same = parseNotifier(notifierJson(chat, Secrets::kRedact), "body", &chat);
@@ -571,6 +582,146 @@ TEST(NotifyConfig, KeptSecretsOnlyGoWhereTheyWentBefore) {
     ASSERT_TRUE(as_teams.ok()) << as_teams.error();
     EXPECT_EQ(as_teams->chat.webhook_url, "https://hooks.slack.com/******")
         << "another type keeps nothing";
+}
+
+// Issue 10.5, finding 1: "the same destination" is every setting that decides where and how a
+// kept secret travels.
+TEST(NotifyConfig, KeptSecretsNeedTheSameTlsSettingsAndRecipients) {
+    auto all = parseNotifierConfigs(kConfigYaml, "n.yaml");
+    ASSERT_TRUE(all.ok()) << all.error();
+    const auto update = [](const NotifierConfig& stored, const std::function<void(Json&)>& edit) {
+        Json body = Json::parse(notifierJson(stored, Secrets::kRedact));
+        edit(body);
+        return parseNotifier(body.dump(), "body", &stored);
+    };
+    const std::string why = " changed (a stored secret is only sent the way it was sent before)";
+    NotifierConfig hook = (*all)[0];
+    hook.webhook.tls.skip_tls_verify = false;
+    auto unverified = update(hook, [](Json& b) { b["webhook"]["skipTlsVerify"] = true; });
+    ASSERT_FALSE(unverified.ok());
+    EXPECT_EQ(unverified.error(),
+              "body:1: webhook.password: required again because webhook.skipTlsVerify" + why);
+    const auto unverified_with_password = [](Json& b) {
+        b["webhook"]["skipTlsVerify"] = true;
+        b["webhook"]["password"] = "new";
+        b["webhook"]["headers"] = Json::array();
+    };
+    auto given_again = update(hook, unverified_with_password);
+    ASSERT_FALSE(given_again.ok()) << "the URL's credentials and query are secrets too";
+    EXPECT_EQ(given_again.error(),
+              "body:1: webhook.url: required again because webhook.skipTlsVerify" + why);
+    auto all_given = update(hook, [&](Json& b) {
+        unverified_with_password(b);
+        b["webhook"]["url"] = "https://hooks.example.com/np?token=t2";
+    });
+    ASSERT_TRUE(all_given.ok()) << all_given.error();
+    EXPECT_TRUE(all_given->webhook.tls.skip_tls_verify);
+    EXPECT_TRUE(update((*all)[0], [](Json& b) { b["webhook"]["skipTlsVerify"] = false; }).ok())
+        << "turning verification on keeps the secrets";
+
+    const NotifierConfig& mail = (*all)[3];  // startTLS: optional
+    const std::map<std::string, std::function<void(Json&)>> mail_edits{
+        {"startTLS", [](Json& b) { b["email"]["startTLS"] = "none"; }},
+        {"to", [](Json& b) { b["email"]["to"].push_back("other@example.com"); }},
+        {"from", [](Json& b) { b["email"]["from"] = "boss@example.com"; }}};
+    for (const auto& [field, edit] : mail_edits) {
+        auto refused = update(mail, edit);
+        ASSERT_FALSE(refused.ok()) << field;
+        EXPECT_EQ(refused.error(),
+                  "body:1: email.password: required again because email." + field + why);
+    }
+    auto stricter = update(mail, [](Json& b) { b["email"]["startTLS"] = "require"; });
+    ASSERT_TRUE(stricter.ok()) << stricter.error();
+    EXPECT_EQ(stricter->email.password, "mailpw");
+
+    const NotifierConfig& jira = (*all)[4];
+    auto jira_moved = update(jira, [](Json& b) { b["jira"]["url"] = "https://evil.example"; });
+    ASSERT_FALSE(jira_moved.ok());
+    EXPECT_EQ(jira_moved.error(), "body:1: jira.token: required again because jira.url" + why);
+    EXPECT_TRUE(update(jira, [](Json& b) { b["jira"]["project"] = "OPS"; }).ok())
+        << "the project is not a route: the token goes to the same server";
+}
+
+// Finding 3: certificate and key files are named by the notifier file only.
+TEST(NotifyConfig, FilePathsAreRefusedFromTheApi) {
+    for (const char* field : {"caCertFile", "clientCertFile", "clientKeyFile"}) {
+        auto refused = parseNotifier(
+            "name: a\ntype: jira\njira:\n  url: https://jira.example\n  project: P\n  " +
+                std::string(field) + ": /etc/shadow\n",
+            "body");
+        ASSERT_FALSE(refused.ok()) << field;
+        EXPECT_EQ(refused.error(),
+                  "body:6: jira." + std::string(field) +
+                      ": a file path is only read from the notifier file (serve --notifiers), "
+                      "not from the API");
+    }
+    auto file = parseNotifierConfigs(
+        "notifiers:\n- {name: a, type: webhook, webhook: {url: \"https://h.example/x\", "
+        "password: pw, caCertFile: /etc/ca.pem, clientCertFile: c.pem, clientKeyFile: c.key}}\n",
+        "n.yaml");
+    ASSERT_TRUE(file.ok()) << file.error();
+    const NotifierConfig& stored = (*file)[0];
+    auto shown_back = parseNotifier(notifierJson(stored, Secrets::kRedact), "body", &stored);
+    ASSERT_TRUE(shown_back.ok()) << "the file's own paths, as GET shows them: "
+                                 << shown_back.error();
+    EXPECT_EQ(shown_back->webhook.tls.client_key_file, "c.key");
+    EXPECT_EQ(shown_back->webhook.password, "pw");
+    Json other = Json::parse(notifierJson(stored, Secrets::kRedact));
+    other["webhook"]["clientKeyFile"] = "/root/.ssh/id_rsa";
+    auto other_path = parseNotifier(other.dump(), "body", &stored);
+    ASSERT_FALSE(other_path.ok());
+    EXPECT_NE(other_path.error().find("webhook.clientKeyFile: a file path is only read"),
+              std::string::npos)
+        << other_path.error();
+    Json moved = Json::parse(notifierJson(stored, Secrets::kRedact));
+    moved["webhook"]["url"] = "https://evil.example/x";
+    moved["webhook"]["password"] = "given";
+    auto cert_elsewhere = parseNotifier(moved.dump(), "body", &stored);
+    ASSERT_FALSE(cert_elsewhere.ok()) << "the file's client certificate, sent to another host";
+    EXPECT_NE(cert_elsewhere.error().find(
+                  "webhook.clientKeyFile: required again because webhook.url changed"),
+              std::string::npos)
+        << cert_elsewhere.error();
+    auto stored_form = parseStoredNotifier(notifierJson(stored, Secrets::kInclude), "stored");
+    ASSERT_TRUE(stored_form.ok()) << "a definition stored earlier with paths still reads: "
+                                  << stored_form.error();
+}
+
+// Finding 4: CR or LF in anything that becomes a header line is refused when decoding.
+TEST(NotifyConfig, LineBreaksInHeaderFieldsAreRefused) {
+    auto header = parseNotifierConfigs(
+        "notifiers:\n- name: a\n  type: webhook\n  webhook:\n    url: https://h.example/x\n"
+        "    headers:\n    - {key: X-A, value: \"a\\r\\nX-Injected: 1\"}\n",
+        "n.yaml");
+    ASSERT_FALSE(header.ok());
+    EXPECT_EQ(header.error(),
+              "n.yaml:7: notifiers[0].webhook.headers[0].value: must not contain a line break (CR "
+              "or LF)");
+    auto name = parseNotifier(
+        R"({"name":"a","type":"webhook","webhook":{"url":"https://h.example/x",
+            "headers":[{"key":"X-A
+X-B","value":"v"}]}})",
+        "body");
+    ASSERT_FALSE(name.ok());
+    EXPECT_EQ(name.error(),
+              "body:2: webhook.headers[0].key: must not contain a line break (CR or LF)");
+    const std::string mail = R"({"name":"m","type":"email","email":{"server":"smtp.example:587",)";
+    auto from = parseNotifier(mail + R"("from":"a@example.com
+Bcc: x@example.com","to":["b@example.com"]}})",
+                              "body");
+    ASSERT_FALSE(from.ok());
+    EXPECT_EQ(from.error(), "body:1: email.from: must not contain a line break (CR or LF)");
+    auto to = parseNotifier(mail + R"("from":"a@example.com","to":["b@example.com
+Bcc: x"]}})",
+                            "body");
+    ASSERT_FALSE(to.ok());
+    EXPECT_EQ(to.error(), "body:1: email.to[0]: must not contain a line break (CR or LF)");
+    auto extra = parseNotifier(
+        R"({"name":"a","type":"webhook","webhook":{"url":"https://h.example/x",
+            "extraFields":[{"key":"k","value":"two
+lines"}]}})",
+        "body");
+    EXPECT_TRUE(extra.ok()) << "extra fields go into the JSON body, escaped: " << extra.error();
 }
 
 TEST(NotifyConfig, DisplayUrlDropsCredentials) {
@@ -615,8 +766,39 @@ TEST(NotifySend, GivesUpAfterAttemptsWithOneLineError) {
         Sender(fastOptions()).send(webhook(server.url("/h?secret=1")), "c", kYaml);
     ASSERT_FALSE(r.status.ok());
     EXPECT_EQ(r.status.error(),
-              "notifier ops (webhook): POST " + server.url("/h") +
-                  ": HTTP 500 after 3 attempts: boom line two");
+              "notifier ops (webhook): POST " + server.url("/h") + ": HTTP 500 after 3 attempts");
+}
+
+// Finding 2: what the remote service answers never comes back in an error (an internal HTTPS
+// service's body, an SMTP server's reply text).
+TEST(NotifySend, ErrorsNeverQuoteWhatTheServiceAnswered) {
+    HttpServer server({500, 403}, "internal-only-data");
+    SendOptions o = fastOptions();
+    o.attempts = 1;
+    const NotifierResult r5 = Sender(o).send(webhook(server.url("/h")), "c", kYaml);
+    const NotifierResult r4 = Sender(o).send(webhook(server.url("/h")), "c", kYaml);
+    EXPECT_EQ(r5.status.error(),
+              "notifier ops (webhook): POST " + server.url("/h") + ": HTTP 500 after 1 attempt");
+    EXPECT_EQ(r4.status.error(),
+              "notifier ops (webhook): POST " + server.url("/h") + ": HTTP 403 after 1 attempt");
+
+    SmtpSink sink("550 5.1.1 internal-only-data: mailbox unknown\r\n");
+    NotifierConfig n{"m", "mail", NotifierType::kEmail, {}, {}, {}, {}};
+    n.email.server = "127.0.0.1:" + std::to_string(sink.port());
+    n.email.start_tls = StartTls::kNone;
+    n.email.from = "np@example.com";
+    n.email.to = {"a@example.com"};
+    const NotifierResult smtp = Sender(fastOptions()).send(n, "prod", kYaml);
+    ASSERT_FALSE(smtp.status.ok());
+    EXPECT_EQ(smtp.status.error().find("internal-only-data"), std::string::npos)
+        << smtp.status.error();
+    EXPECT_NE(smtp.status.error().find("550"), std::string::npos) << smtp.status.error();
+    // A cluster name reaches the Subject on every path, the test message's included.
+    const NotifierResult injected = Sender(fastOptions()).send(n, "c\r\nBcc: x@example.com", kYaml);
+    ASSERT_FALSE(injected.status.ok());
+    EXPECT_NE(injected.status.error().find("the cluster name must not contain line breaks"),
+              std::string::npos)
+        << injected.status.error();
 }
 
 TEST(NotifySend, ClientErrorsAreNotRetried) {
@@ -624,8 +806,7 @@ TEST(NotifySend, ClientErrorsAreNotRetried) {
     const NotifierResult r = Sender(fastOptions()).send(webhook(server.url("/h")), "c", kYaml);
     ASSERT_FALSE(r.status.ok());
     EXPECT_EQ(r.attempts, 1);
-    EXPECT_NE(r.status.error().find("HTTP 400 after 1 attempt: ok"), std::string::npos)
-        << r.status.error();
+    EXPECT_TRUE(r.status.error().ends_with("HTTP 400 after 1 attempt")) << r.status.error();
 }
 
 TEST(NotifySend, HangingServerTimesOut) {
@@ -691,7 +872,7 @@ TEST(NotifySend, SlackPathIsHiddenInErrors) {
     ASSERT_FALSE(r.status.ok());
     EXPECT_EQ(r.status.error(),
               "notifier chat (slack): POST http://127.0.0.1:" + std::to_string(server.port()) +
-                  "/******: HTTP 404 after 1 attempt: ok");
+                  "/******: HTTP 404 after 1 attempt");
 }
 
 TEST(NotifySend, EmailOverSmtpDeliversExactMessage) {
