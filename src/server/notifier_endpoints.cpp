@@ -214,7 +214,9 @@ ApiResponse testNotifierEndpoint(const ServerOptions& options, const ApiRequest&
     if (auto refused = openRegistry(options, request, registry)) {
         return *refused;
     }
-    auto plain = notify::parseNotifier(request.body, "body");
+    // Only the id is read here, so the paths of a notifier of the file, sent back as GET shows
+    // them, pass; bodyNotifier below refuses any other path.
+    auto plain = notify::parseStoredNotifier(request.body, "body");
     if (!plain) {
         return apiError(400, plain.error());
     }

@@ -911,6 +911,23 @@ TEST_F(ServerNotifiers, CertificateFilePathsAreRefusedThroughTheApi) {
         call(server::updateNotifierEndpoint, options, "api-hook", update.dump());
     EXPECT_EQ(put.status, 400);
     EXPECT_EQ(errorOf(put), "body:1: webhook.caCertFile" + refusal);
+
+    // A notifier of the file keeps its own paths when tested as GET shows it.
+    server::ServerOptions with_ca = options;
+    auto file = notify::parseNotifierConfigs(
+        "notifiers:\n- {id: ca-hook, name: ca, type: webhook, webhook: {url: "
+        "\"https://127.0.0.1:1/np\", caCertFile: /nonexistent/ca.pem}}\n",
+        "notifiers.yaml");
+    ASSERT_TRUE(file) << file.error();
+    with_ca.notifiers.push_back((*file)[0]);
+    json shown = call(server::notifierEndpoint, with_ca, "ca-hook").body;
+    EXPECT_EQ(shown["webhook"]["caCertFile"], "/nonexistent/ca.pem");
+    const server::ApiResponse tested =
+        call(server::testNotifierEndpoint, with_ca, "", shown.dump());
+    EXPECT_EQ(tested.status, 502) << "accepted, and the send failed: " << tested.body.dump();
+    shown["webhook"]["caCertFile"] = "/etc/hostname";
+    EXPECT_EQ(errorOf(call(server::testNotifierEndpoint, with_ca, "", shown.dump())),
+              "body:1: webhook.caCertFile" + refusal);
 }
 
 // Finding 4: a header value with CR or LF is refused when created, naming the field.
