@@ -699,27 +699,23 @@ TEST(NotifyConfig, LineBreaksInHeaderFieldsAreRefused) {
               "or LF)");
     auto name = parseNotifier(
         R"({"name":"a","type":"webhook","webhook":{"url":"https://h.example/x",
-            "headers":[{"key":"X-A
-X-B","value":"v"}]}})",
+            "headers":[{"key":"X-A\nX-B","value":"v"}]}})",
         "body");
     ASSERT_FALSE(name.ok());
     EXPECT_EQ(name.error(),
               "body:2: webhook.headers[0].key: must not contain a line break (CR or LF)");
     const std::string mail = R"({"name":"m","type":"email","email":{"server":"smtp.example:587",)";
-    auto from = parseNotifier(mail + R"("from":"a@example.com
-Bcc: x@example.com","to":["b@example.com"]}})",
-                              "body");
+    auto from = parseNotifier(
+        mail + R"("from":"a@example.com\r\nBcc: x@example.com","to":["b@example.com"]}})", "body");
     ASSERT_FALSE(from.ok());
     EXPECT_EQ(from.error(), "body:1: email.from: must not contain a line break (CR or LF)");
-    auto to = parseNotifier(mail + R"("from":"a@example.com","to":["b@example.com
-Bcc: x"]}})",
-                            "body");
+    auto to =
+        parseNotifier(mail + R"("from":"a@example.com","to":["b@example.com\nBcc: x"]}})", "body");
     ASSERT_FALSE(to.ok());
     EXPECT_EQ(to.error(), "body:1: email.to[0]: must not contain a line break (CR or LF)");
     auto extra = parseNotifier(
         R"({"name":"a","type":"webhook","webhook":{"url":"https://h.example/x",
-            "extraFields":[{"key":"k","value":"two
-lines"}]}})",
+            "extraFields":[{"key":"k","value":"two\nlines"}]}})",
         "body");
     EXPECT_TRUE(extra.ok()) << "extra fields go into the JSON body, escaped: " << extra.error();
 }
