@@ -32,6 +32,7 @@
 #include "server/traffic_graph.h"
 #include "store/inputs.h"
 #include "store/stored_inputs.h"
+#include "store_backends.h"
 
 namespace netpolgen {
 namespace {
@@ -1059,6 +1060,70 @@ TEST_F(ServerNotifiers, ConcurrentWritesOfOneNotifierAreAtomic) {
     } else {
         EXPECT_TRUE(records->empty());
     }
+}
+
+// Finding 5, with the interleaving made exact: an update reads the notifier, another writer
+// changes it (a transaction of the test, holding the row), and only then does the update write.
+// On PostgreSQL the update's wait for the row shows in pg_stat_activity, so the test commits the
+// other change exactly while the update waits: the update must not overwrite the new password
+// with the one it read.
+TEST(StorePostgresNotifierEndpoints, AnUpdateOverANotifierChangedMeanwhileIs409) {
+    auto made = store::testing::makeBackendStore(store::testing::Backend::kPostgres);
+    if (made.skip) {
+        GTEST_SKIP() << made.why;
+    }
+    ASSERT_TRUE(made.location) << made.why;
+    server::ServerOptions options;
+    options.db = made.location->location();
+    ASSERT_TRUE(store::openStoreAt(options.db));  // creates the schema
+    const auto hook = [](const std::string& name, const std::string& password) {
+        json w{{"url", "https://hooks.example.com/np"}, {"username", "u"}};
+        if (!password.empty()) {
+            w["password"] = password;
+        }
+        return json{{"id", "race"}, {"name", name}, {"type", "webhook"}, {"webhook", w}}.dump();
+    };
+    ASSERT_EQ(call(server::createNotifierEndpoint, options, "", hook("v0", "pw-0")).status, 201);
+
+    auto other = store::pg::Connection::connect(options.db);
+    ASSERT_TRUE(other) << other.error();
+    auto tx = store::pg::Transaction::begin(**other);
+    ASSERT_TRUE(tx) << tx.error();
+    const std::string changed = hook("v1", "pw-1");
+    ASSERT_TRUE((*other)->exec("UPDATE notifiers SET definition = $1 WHERE id = 'race'",
+                               store::pg::Params().add(changed)));
+    server::ApiResponse kept;
+    std::thread update(
+        [&] { kept = call(server::updateNotifierEndpoint, options, "race", hook("v2", "")); });
+    // From a third connection: within a transaction pg_stat_activity keeps its first snapshot.
+    auto observer = store::pg::Connection::connect(options.db);
+    ASSERT_TRUE(observer) << observer.error();
+    const auto waiting = [&] {
+        auto rows = (*observer)->exec(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+            "query LIKE 'UPDATE notifiers SET definition = $2%'");
+        return rows && rows->getInt(0, 0) > 0;
+    };
+    bool waited = false;
+    for (int i = 0; i < 2000 && !waited; ++i) {
+        waited = waiting();
+        if (!waited) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    EXPECT_TRUE(waited) << "the update never waited for the row";
+    ASSERT_TRUE(tx->commit());
+    update.join();
+    EXPECT_EQ(kept.status, 409) << kept.body.dump();
+    EXPECT_EQ(errorOf(kept),
+              "notifier \"race\" was changed by another request meanwhile: GET it and send the "
+              "change again");
+    auto store = store::openStoreAt(options.db);
+    ASSERT_TRUE(store) << store.error();
+    auto records = (*store)->notifiers();
+    ASSERT_TRUE(records) << records.error();
+    ASSERT_EQ(records->size(), 1u);
+    EXPECT_EQ((*records)[0].definition, changed) << "the password set meanwhile is still stored";
 }
 
 // Finding 6: serve warns about a notifier file that other users can read.
