@@ -85,6 +85,19 @@ public:
         };
     }
 
+    // PEM text of certificates (empty: none).
+    Handler pem(std::string& out) const {
+        return [this, &out](const SourceNode& n, const std::string& path) -> Status {
+            if (Status st = string(out)(n, path); !st) {
+                return st;
+            }
+            if (!out.empty() && out.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+                return fail(n, path, "expected PEM text (-----BEGIN CERTIFICATE-----…)");
+            }
+            return {};
+        };
+    }
+
     Handler boolean(bool& out) const {
         return [this, &out](const SourceNode& n, const std::string& path) -> Status {
             std::optional<bool> b = n.isScalar() ? io::asBool(n) : std::nullopt;
@@ -144,6 +157,7 @@ public:
     // The TLS fields are shared by the webhook and Jira sections.
     void addTls(TlsOptions& t, std::map<std::string, Handler, std::less<>>& into) const {
         into.emplace("caCertFile", line(t.ca_cert_file));
+        into.emplace("caCert", pem(t.ca_cert));
         into.emplace("skipTlsVerify", boolean(t.skip_tls_verify));
         into.emplace("clientCertFile", line(t.client_cert_file));
         into.emplace("clientKeyFile", line(t.client_key_file));
@@ -404,6 +418,7 @@ std::vector<RouteSetting> httpRoute(const std::string& url,
              flag(tls.skip_tls_verify),
              flag(stored_tls.skip_tls_verify),
              !tls.skip_tls_verify},
+            {"caCert", tls.ca_cert, stored_tls.ca_cert},
             {"caCertFile", tls.ca_cert_file, stored_tls.ca_cert_file},
             {"clientCertFile", tls.client_cert_file, stored_tls.client_cert_file},
             {"clientKeyFile", tls.client_key_file, stored_tls.client_key_file}};
@@ -607,6 +622,7 @@ private:
 
 Json tlsJson(const TlsOptions& t) {
     return Json{{"caCertFile", t.ca_cert_file},
+                {"caCert", t.ca_cert},
                 {"skipTlsVerify", t.skip_tls_verify},
                 {"clientCertFile", t.client_cert_file},
                 {"clientKeyFile", t.client_key_file}};

@@ -92,6 +92,11 @@ void setCommon(CURL* c, const Request& r, const SendOptions& o, char* error_buff
     if (!r.tls.ca_cert_file.empty()) {
         curl_easy_setopt(c, CURLOPT_CAINFO, r.tls.ca_cert_file.c_str());
     }
+    if (!r.tls.ca_cert.empty()) {
+        curl_blob blob{
+            const_cast<char*>(r.tls.ca_cert.data()), r.tls.ca_cert.size(), CURL_BLOB_COPY};
+        curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    }
     if (r.tls.skip_tls_verify) {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);

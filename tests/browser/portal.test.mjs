@@ -357,7 +357,7 @@ test('portal', { timeout: 240000 }, async (t) => {
 
     await step('notifiers: add a webhook with secrets, listed as api, the secrets never on the page; Test', async () => {
       await page.fill('#notifier-json', JSON.stringify({ name: 'portal-hook', type: 'webhook', webhook: {
-        url: webhook.url, caCertFile: webhook.cert, username: 'bot', password: secret,
+        url: webhook.url, caCert: await readFile(webhook.cert, 'utf8'), username: 'bot', password: secret,
         headers: [{ key: 'X-Api-Key', value: headerSecret }] } }, null, 2));
       await page.click('#notifier-save');
       await openNotifiers(2);

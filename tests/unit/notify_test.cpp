@@ -682,6 +682,33 @@ TEST(NotifyConfig, FilePathsAreRefusedFromTheApi) {
                   "webhook.clientKeyFile: required again because webhook.url changed"),
               std::string::npos)
         << cert_elsewhere.error();
+    // A private CA comes through the API as PEM text; it is part of the route.
+    const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    Json inline_ca = Json::parse(notifierJson(stored, Secrets::kRedact));
+    inline_ca["webhook"]["caCertFile"] = "";
+    inline_ca["webhook"]["clientCertFile"] = "";
+    inline_ca["webhook"]["clientKeyFile"] = "";
+    inline_ca["webhook"]["caCert"] = pem;
+    inline_ca["webhook"]["password"] = "given";
+    auto with_pem = parseNotifier(inline_ca.dump(), "body");
+    ASSERT_TRUE(with_pem.ok()) << with_pem.error();
+    EXPECT_EQ(with_pem->webhook.tls.ca_cert, pem);
+    inline_ca["webhook"]["password"] = "******";
+    auto pem_changed = parseNotifier(inline_ca.dump(), "body", &*with_pem);
+    ASSERT_TRUE(pem_changed.ok()) << "the same PEM keeps the secret: " << pem_changed.error();
+    inline_ca["webhook"]["caCert"] = pem + pem;
+    auto other_ca = parseNotifier(inline_ca.dump(), "body", &*with_pem);
+    ASSERT_FALSE(other_ca.ok());
+    EXPECT_NE(other_ca.error().find("webhook.password: required again because webhook.caCert "
+                                    "changed"),
+              std::string::npos)
+        << other_ca.error();
+    inline_ca["webhook"]["caCert"] = "/etc/ssl/ca.pem";
+    auto not_pem = parseNotifier(inline_ca.dump(), "body");
+    ASSERT_FALSE(not_pem.ok());
+    EXPECT_EQ(not_pem.error(),
+              "body:1: webhook.caCert: expected PEM text (-----BEGIN CERTIFICATE-----…)");
+
     auto stored_form = parseStoredNotifier(notifierJson(stored, Secrets::kInclude), "stored");
     ASSERT_TRUE(stored_form.ok()) << "a definition stored earlier with paths still reads: "
                                   << stored_form.error();

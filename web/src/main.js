@@ -351,7 +351,7 @@ async function share() {
 // on the page.
 const NOTIFIER_TEMPLATES = {
   webhook: { url: 'https://hooks.example.com/np', extraFields: [], headers: [], username: '', password: '',
-    caCertFile: '', skipTlsVerify: false, clientCertFile: '', clientKeyFile: '' },
+    caCert: '', skipTlsVerify: false },
   slack: { webhookUrl: 'https://hooks.slack.com/services/…' },
   teams: { webhookUrl: 'https://example.webhook.office.com/…' },
   email: { server: 'smtp.example.com:587', startTLS: 'require', username: '', password: '',
