@@ -139,6 +139,9 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         err << "netpolgen: " << options.error() << "\n";
         return kExitBadInput;
     }
+    if (auto warning = notify::notifierFileWarning(options->notifiers_file)) {
+        err << "netpolgen serve: " << *warning << "\n";
+    }
     // Declared before the server, so that the store is removed only once the server has stopped.
     std::unique_ptr<DemoStore> demo;
     if (o.demo) {

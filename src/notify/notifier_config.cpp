@@ -1,6 +1,9 @@
 #include "notify/notifier_config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -68,6 +71,33 @@ public:
         };
     }
 
+    // A string that goes into a header line (HTTP, SMTP) or a URL: CR or LF there would end the
+    // header and inject others, so it is refused here, for the file and the API alike.
+    Handler line(std::string& out) const {
+        return [this, &out](const SourceNode& n, const std::string& path) -> Status {
+            if (Status st = string(out)(n, path); !st) {
+                return st;
+            }
+            if (out.find_first_of("\r\n") != std::string::npos) {
+                return fail(n, path, "must not contain a line break (CR or LF)");
+            }
+            return {};
+        };
+    }
+
+    // PEM text of certificates (empty: none).
+    Handler pem(std::string& out) const {
+        return [this, &out](const SourceNode& n, const std::string& path) -> Status {
+            if (Status st = string(out)(n, path); !st) {
+                return st;
+            }
+            if (!out.empty() && out.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+                return fail(n, path, "expected PEM text (-----BEGIN CERTIFICATE-----…)");
+            }
+            return {};
+        };
+    }
+
     Handler boolean(bool& out) const {
         return [this, &out](const SourceNode& n, const std::string& path) -> Status {
             std::optional<bool> b = n.isScalar() ? io::asBool(n) : std::nullopt;
@@ -79,15 +109,15 @@ public:
         };
     }
 
-    Handler strings(std::vector<std::string>& out) const {
+    // A list of lines (e-mail addresses).
+    Handler lines(std::vector<std::string>& out) const {
         return [this, &out](const SourceNode& n, const std::string& path) -> Status {
             if (!n.isSequence()) {
                 return fail(n, path, "expected a list of strings");
             }
             for (size_t i = 0; i < n.children.size(); ++i) {
                 std::string s;
-                if (Status st = string(s)(n.children[i], path + "[" + std::to_string(i) + "]");
-                    !st) {
+                if (Status st = line(s)(n.children[i], path + "[" + std::to_string(i) + "]"); !st) {
                     return st;
                 }
                 out.push_back(std::move(s));
@@ -96,16 +126,22 @@ public:
         };
     }
 
-    Handler keyValues(std::vector<KeyValue>& out) const {
-        return [this, &out](const SourceNode& n, const std::string& path) -> Status {
+    // `header`: the pairs are HTTP headers, whose names and values are lines.
+    Handler keyValues(std::vector<KeyValue>& out, bool header) const {
+        return [this, &out, header](const SourceNode& n, const std::string& path) -> Status {
             if (!n.isSequence()) {
                 return fail(n, path, "expected a list of {key, value}");
             }
             for (size_t i = 0; i < n.children.size(); ++i) {
                 KeyValue kv;
                 const std::string item = path + "[" + std::to_string(i) + "]";
-                Status st = mapping(
-                    n.children[i], item, {{"key", string(kv.key)}, {"value", string(kv.value)}});
+                Status st = header
+                                ? mapping(n.children[i],
+                                          item,
+                                          {{"key", line(kv.key)}, {"value", line(kv.value)}})
+                                : mapping(n.children[i],
+                                          item,
+                                          {{"key", string(kv.key)}, {"value", string(kv.value)}});
                 if (!st) {
                     return st;
                 }
@@ -120,18 +156,19 @@ public:
 
     // The TLS fields are shared by the webhook and Jira sections.
     void addTls(TlsOptions& t, std::map<std::string, Handler, std::less<>>& into) const {
-        into.emplace("caCertFile", string(t.ca_cert_file));
+        into.emplace("caCertFile", line(t.ca_cert_file));
+        into.emplace("caCert", pem(t.ca_cert));
         into.emplace("skipTlsVerify", boolean(t.skip_tls_verify));
-        into.emplace("clientCertFile", string(t.client_cert_file));
-        into.emplace("clientKeyFile", string(t.client_key_file));
+        into.emplace("clientCertFile", line(t.client_cert_file));
+        into.emplace("clientKeyFile", line(t.client_key_file));
     }
 
     Handler webhook(WebhookConfig& w) const {
         return [this, &w](const SourceNode& n, const std::string& path) -> Status {
             std::map<std::string, Handler, std::less<>> h{
-                {"url", string(w.url)},
-                {"extraFields", keyValues(w.extra_fields)},
-                {"headers", keyValues(w.headers)},
+                {"url", line(w.url)},
+                {"extraFields", keyValues(w.extra_fields, false)},
+                {"headers", keyValues(w.headers, true)},
                 {"username", string(w.username)},
                 {"password", string(w.password)}};
             addTls(w.tls, h);
@@ -141,7 +178,7 @@ public:
 
     Handler chat(ChatConfig& c) const {
         return [this, &c](const SourceNode& n, const std::string& path) -> Status {
-            return mapping(n, path, {{"webhookUrl", string(c.webhook_url)}});
+            return mapping(n, path, {{"webhookUrl", line(c.webhook_url)}});
         };
     }
 
@@ -164,18 +201,18 @@ public:
         return [this, &e](const SourceNode& n, const std::string& path) -> Status {
             return mapping(n,
                            path,
-                           {{"server", string(e.server)},
+                           {{"server", line(e.server)},
                             {"startTLS", startTls(e.start_tls)},
                             {"username", string(e.username)},
                             {"password", string(e.password)},
-                            {"from", string(e.from)},
-                            {"to", strings(e.to)}});
+                            {"from", line(e.from)},
+                            {"to", lines(e.to)}});
         };
     }
 
     Handler jira(JiraConfig& j) const {
         return [this, &j](const SourceNode& n, const std::string& path) -> Status {
-            std::map<std::string, Handler, std::less<>> h{{"url", string(j.url)},
+            std::map<std::string, Handler, std::less<>> h{{"url", line(j.url)},
                                                           {"project", string(j.project)},
                                                           {"issueType", string(j.issue_type)},
                                                           {"username", string(j.username)},
@@ -252,11 +289,22 @@ Status checkComplete(const Decoder& d,
     return st;
 }
 
+// One setting that decides where or how a secret travels (destination, TLS, recipients): its field
+// in the section, its value in the update and in the stored notifier, and whether the change only
+// makes the secret travel more safely (verification turned on, STARTTLS made stricter).
+struct RouteSetting {
+    std::string_view field;
+    std::string value;
+    std::string stored;
+    bool safer = false;
+};
+
 // What an update through the API keeps of the notifier it replaces. GET shows secrets masked, so
 // a client that sends back what it read, or leaves a secret out, means "unchanged" (StackRox's
-// updatePassword: false). A kept secret only goes where it went before: with another destination
-// (URL, SMTP server) the secrets must be given again, so that changing the URL cannot send a
-// stored password to a host of one's choosing.
+// updatePassword: false). A kept secret only travels the way it travelled before: when a route
+// setting changed (URL, SMTP server, TLS settings, recipients) the secrets must be given again, so
+// that changing the URL cannot send a stored password to a host of one's choosing, nor turning off
+// TLS or verification send it where others can read it.
 class SecretKeeper {
 public:
     // `node`, `path`: the notifier's, for errors; `t`: its type, whose section is read.
@@ -279,6 +327,15 @@ public:
                  bool hide_path) {
         if ((hide_path && absent(key)) || url == displayUrl(stored, hide_path)) {
             url = stored;
+            noteKept(key, stored != displayUrl(stored, hide_path));
+        }
+    }
+
+    // A client certificate of the notifier file given again through the API (as GET shows it)
+    // authenticates like a secret: it is kept only with the same route.
+    void keepFile(std::string_view key, const std::string& value, const std::string& stored) {
+        if (!stored.empty() && value == stored) {
+            noteKept(key, true);
         }
     }
 
@@ -309,15 +366,22 @@ public:
         return {};
     }
 
-    // An error when a secret was kept while the destination changed.
-    Status sameDestination(const std::string& destination, const std::string& stored) const {
-        if (kept_field_.empty() || destination == stored) {
+    // An error naming the first kept secret and the first route setting that changed.
+    Status sameRoute(const std::vector<RouteSetting>& route) const {
+        if (kept_field_.empty()) {
             return {};
         }
-        return d_.fail(node_,
-                       child(path_, std::string(section_) + "." + kept_field_),
-                       "the destination changed: give the secret again (a stored secret is "
-                       "only sent where it went before)");
+        for (const RouteSetting& s : route) {
+            if (s.value != s.stored && !s.safer) {
+                return d_.fail(node_,
+                               child(path_, std::string(section_) + "." + kept_field_),
+                               "required again because " + std::string(section_) + "." +
+                                   std::string(s.field) +
+                                   " changed (a stored secret is only sent the way it was "
+                                   "sent before)");
+            }
+        }
+        return {};
     }
 
 private:
@@ -343,6 +407,41 @@ std::string destination(const std::string& url) {
     return displayUrl(url, false);
 }
 
+// The route of an HTTP notifier: its URL's destination and every TLS setting.
+std::vector<RouteSetting> httpRoute(const std::string& url,
+                                    const TlsOptions& tls,
+                                    const std::string& stored_url,
+                                    const TlsOptions& stored_tls) {
+    auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+    return {{"url", destination(url), destination(stored_url)},
+            {"skipTlsVerify",
+             flag(tls.skip_tls_verify),
+             flag(stored_tls.skip_tls_verify),
+             !tls.skip_tls_verify},
+            {"caCert", tls.ca_cert, stored_tls.ca_cert},
+            {"caCertFile", tls.ca_cert_file, stored_tls.ca_cert_file},
+            {"clientCertFile", tls.client_cert_file, stored_tls.client_cert_file},
+            {"clientKeyFile", tls.client_key_file, stored_tls.client_key_file}};
+}
+
+// The route of an e-mail: the SMTP server, how TLS is used, and who sends to whom (the password
+// authorises mail to those recipients, from that sender). StartTls orders require < optional <
+// none, from the safest.
+std::vector<RouteSetting> emailRoute(const EmailConfig& e, const EmailConfig& stored) {
+    auto joined = [](const std::vector<std::string>& to) {
+        std::string out;
+        for (const std::string& address : to) {
+            out += address + "\n";  // no address holds a line break (Decoder::lines)
+        }
+        return out;
+    };
+    auto mode = [](StartTls t) { return std::to_string(static_cast<int>(t)); };
+    return {{"server", e.server, stored.server},
+            {"startTLS", mode(e.start_tls), mode(stored.start_tls), e.start_tls < stored.start_tls},
+            {"from", e.from, stored.from},
+            {"to", joined(e.to), joined(stored.to)}};
+}
+
 Status keepSecrets(const Decoder& d,
                    const SourceNode& node,
                    const std::string& path,
@@ -351,12 +450,15 @@ Status keepSecrets(const Decoder& d,
     SecretKeeper k(d, node, path, n.type);
     switch (n.type) {
         case NotifierType::kWebhook: {
-            k.keepUrl("url", n.webhook.url, stored.webhook.url, false);
             k.keep("password", n.webhook.password, stored.webhook.password);
+            k.keepUrl("url", n.webhook.url, stored.webhook.url, false);
             if (Status st = k.keepHeaders(n.webhook.headers, stored.webhook.headers); !st) {
                 return st;
             }
-            return k.sameDestination(destination(n.webhook.url), destination(stored.webhook.url));
+            k.keepFile(
+                "clientKeyFile", n.webhook.tls.client_key_file, stored.webhook.tls.client_key_file);
+            return k.sameRoute(
+                httpRoute(n.webhook.url, n.webhook.tls, stored.webhook.url, stored.webhook.tls));
         }
         case NotifierType::kSlack:
         case NotifierType::kTeams:
@@ -364,20 +466,64 @@ Status keepSecrets(const Decoder& d,
             return {};
         case NotifierType::kEmail:
             k.keep("password", n.email.password, stored.email.password);
-            return k.sameDestination(n.email.server, stored.email.server);
+            return k.sameRoute(emailRoute(n.email, stored.email));
         case NotifierType::kJira:
-            k.keepUrl("url", n.jira.url, stored.jira.url, false);
             k.keep("token", n.jira.token, stored.jira.token);
-            return k.sameDestination(destination(n.jira.url), destination(stored.jira.url));
+            k.keepUrl("url", n.jira.url, stored.jira.url, false);
+            k.keepFile(
+                "clientKeyFile", n.jira.tls.client_key_file, stored.jira.tls.client_key_file);
+            return k.sameRoute(httpRoute(n.jira.url, n.jira.tls, stored.jira.url, stored.jira.tls));
     }
     return {};
 }
 
-// How a notifier is read: as an entry of the file, or alone as the API receives it.
+// How a notifier is read: as an entry of the file, alone as the API receives it, or as stored.
 struct DecodeMode {
     bool api = false;                        // "source", which GET adds, is read and ignored
+    bool body = false;                       // an API body: no file paths (checkNoFilePaths)
     const NotifierConfig* stored = nullptr;  // the notifier an API update replaces (keepSecrets)
 };
+
+// Certificate and key files are read on the server's machine: only the notifier file names them.
+// An API body may repeat the paths of the notifier it refers to (as GET shows them), no others:
+// else a request could make the server read (and report on) any file it can open.
+Status checkNoFilePaths(const Decoder& d,
+                        const SourceNode& node,
+                        const std::string& path,
+                        const NotifierConfig& n,
+                        const NotifierConfig* stored) {
+    const bool same_type = stored != nullptr && stored->type == n.type;
+    const TlsOptions none;
+    const TlsOptions* tls = nullptr;
+    const TlsOptions* before = &none;
+    if (n.type == NotifierType::kWebhook) {
+        tls = &n.webhook.tls;
+        before = same_type ? &stored->webhook.tls : &none;
+    } else if (n.type == NotifierType::kJira) {
+        tls = &n.jira.tls;
+        before = same_type ? &stored->jira.tls : &none;
+    }
+    if (tls == nullptr) {
+        return {};
+    }
+    const std::pair<std::string_view, std::string TlsOptions::*> files[] = {
+        {"caCertFile", &TlsOptions::ca_cert_file},
+        {"clientCertFile", &TlsOptions::client_cert_file},
+        {"clientKeyFile", &TlsOptions::client_key_file}};
+    const std::string section(typeName(n.type));
+    for (const auto& [key, member] : files) {
+        if ((tls->*member).empty() || tls->*member == before->*member) {
+            continue;
+        }
+        const SourceNode* in = node.find(section);
+        const SourceNode* field = in != nullptr ? in->find(key) : nullptr;
+        return d.fail(field != nullptr ? *field : node,
+                      child(path, section + "." + std::string(key)),
+                      "a file path is only read from the notifier file (serve --notifiers), not "
+                      "from the API");
+    }
+    return {};
+}
 
 Result<NotifierConfig> decodeNotifier(const Decoder& d,
                                       const SourceNode& node,
@@ -429,6 +575,11 @@ Result<NotifierConfig> decodeNotifier(const Decoder& d,
                           "not allowed for type " + std::string(typeName(n.type)));
         }
     }
+    if (mode.body) {
+        if (Status st = checkNoFilePaths(d, node, path, n, stored); !st) {
+            return Error{st.error()};
+        }
+    }
     if (stored != nullptr && stored->type == n.type) {
         if (Status st = keepSecrets(d, node, path, *stored, n); !st) {
             return Error{st.error()};
@@ -471,6 +622,7 @@ private:
 
 Json tlsJson(const TlsOptions& t) {
     return Json{{"caCertFile", t.ca_cert_file},
+                {"caCert", t.ca_cert},
                 {"skipTlsVerify", t.skip_tls_verify},
                 {"clientCertFile", t.client_cert_file},
                 {"clientKeyFile", t.client_key_file}};
@@ -606,7 +758,27 @@ Result<NotifierConfig> parseNotifier(std::string_view text,
     if (!doc) {
         return Error{doc.error()};
     }
-    return decodeNotifier(Decoder(what), *doc, "", {.api = true, .stored = stored});
+    return decodeNotifier(Decoder(what), *doc, "", {.api = true, .body = true, .stored = stored});
+}
+
+Result<NotifierConfig> parseStoredNotifier(std::string_view text, std::string_view what) {
+    auto doc = oneDocument(text, what);
+    if (!doc) {
+        return Error{doc.error()};
+    }
+    return decodeNotifier(Decoder(what), *doc, "", {.api = true});
+}
+
+std::optional<std::string> notifierFileWarning(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) {
+        return std::nullopt;
+    }
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    const char* how = (st.st_mode & 044) != 0 ? "readable" : "accessible";
+    return "warning: " + path + " is " + how + " by other users (mode " + mode +
+           "); it holds notifier secrets: chmod 600 " + path;
 }
 
 std::string displayUrl(std::string_view url, bool hide_path) {

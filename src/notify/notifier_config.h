@@ -12,7 +12,7 @@
 //       headers: [{key: X-Api-Key, value: s3cret}]
 //       username: bot              # HTTP basic auth
 //       password: pw
-//       caCertFile: /etc/ssl/ca.pem
+//       caCertFile: /etc/ssl/ca.pem  # or caCert: the PEM text (the only CA the API accepts)
 //       skipTlsVerify: false
 //       clientCertFile: c.pem      # with clientKeyFile: mutual TLS
 //       clientKeyFile: c.key
@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,7 @@ struct KeyValue {
 
 struct TlsOptions {
     std::string ca_cert_file;  // empty: the system store
+    std::string ca_cert;       // PEM text of the CA certificates, instead of a file
     bool skip_tls_verify = false;
     std::string client_cert_file;
     std::string client_key_file;
@@ -116,12 +118,30 @@ core::Result<std::vector<NotifierConfig>> loadNotifierConfigs(const std::string&
 // updatePassword: false), so a client may send back what GET showed: webhook/email password, Jira
 // token, webhook headers (absent: all kept; a value "******": the stored value of that key), and
 // a URL equal to its shown form (credentials and query kept; Slack/Teams: the whole URL). A kept
-// secret is only sent where it went before: when the destination changes (webhook/Jira URL
-// without credentials and query, SMTP server) the secrets must be given again, else an error. An
-// empty string clears a secret.
+// secret is only sent the way it went before: when a setting of its route changed — webhook/Jira
+// URL (without credentials and query), skipTlsVerify, caCert, caCertFile, clientCertFile,
+// clientKeyFile;
+// e-mail server, startTLS, from, to — the secrets must be given again, else an error
+// ("body:1: email.password: required again because email.startTLS changed (…)"). Changes that
+// only make the secret travel more safely need no secret (skipTlsVerify turned off, startTLS
+// none → optional → require). An empty string clears a secret.
+//
+// The certificate and key file fields (caCertFile, clientCertFile, clientKeyFile) are refused in a
+// body unless equal to those of `stored`: only the notifier file names files to read. A private CA
+// comes through the API as PEM text (caCert), which is public and not a secret. In the file
+// and in a body, a string that goes into a header or URL (header names and values, URLs, the SMTP
+// server, from and to, file paths) must not hold CR or LF.
 core::Result<NotifierConfig> parseNotifier(std::string_view text,
                                            std::string_view what,
                                            const NotifierConfig* stored = nullptr);
+
+// A notifier as the store keeps it (notifierJson with kInclude): as parseNotifier, with nothing
+// to keep and file paths accepted (definitions stored by earlier versions may name files).
+core::Result<NotifierConfig> parseStoredNotifier(std::string_view text, std::string_view what);
+
+// `serve --notifiers FILE` warns when FILE is open to other users (mode & 077): the message, or
+// nullopt when only its owner can use it (or it cannot be examined).
+std::optional<std::string> notifierFileWarning(const std::string& path);
 
 // {"notifiers":[…]} in the file's shape, every secret replaced by "******".
 std::string renderRedacted(const std::vector<NotifierConfig>& notifiers);

@@ -4,8 +4,10 @@
 // Each notifier gets up to `attempts` tries with exponential backoff (initial_backoff, ×2 each
 // time) on connection errors, timeouts and HTTP 429/5xx; other HTTP statuses and SMTP replies fail
 // at once. A failure is one line:
-//   notifier ops (webhook): POST https://hooks.example.com/np: HTTP 500 after 3 attempts: <body…>
-// URLs in messages go through displayUrl: no credentials, no query, no Slack/Teams path.
+//   notifier ops (webhook): POST https://hooks.example.com/np: HTTP 500 after 3 attempts
+// URLs in messages go through displayUrl: no credentials, no query, no Slack/Teams path. Nothing
+// the remote service answered (HTTP body, SMTP reply text) is kept or quoted: a notifier's URL is
+// chosen through the API, and quoting answers would let its users read internal services.
 //
 //   auto results = sendToAll(notifiers, "prod", yaml, {});
 //   if (!results) { fail(results.error()); }        // no notifiers, empty YAML

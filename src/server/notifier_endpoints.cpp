@@ -161,12 +161,27 @@ ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiReques
                         "body: id: \"" + n->id + "\" is not the id of the path \"" + request.id +
                             "\": an id cannot change (create a new notifier and delete this one)");
     }
-    auto replaced = registry.store->replaceNotifier(notifierRecord(*n));
+    // Only over the definition read above: the secrets kept come from it, and another request
+    // may have replaced it (with new secrets) or deleted it since.
+    auto replaced = registry.store->replaceNotifierIf(notifierRecord(*n), stored->definition);
     if (!replaced) {
         return apiError(500, replaced.error());
     }
-    return *replaced ? ApiResponse{200, shownJson({*n, NotifierSource::kApi})}
-                     : notFound(request.id);  // deleted by another request meanwhile
+    if (*replaced) {
+        return {200, shownJson({*n, NotifierSource::kApi})};
+    }
+    auto now = registry.store->notifiers();
+    if (!now) {
+        return apiError(500, now.error());
+    }
+    const bool exists = std::any_of(now->begin(), now->end(), [&](const store::NotifierRecord& r) {
+        return r.id == request.id;
+    });
+    return exists ? apiError(409,
+                             "notifier \"" + request.id +
+                                 "\" was changed by another request meanwhile: GET it and send "
+                                 "the change again")
+                  : notFound(request.id);  // deleted by another request meanwhile
 }
 
 // Decodes nothing stored: a definition that no longer decodes (written by another version) can
@@ -199,7 +214,9 @@ ApiResponse testNotifierEndpoint(const ServerOptions& options, const ApiRequest&
     if (auto refused = openRegistry(options, request, registry)) {
         return *refused;
     }
-    auto plain = notify::parseNotifier(request.body, "body");
+    // Only the id is read here, so the paths of a notifier of the file, sent back as GET shows
+    // them, pass; bodyNotifier below refuses any other path.
+    auto plain = notify::parseStoredNotifier(request.body, "body");
     if (!plain) {
         return apiError(400, plain.error());
     }

@@ -9,7 +9,7 @@ namespace {
 
 core::Result<notify::NotifierConfig> decodeRecord(const store::NotifierRecord& record) {
     auto decoded =
-        notify::parseNotifier(record.definition, "stored notifier \"" + record.id + "\"");
+        notify::parseStoredNotifier(record.definition, "stored notifier \"" + record.id + "\"");
     if (decoded && decoded->id != record.id) {
         return core::Error{"stored notifier \"" + record.id + "\": its definition has id \"" +
                            decoded->id + "\""};
@@ -34,7 +34,7 @@ core::Result<std::vector<KnownNotifier>> knownNotifiers(const ServerOptions& opt
         if (!decoded) {
             return core::Error{decoded.error()};
         }
-        out.push_back({std::move(*decoded), NotifierSource::kApi});
+        out.push_back({std::move(*decoded), NotifierSource::kApi, record.definition});
     }
     return out;
 }

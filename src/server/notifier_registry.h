@@ -21,6 +21,9 @@ enum class NotifierSource : uint8_t { kFile, kApi };
 struct KnownNotifier {
     notify::NotifierConfig config;
     NotifierSource source = NotifierSource::kFile;
+    // kApi: the definition as stored, which an update must still find to replace it
+    // (Store::replaceNotifierIf).
+    std::string definition = {};
 };
 
 // The file's notifiers in file order, then the store's by id. Errors: the store's, or a stored

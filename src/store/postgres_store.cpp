@@ -299,7 +299,8 @@ public:
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
     Result<std::vector<NotifierRecord>> notifiers() override;
     Result<bool> createNotifier(const NotifierRecord& record) override;
-    Result<bool> replaceNotifier(const NotifierRecord& record) override;
+    Result<bool> replaceNotifierIf(const NotifierRecord& record,
+                                   const std::string& expected) override;
     Result<bool> deleteNotifier(const std::string& id) override;
     Result<StoreSummary> summary() override;
 
@@ -844,9 +845,11 @@ Result<bool> PostgresStore::createNotifier(const NotifierRecord& record) {
         Params().add(record.id).add(record.definition));
 }
 
-Result<bool> PostgresStore::replaceNotifier(const NotifierRecord& record) {
-    return changesOneRow("UPDATE notifiers SET definition = $2 WHERE id = $1 RETURNING id",
-                         Params().add(record.id).add(record.definition));
+Result<bool> PostgresStore::replaceNotifierIf(const NotifierRecord& record,
+                                              const std::string& expected) {
+    return changesOneRow(
+        "UPDATE notifiers SET definition = $2 WHERE id = $1 AND definition = $3 RETURNING id",
+        Params().add(record.id).add(record.definition).add(expected));
 }
 
 Result<bool> PostgresStore::deleteNotifier(const std::string& id) {

@@ -267,14 +267,16 @@ public:
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
     Result<std::vector<NotifierRecord>> notifiers() override;
     Result<bool> createNotifier(const NotifierRecord& record) override;
-    Result<bool> replaceNotifier(const NotifierRecord& record) override;
+    Result<bool> replaceNotifierIf(const NotifierRecord& record,
+                                   const std::string& expected) override;
     Result<bool> deleteNotifier(const std::string& id) override;
     Result<StoreSummary> summary() override;
 
 private:
     Result<bool> changesOneNotifier(std::string_view sql,
                                     const std::string& id,
-                                    const std::string* definition);
+                                    const std::string* definition,
+                                    const std::string* expected = nullptr);
     Result<bool> hasIngest(const IngestRecord& record);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
@@ -971,7 +973,8 @@ Result<std::vector<NotifierRecord>> SqliteStore::notifiers() {
 // row changed comes from the statement itself, so no other writer can come in between.
 Result<bool> SqliteStore::changesOneNotifier(std::string_view sql,
                                              const std::string& id,
-                                             const std::string* definition) {
+                                             const std::string* definition,
+                                             const std::string* expected) {
     auto st = db_->prepare(sql);
     if (!st) {
         return Error{st.error()};
@@ -979,6 +982,9 @@ Result<bool> SqliteStore::changesOneNotifier(std::string_view sql,
     st->bind(1, id);
     if (definition != nullptr) {
         st->bind(2, *definition);
+    }
+    if (expected != nullptr) {
+        st->bind(3, *expected);
     }
     auto row = st->step();
     if (!row) {
@@ -997,10 +1003,13 @@ Result<bool> SqliteStore::createNotifier(const NotifierRecord& record) {
         &record.definition);
 }
 
-Result<bool> SqliteStore::replaceNotifier(const NotifierRecord& record) {
-    return changesOneNotifier("UPDATE notifiers SET definition = ?2 WHERE id = ?1 RETURNING id",
-                              record.id,
-                              &record.definition);
+Result<bool> SqliteStore::replaceNotifierIf(const NotifierRecord& record,
+                                            const std::string& expected) {
+    return changesOneNotifier(
+        "UPDATE notifiers SET definition = ?2 WHERE id = ?1 AND definition = ?3 RETURNING id",
+        record.id,
+        &record.definition,
+        &expected);
 }
 
 Result<bool> SqliteStore::deleteNotifier(const std::string& id) {

@@ -202,8 +202,11 @@ public:
     virtual core::Result<std::vector<NotifierRecord>> notifiers() = 0;
     // Adds `record`; false, writing nothing, when a notifier with its id exists.
     virtual core::Result<bool> createNotifier(const NotifierRecord& record) = 0;
-    // Replaces the definition of the notifier `record.id`; false when there is none.
-    virtual core::Result<bool> replaceNotifier(const NotifierRecord& record) = 0;
+    // Replaces the definition of the notifier `record.id` if it is still `expected` (what the
+    // caller read and built the new definition from), in one statement; false, writing nothing,
+    // when there is no such notifier or another writer changed it meanwhile.
+    virtual core::Result<bool> replaceNotifierIf(const NotifierRecord& record,
+                                                 const std::string& expected) = 0;
     // false when there is no notifier `id`.
     virtual core::Result<bool> deleteNotifier(const std::string& id) = 0;
 

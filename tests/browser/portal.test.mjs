@@ -357,7 +357,7 @@ test('portal', { timeout: 240000 }, async (t) => {
 
     await step('notifiers: add a webhook with secrets, listed as api, the secrets never on the page; Test', async () => {
       await page.fill('#notifier-json', JSON.stringify({ name: 'portal-hook', type: 'webhook', webhook: {
-        url: webhook.url, caCertFile: webhook.cert, username: 'bot', password: secret,
+        url: webhook.url, caCert: await readFile(webhook.cert, 'utf8'), username: 'bot', password: secret,
         headers: [{ key: 'X-Api-Key', value: headerSecret }] } }, null, 2));
       await page.click('#notifier-save');
       await openNotifiers(2);
@@ -417,7 +417,7 @@ test('portal', { timeout: 240000 }, async (t) => {
       again.webhook.url = 'https://hooks.example.com/elsewhere';
       await page.fill('#notifier-json', JSON.stringify(again, null, 2));
       await page.click('#notifier-save');
-      await page.waitForFunction(() => /webhook\.password: the destination changed/.test(document.getElementById('notifier-error').textContent));
+      await page.waitForFunction(() => /webhook\.password: required again because webhook\.url changed/.test(document.getElementById('notifier-error').textContent));
       assert.equal(await page.getAttribute('#notifiers-dialog', 'data-editing'), 'portal-hook', 'a failed save left edit mode');
       assert.equal((await api('/v1/notifiers/portal-hook')).webhook.url, webhook.url);
       await shot('06c4-notifier-edit-url-400');

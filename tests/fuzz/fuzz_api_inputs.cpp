@@ -3,8 +3,9 @@
 // and a scope query. The first byte chooses the decoder, the rest is its input.
 //
 // Every decoder must succeed or fail with a message naming the input. A notifier that decodes must
-// come back unchanged from its stored form (notifierJson with secrets → parseNotifier), as the
-// store keeps it, and its redacted form must decode too. Any broken property aborts.
+// come back unchanged from its stored form (notifierJson with secrets → parseStoredNotifier), as
+// the store keeps it, and its redacted form must decode too. A body never names a certificate file
+// and no header-bound field holds CR or LF. Any broken property aborts.
 //
 //   ./fuzz_api_inputs -max_total_time=300 /tmp/scratch tests/fuzz/corpus/api_inputs/
 #include <cstdint>
@@ -41,7 +42,23 @@ void notifierBody(std::string_view text) {
         return;
     }
     const std::string stored = notify::notifierJson(*notifier, notify::Secrets::kInclude);
-    auto again = notify::parseNotifier(stored, "stored");
+    for (const notify::TlsOptions* tls : {&notifier->webhook.tls, &notifier->jira.tls}) {
+        if (!tls->ca_cert_file.empty() || !tls->client_cert_file.empty() ||
+            !tls->client_key_file.empty()) {
+            fail("a body named a certificate file", stored);
+        }
+    }
+    std::string header_bound = notifier->email.from + notifier->email.server;
+    for (const std::string& to : notifier->email.to) {
+        header_bound += to;
+    }
+    for (const notify::KeyValue& h : notifier->webhook.headers) {
+        header_bound += h.key + h.value;
+    }
+    if (header_bound.find_first_of("\r\n") != std::string::npos) {
+        fail("a line break in a header-bound field", stored);
+    }
+    auto again = notify::parseStoredNotifier(stored, "stored");
     if (!again) {
         fail("the stored form of a notifier does not decode", stored + "\n" + again.error());
     }

@@ -10,10 +10,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "notify/notifier_config.h"
@@ -24,6 +27,7 @@ namespace netpolgen::notify {
 namespace {
 
 using namespace std::chrono_literals;
+using Json = nlohmann::json;
 
 const std::string kYaml =
     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: a\n";
@@ -203,9 +207,12 @@ private:
 };
 
 // Speaks just enough SMTP (no TLS, no AUTH) to take one message: EHLO, MAIL, RCPT, DATA, QUIT.
+// Each RCPT is answered with `rcpt_reply`.
 class SmtpSink : public LocalServer {
 public:
-    SmtpSink() { start(); }
+    explicit SmtpSink(std::string rcpt_reply = "250 ok\r\n") : rcpt_reply_(std::move(rcpt_reply)) {
+        start();
+    }
     ~SmtpSink() override { stop(); }
 
     struct Mail {
@@ -253,6 +260,8 @@ private:
                 mail.data = buf.substr(0, end + 2);
                 buf.erase(0, end + 5);
                 reply("250 queued\r\n");
+            } else if (verb == "RCPT") {
+                reply(rcpt_reply_);
             } else if (verb == "QUIT") {
                 return reply("221 bye\r\n");
             } else {
@@ -265,6 +274,7 @@ private:
         mail_ = mail;
     }
 
+    std::string rcpt_reply_;
     std::mutex mu_;
     Mail mail_;
 };
@@ -451,7 +461,7 @@ TEST(NotifyConfig, StoredJsonReadsBackUnchangedAndShownJsonHasNoSecrets) {
     ASSERT_TRUE(all.ok()) << all.error();
     for (const NotifierConfig& n : *all) {
         const std::string stored = notifierJson(n, Secrets::kInclude);
-        auto back = parseNotifier(stored, "stored");
+        auto back = parseStoredNotifier(stored, "stored");
         ASSERT_TRUE(back.ok()) << back.error();
         EXPECT_EQ(notifierJson(*back, Secrets::kInclude), stored);
         const std::string shown = notifierJson(n, Secrets::kRedact);
@@ -539,8 +549,8 @@ TEST(NotifyConfig, KeptSecretsOnlyGoWhereTheyWentBefore) {
         &stored);
     ASSERT_FALSE(moved.ok());
     EXPECT_EQ(moved.error(),
-              "body:1: webhook.password: the destination changed: give the secret again (a "
-              "stored secret is only sent where it went before)");
+              "body:1: webhook.password: required again because webhook.url changed (a stored "
+              "secret is only sent the way it was sent before)");
     auto moved_with_secrets = parseNotifier(
         R"({"name":"ops","type":"webhook","webhook":{"url":"https://new.example/np",
             "password":"p2","headers":[]}})",
@@ -558,7 +568,9 @@ TEST(NotifyConfig, KeptSecretsOnlyGoWhereTheyWentBefore) {
         "body",
         &mail);
     ASSERT_FALSE(mail_moved.ok());
-    EXPECT_NE(mail_moved.error().find("email.password: the destination changed"), std::string::npos)
+    EXPECT_NE(
+        mail_moved.error().find("email.password: required again because email.server changed"),
+        std::string::npos)
         << mail_moved.error();
     const NotifierConfig& chat = (*all)[1];
     auto chat_same = parseNotifier(notifierJson(chat, Secrets::kRedact), "body", &chat);
@@ -571,6 +583,173 @@ TEST(NotifyConfig, KeptSecretsOnlyGoWhereTheyWentBefore) {
     ASSERT_TRUE(as_teams.ok()) << as_teams.error();
     EXPECT_EQ(as_teams->chat.webhook_url, "https://hooks.slack.com/******")
         << "another type keeps nothing";
+}
+
+// Issue 10.5, finding 1: "the same destination" is every setting that decides where and how a
+// kept secret travels.
+TEST(NotifyConfig, KeptSecretsNeedTheSameTlsSettingsAndRecipients) {
+    auto all = parseNotifierConfigs(kConfigYaml, "n.yaml");
+    ASSERT_TRUE(all.ok()) << all.error();
+    const auto update = [](const NotifierConfig& stored, const std::function<void(Json&)>& edit) {
+        Json body = Json::parse(notifierJson(stored, Secrets::kRedact));
+        edit(body);
+        return parseNotifier(body.dump(), "body", &stored);
+    };
+    const std::string why = " changed (a stored secret is only sent the way it was sent before)";
+    NotifierConfig hook = (*all)[0];
+    hook.webhook.tls.skip_tls_verify = false;
+    auto unverified = update(hook, [](Json& b) { b["webhook"]["skipTlsVerify"] = true; });
+    ASSERT_FALSE(unverified.ok());
+    EXPECT_EQ(unverified.error(),
+              "body:1: webhook.password: required again because webhook.skipTlsVerify" + why);
+    const auto unverified_with_password = [](Json& b) {
+        b["webhook"]["skipTlsVerify"] = true;
+        b["webhook"]["password"] = "new";
+        b["webhook"]["headers"] = Json::array();
+    };
+    auto given_again = update(hook, unverified_with_password);
+    ASSERT_FALSE(given_again.ok()) << "the URL's credentials and query are secrets too";
+    EXPECT_EQ(given_again.error(),
+              "body:1: webhook.url: required again because webhook.skipTlsVerify" + why);
+    auto all_given = update(hook, [&](Json& b) {
+        unverified_with_password(b);
+        b["webhook"]["url"] = "https://hooks.example.com/np?token=t2";
+    });
+    ASSERT_TRUE(all_given.ok()) << all_given.error();
+    EXPECT_TRUE(all_given->webhook.tls.skip_tls_verify);
+    EXPECT_TRUE(update((*all)[0], [](Json& b) { b["webhook"]["skipTlsVerify"] = false; }).ok())
+        << "turning verification on keeps the secrets";
+
+    const NotifierConfig& mail = (*all)[3];  // startTLS: optional
+    const std::map<std::string, std::function<void(Json&)>> mail_edits{
+        {"startTLS", [](Json& b) { b["email"]["startTLS"] = "none"; }},
+        {"to", [](Json& b) { b["email"]["to"].push_back("other@example.com"); }},
+        {"from", [](Json& b) { b["email"]["from"] = "boss@example.com"; }}};
+    for (const auto& [field, edit] : mail_edits) {
+        auto refused = update(mail, edit);
+        ASSERT_FALSE(refused.ok()) << field;
+        EXPECT_EQ(refused.error(),
+                  "body:1: email.password: required again because email." + field + why);
+    }
+    auto stricter = update(mail, [](Json& b) { b["email"]["startTLS"] = "require"; });
+    ASSERT_TRUE(stricter.ok()) << stricter.error();
+    EXPECT_EQ(stricter->email.password, "mailpw");
+
+    const NotifierConfig& jira = (*all)[4];
+    auto jira_moved = update(jira, [](Json& b) { b["jira"]["url"] = "https://evil.example"; });
+    ASSERT_FALSE(jira_moved.ok());
+    EXPECT_EQ(jira_moved.error(), "body:1: jira.token: required again because jira.url" + why);
+    EXPECT_TRUE(update(jira, [](Json& b) { b["jira"]["project"] = "OPS"; }).ok())
+        << "the project is not a route: the token goes to the same server";
+}
+
+// Finding 3: certificate and key files are named by the notifier file only.
+TEST(NotifyConfig, FilePathsAreRefusedFromTheApi) {
+    for (const char* field : {"caCertFile", "clientCertFile", "clientKeyFile"}) {
+        auto refused = parseNotifier(
+            "name: a\ntype: jira\njira:\n  url: https://jira.example\n  project: P\n  " +
+                std::string(field) + ": /etc/shadow\n",
+            "body");
+        ASSERT_FALSE(refused.ok()) << field;
+        EXPECT_EQ(refused.error(),
+                  "body:6: jira." + std::string(field) +
+                      ": a file path is only read from the notifier file (serve --notifiers), "
+                      "not from the API");
+    }
+    auto file = parseNotifierConfigs(
+        "notifiers:\n- {name: a, type: webhook, webhook: {url: \"https://h.example/x\", "
+        "password: pw, caCertFile: /etc/ca.pem, clientCertFile: c.pem, clientKeyFile: c.key}}\n",
+        "n.yaml");
+    ASSERT_TRUE(file.ok()) << file.error();
+    const NotifierConfig& stored = (*file)[0];
+    auto shown_back = parseNotifier(notifierJson(stored, Secrets::kRedact), "body", &stored);
+    ASSERT_TRUE(shown_back.ok()) << "the file's own paths, as GET shows them: "
+                                 << shown_back.error();
+    EXPECT_EQ(shown_back->webhook.tls.client_key_file, "c.key");
+    EXPECT_EQ(shown_back->webhook.password, "pw");
+    Json other = Json::parse(notifierJson(stored, Secrets::kRedact));
+    other["webhook"]["clientKeyFile"] = "/root/.ssh/id_rsa";
+    auto other_path = parseNotifier(other.dump(), "body", &stored);
+    ASSERT_FALSE(other_path.ok());
+    EXPECT_NE(other_path.error().find("webhook.clientKeyFile: a file path is only read"),
+              std::string::npos)
+        << other_path.error();
+    Json moved = Json::parse(notifierJson(stored, Secrets::kRedact));
+    moved["webhook"]["url"] = "https://evil.example/x";
+    moved["webhook"]["password"] = "given";
+    auto cert_elsewhere = parseNotifier(moved.dump(), "body", &stored);
+    ASSERT_FALSE(cert_elsewhere.ok()) << "the file's client certificate, sent to another host";
+    EXPECT_NE(cert_elsewhere.error().find(
+                  "webhook.clientKeyFile: required again because webhook.url changed"),
+              std::string::npos)
+        << cert_elsewhere.error();
+    // A private CA comes through the API as PEM text; it is part of the route.
+    const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    Json inline_ca = Json::parse(notifierJson(stored, Secrets::kRedact));
+    inline_ca["webhook"]["caCertFile"] = "";
+    inline_ca["webhook"]["clientCertFile"] = "";
+    inline_ca["webhook"]["clientKeyFile"] = "";
+    inline_ca["webhook"]["caCert"] = pem;
+    inline_ca["webhook"]["password"] = "given";
+    auto with_pem = parseNotifier(inline_ca.dump(), "body");
+    ASSERT_TRUE(with_pem.ok()) << with_pem.error();
+    EXPECT_EQ(with_pem->webhook.tls.ca_cert, pem);
+    inline_ca["webhook"]["password"] = "******";
+    auto pem_changed = parseNotifier(inline_ca.dump(), "body", &*with_pem);
+    ASSERT_TRUE(pem_changed.ok()) << "the same PEM keeps the secret: " << pem_changed.error();
+    inline_ca["webhook"]["caCert"] = pem + pem;
+    auto other_ca = parseNotifier(inline_ca.dump(), "body", &*with_pem);
+    ASSERT_FALSE(other_ca.ok());
+    EXPECT_NE(other_ca.error().find("webhook.password: required again because webhook.caCert "
+                                    "changed"),
+              std::string::npos)
+        << other_ca.error();
+    inline_ca["webhook"]["caCert"] = "/etc/ssl/ca.pem";
+    auto not_pem = parseNotifier(inline_ca.dump(), "body");
+    ASSERT_FALSE(not_pem.ok());
+    EXPECT_EQ(not_pem.error(),
+              "body:1: webhook.caCert: expected PEM text (-----BEGIN CERTIFICATE-----…)");
+
+    auto stored_form = parseStoredNotifier(notifierJson(stored, Secrets::kInclude), "stored");
+    ASSERT_TRUE(stored_form.ok()) << "a definition stored earlier with paths still reads: "
+                                  << stored_form.error();
+}
+
+// Finding 4: CR or LF in anything that becomes a header line is refused when decoding.
+TEST(NotifyConfig, LineBreaksInHeaderFieldsAreRefused) {
+    // The error of decoding `text` as a notifier file (n.yaml) or as one notifier (body).
+    const auto error = [](const std::string& text, bool file) -> std::string {
+        if (file) {
+            auto all = parseNotifierConfigs(text, "n.yaml");
+            return all.ok() ? "" : all.error();
+        }
+        auto one = parseNotifier(text, "body");
+        return one.ok() ? "" : one.error();
+    };
+    const std::string mail = R"({"name":"m","type":"email","email":{"server":"smtp.example:587",)";
+    const std::tuple<std::string, bool, std::string> refused[] = {
+        {"notifiers:\n- name: a\n  type: webhook\n  webhook:\n    url: https://h.example/x\n"
+         "    headers:\n    - {key: X-A, value: \"a\\r\\nX-Injected: 1\"}\n",
+         true,
+         "n.yaml:7: notifiers[0].webhook.headers[0].value"},
+        {R"({"name":"a","type":"webhook","webhook":{"url":"https://h.example/x",
+            "headers":[{"key":"X-A\nX-B","value":"v"}]}})",
+         false,
+         "body:2: webhook.headers[0].key"},
+        {mail + R"("from":"a@example.com\r\nBcc: x@example.com","to":["b@example.com"]}})",
+         false,
+         "body:1: email.from"},
+        {mail + R"("from":"a@example.com","to":["b@example.com\nBcc: x"]}})",
+         false,
+         "body:1: email.to[0]"}};
+    for (const auto& [text, file, field] : refused) {
+        EXPECT_EQ(error(text, file), field + ": must not contain a line break (CR or LF)");
+    }
+    auto extra = parseNotifier(
+        R"({"name":"a","type":"webhook","webhook":{"url":"https://h.example/x",
+            "extraFields":[{"key":"k","value":"two\nlines"}]}})",
+        "body");
+    EXPECT_TRUE(extra.ok()) << "extra fields go into the JSON body, escaped: " << extra.error();
 }
 
 TEST(NotifyConfig, DisplayUrlDropsCredentials) {
@@ -615,8 +794,39 @@ TEST(NotifySend, GivesUpAfterAttemptsWithOneLineError) {
         Sender(fastOptions()).send(webhook(server.url("/h?secret=1")), "c", kYaml);
     ASSERT_FALSE(r.status.ok());
     EXPECT_EQ(r.status.error(),
-              "notifier ops (webhook): POST " + server.url("/h") +
-                  ": HTTP 500 after 3 attempts: boom line two");
+              "notifier ops (webhook): POST " + server.url("/h") + ": HTTP 500 after 3 attempts");
+}
+
+// Finding 2: what the remote service answers never comes back in an error (an internal HTTPS
+// service's body, an SMTP server's reply text).
+TEST(NotifySend, ErrorsNeverQuoteWhatTheServiceAnswered) {
+    HttpServer server({500, 403}, "internal-only-data");
+    SendOptions o = fastOptions();
+    o.attempts = 1;
+    const NotifierResult r5 = Sender(o).send(webhook(server.url("/h")), "c", kYaml);
+    const NotifierResult r4 = Sender(o).send(webhook(server.url("/h")), "c", kYaml);
+    EXPECT_EQ(r5.status.error(),
+              "notifier ops (webhook): POST " + server.url("/h") + ": HTTP 500 after 1 attempt");
+    EXPECT_EQ(r4.status.error(),
+              "notifier ops (webhook): POST " + server.url("/h") + ": HTTP 403 after 1 attempt");
+
+    SmtpSink sink("550 5.1.1 internal-only-data: mailbox unknown\r\n");
+    NotifierConfig n{"m", "mail", NotifierType::kEmail, {}, {}, {}, {}};
+    n.email.server = "127.0.0.1:" + std::to_string(sink.port());
+    n.email.start_tls = StartTls::kNone;
+    n.email.from = "np@example.com";
+    n.email.to = {"a@example.com"};
+    const NotifierResult smtp = Sender(fastOptions()).send(n, "prod", kYaml);
+    ASSERT_FALSE(smtp.status.ok());
+    EXPECT_EQ(smtp.status.error().find("internal-only-data"), std::string::npos)
+        << smtp.status.error();
+    EXPECT_NE(smtp.status.error().find("550"), std::string::npos) << smtp.status.error();
+    // A cluster name reaches the Subject on every path, the test message's included.
+    const NotifierResult injected = Sender(fastOptions()).send(n, "c\r\nBcc: x@example.com", kYaml);
+    ASSERT_FALSE(injected.status.ok());
+    EXPECT_NE(injected.status.error().find("the cluster name must not contain line breaks"),
+              std::string::npos)
+        << injected.status.error();
 }
 
 TEST(NotifySend, ClientErrorsAreNotRetried) {
@@ -624,8 +834,7 @@ TEST(NotifySend, ClientErrorsAreNotRetried) {
     const NotifierResult r = Sender(fastOptions()).send(webhook(server.url("/h")), "c", kYaml);
     ASSERT_FALSE(r.status.ok());
     EXPECT_EQ(r.attempts, 1);
-    EXPECT_NE(r.status.error().find("HTTP 400 after 1 attempt: ok"), std::string::npos)
-        << r.status.error();
+    EXPECT_TRUE(r.status.error().ends_with("HTTP 400 after 1 attempt")) << r.status.error();
 }
 
 TEST(NotifySend, HangingServerTimesOut) {
@@ -691,7 +900,7 @@ TEST(NotifySend, SlackPathIsHiddenInErrors) {
     ASSERT_FALSE(r.status.ok());
     EXPECT_EQ(r.status.error(),
               "notifier chat (slack): POST http://127.0.0.1:" + std::to_string(server.port()) +
-                  "/******: HTTP 404 after 1 attempt: ok");
+                  "/******: HTTP 404 after 1 attempt");
 }
 
 TEST(NotifySend, EmailOverSmtpDeliversExactMessage) {

@@ -558,10 +558,10 @@ TEST_P(StoreContract, NotifiersCreateReplaceDeleteById) {
               (Rows{{"b-chat", "{\"name\":\"ch\u00e2t\"}\n"}, {"hook", hook}}))
         << "ordered by id, the refused create wrote nothing";
 
-    auto replaced = store().replaceNotifier({"hook", "v2"});
+    auto replaced = store().replaceNotifierIf({"hook", "v2"}, hook);
     ASSERT_TRUE(replaced) << replaced.error();
     EXPECT_TRUE(*replaced);
-    auto missing = store().replaceNotifier({"nope", "v"});
+    auto missing = store().replaceNotifierIf({"nope", "v"}, "");
     ASSERT_TRUE(missing) << missing.error();
     EXPECT_FALSE(*missing);
     EXPECT_EQ(notifierRows(store()),
@@ -576,6 +576,28 @@ TEST_P(StoreContract, NotifiersCreateReplaceDeleteById) {
     store_ = reopen();
     ASSERT_TRUE(store_);
     EXPECT_EQ(notifierRows(store()), (Rows{{"hook", "v2"}})) << "after reopening";
+}
+
+// An update builds the new definition from the one it read (to keep masked secrets): it replaces
+// only that one, so a change by another connection in between is never overwritten.
+TEST_P(StoreContract, NotifierReplaceOnlyOverTheDefinitionRead) {
+    ASSERT_TRUE(store().createNotifier({"hook", "v1"}));
+    auto opened = openStore(location_->location());  // another connection, as another request has
+    ASSERT_TRUE(opened) << opened.error();
+    const std::unique_ptr<Store>& other = *opened;
+    auto first = other->replaceNotifierIf({"hook", "v2 from the other"}, "v1");
+    ASSERT_TRUE(first) << first.error();
+    EXPECT_TRUE(*first);
+    auto stale = store().replaceNotifierIf({"hook", "v2 from a stale read"}, "v1");
+    ASSERT_TRUE(stale) << stale.error();
+    EXPECT_FALSE(*stale) << "the definition read is no longer stored";
+    EXPECT_EQ(notifierRows(store()), (Rows{{"hook", "v2 from the other"}}));
+    ASSERT_TRUE(other->deleteNotifier("hook"));
+    ASSERT_TRUE(store().createNotifier({"hook", "v1"}));
+    auto recreated = other->replaceNotifierIf({"hook", "v3"}, "v2 from the other");
+    ASSERT_TRUE(recreated) << recreated.error();
+    EXPECT_FALSE(*recreated) << "deleted and created again since the read";
+    EXPECT_EQ(notifierRows(store()), (Rows{{"hook", "v1"}}));
 }
 
 TEST_P(StoreContract, Summary) {

@@ -347,11 +347,12 @@ async function share() {
 
 // "Manage notifiers": list, add (a JSON template per type), edit, test and delete those created
 // through the API (GET/POST/PUT/DELETE /v1/notifiers, POST /v1/notifiers/test). Secrets come masked
-// from the server ("******", which PUT keeps while the destination stays) and are never put back
-// on the page.
+// from the server ("******", which PUT keeps while their route stays: URL, TLS, recipients) and
+// are never put back on the page. A private CA is given as PEM text (caCert): the API takes no
+// file paths.
 const NOTIFIER_TEMPLATES = {
   webhook: { url: 'https://hooks.example.com/np', extraFields: [], headers: [], username: '', password: '',
-    caCertFile: '', skipTlsVerify: false, clientCertFile: '', clientKeyFile: '' },
+    caCert: '', skipTlsVerify: false },
   slack: { webhookUrl: 'https://hooks.slack.com/services/…' },
   teams: { webhookUrl: 'https://example.webhook.office.com/…' },
   email: { server: 'smtp.example.com:587', startTLS: 'require', username: '', password: '',
