@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../support/cli_run.h"
+#include "../support/multi_ns_store.h"
 #include "cli/app.h"
 #include "notify/notifier_config.h"
 #include "server/access_tokens.h"
@@ -34,22 +35,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kCluster = NETPOLGEN_SOURCE_DIR "/tests/golden/multi-ns/cluster.yaml";
-const std::string kFlows = NETPOLGEN_SOURCE_DIR "/tests/golden/multi-ns/flows.jsonl";
-
-// A NetworkPolicy denying all ingress to data/db: blocks the observed traffic into it.
-const std::string kDenyDb = R"(apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: deny-db
-  namespace: data
-spec:
-  podSelector:
-    matchLabels:
-      app: db
-  policyTypes:
-  - Ingress
-)";
+const std::string kCluster = testing_support::kMultiNsCluster;
+const std::string kFlows = testing_support::kMultiNsFlows;
+using testing_support::kDenyDb;
 
 using testing_support::CliRun;
 
