@@ -6,6 +6,9 @@ namespace http = boost::beast::http;
 
 void limitHeader(HeaderParser& parser) {
     parser.header_limit(static_cast<uint32_t>(kMaxHeaderBytes));
+    // Beast would refuse a Content-Length above its default 1 MB limit as soon as the header is
+    // read, before admit() authenticates (401 first) and applies max_body (limitBody).
+    parser.body_limit(boost::none);
 }
 
 void limitBody(BodyParser& parser, size_t max_body) {

@@ -12,7 +12,7 @@ namespace netpolgen::server {
 using HeaderParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
 using BodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
-// A parser for the next request's header: at most kMaxHeaderBytes.
+// A parser for the next request's header: at most kMaxHeaderBytes; no body limit yet (admit).
 void limitHeader(HeaderParser& parser);
 
 // The parser for the body of the header `parser` read: at most `max_body` bytes, chunked ones

@@ -351,10 +351,10 @@ TEST_F(ServerSecurity, StateChangesNeedAJsonOrYamlContentType) {
     server::ServerOptions options;
     options.max_body = 1024;
     start(options);
-    for (const std::string& type : {"text/plain",
-                                    "application/x-www-form-urlencoded",
-                                    "multipart/form-data; boundary=x",
-                                    "text/html"}) {
+    for (const std::string type : {"text/plain",
+                                   "application/x-www-form-urlencoded",
+                                   "multipart/form-data; boundary=x",
+                                   "text/html"}) {
         const std::string answer = rawPost(kSimulate, "Content-Type: " + type + "\r\n", "{}");
         EXPECT_EQ(statusOf(answer), 415) << type << answer;
     }

@@ -256,10 +256,10 @@ TEST_F(ServerApi, SimulateListsAtMostDiffLimitConnectivityChangesAndCountsAll) {
 
 TEST_F(ServerApi, SimulateOfADeletionOfAMissingPolicyIs400) {
     start();
-    // Posted as curl -d does (a form-encoded body): still the modification, not parameters.
+    // Form-encoded bodies (curl -d without -H) are 415: ServerSecurity.StateChanges….
     auto res = client_->Post("/v1/networkpolicies/simulate/default",
                              R"({"applyYaml":"","toDelete":[{"namespace":"data","name":"nope"}]})",
-                             "application/x-www-form-urlencoded");
+                             "application/json");
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 400);
     const json answer = json::parse(res->body);
