@@ -82,6 +82,31 @@ ApiRequest apiRequest(const Admission& a,
     return out;
 }
 
+void replaceAll(std::string& text, const std::string& from, const std::string& to) {
+    if (from.empty()) {
+        return;
+    }
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+        text.replace(at, from.size(), to);
+    }
+}
+
+// An error answer names no file of the server: the store layer and the notifier file put their
+// paths in messages written for the command line, where they help.
+ApiResponse withoutServerPaths(ApiResponse response, const ServerOptions& options) {
+    if (response.status < 400 || !response.body.contains("error") ||
+        !response.body["error"].is_string()) {
+        return response;
+    }
+    std::string error = response.body["error"].get<std::string>();
+    replaceAll(error, options.db, "the store");
+    replaceAll(error, options.notifiers_file, "the notifier file");
+    replaceAll(error, options.web_dir, "the portal's directory");
+    response.body["error"] = error;
+    return response;
+}
+
 }  // namespace
 
 Routes apiRoutes(bool static_files) {
@@ -161,9 +186,10 @@ ApiResponse callEndpoint(const Admission& admission,
         if (admission.route->role == Role::kAdmin && options.inputs_cache) {
             options.inputs_cache->clear();  // apply records: the cluster's policies changed
         }
-        return response;
+        return withoutServerPaths(std::move(response), options);
     } catch (const std::exception& e) {
-        return apiError(500, std::string("internal error: ") + e.what());
+        return withoutServerPaths(apiError(500, std::string("internal error: ") + e.what()),
+                                  options);
     }
 }
 

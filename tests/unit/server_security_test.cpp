@@ -478,6 +478,23 @@ TEST_F(ServerSecurity, TheApplyHistoryNamesTheTokenNotItsValue) {
     EXPECT_EQ(history->body.find("s3cret"), std::string::npos);
 }
 
+TEST_F(ServerSecurity, ErrorAnswersNameNoServerPath) {
+    start();
+    std::string bodies;
+    for (const std::string path : {"/v1/networkpolicies/undo/default",
+                                   "/v1/networkpolicies/generate/prod",
+                                   "/v1/namespaces/prod",
+                                   "/v1/notifiers/none",
+                                   "/v1/graph/default?since=x",
+                                   "/missing.js"}) {
+        auto res = client_->Get(path);
+        ASSERT_TRUE(res) << path;
+        EXPECT_GE(res->status, 400) << path;
+        bodies += res->body;
+    }
+    EXPECT_EQ(bodies.find(dir_.string()), std::string::npos) << bodies;
+}
+
 TEST(ServerSecurityUnits, LoopbackIsDecidedByTheResolvedAddress) {
     EXPECT_TRUE(server::isLoopback("127.0.0.1"));
     EXPECT_TRUE(server::isLoopback("127.1.2.3"));

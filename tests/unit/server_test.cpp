@@ -688,7 +688,7 @@ TEST_F(ServerNotifiers, ACreatedNotifierIsUsedByNotifyAtOnce) {
 
 TEST_F(ServerNotifiers, FileNotifiersAndTakenIdsAre409) {
     startWithFileNotifier("https://hooks.example.com/np");
-    const std::string from_file = "comes from the file notifiers.yaml";
+    const std::string from_file = "comes from the notifier file (serve --notifiers)";
     const std::string body = apiHook("https://hooks.example.com/np", "file-hook");
     for (const json& refused : {put("/v1/notifiers/file-hook", body, 409, admin_),
                                 del("/v1/notifiers/file-hook", 409, admin_),
