@@ -84,6 +84,9 @@ AllowedHosts::AllowedHosts(const std::string& listen_host,
         add("[::1]");
     }
     for (const std::string& host : extra) {
+        if (host.empty()) {
+            continue;
+        }
         const bool has_port = host.back() != ']' && host.find(':') != std::string::npos;
         hosts_.insert(lower(host));
         if (!has_port) {
