@@ -1,5 +1,7 @@
 #include "server/routes.h"
 
+#include <algorithm>
+
 namespace netpolgen::server {
 namespace {
 
@@ -32,20 +34,19 @@ std::optional<ApiResponse> denied(const ServerOptions& options,
 }
 
 // The route for method and path, or 404 (no route has the path) / 405 (another method has it).
+// Routes of the request's method are matched first: a regex match costs microseconds.
 std::optional<ApiResponse> findRoute(const Routes& routes, const RequestHead& head, Admission& a) {
-    bool path_known = false;
+    std::smatch match;
     for (const Route& candidate : routes) {
-        std::smatch match;
-        if (!std::regex_match(a.path, match, candidate.path)) {
-            continue;
-        }
-        path_known = true;
-        if (candidate.method == head.method) {
+        if (candidate.method == head.method && std::regex_match(a.path, match, candidate.path)) {
             a.route = &candidate;
             a.group = match.size() > 1 ? match[1].str() : "";
             return std::nullopt;
         }
     }
+    const bool path_known = std::any_of(routes.begin(), routes.end(), [&](const Route& r) {
+        return std::regex_match(a.path, r.path);
+    });
     return path_known ? apiError(405, "method " + head.method + " not allowed here")
                       : apiError(404, "no such endpoint");
 }

@@ -27,6 +27,9 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 constexpr const char* kJsonType = "application/json; charset=utf-8";
+// run() and one more: reads and writes of keep-alive connections go on while one thread is in a
+// syscall. Every connection's steps are serialized by its strand.
+constexpr int kNetworkThreads = 2;
 // What a connection that is closed after an error may still send before it is cut: a client
 // that stops sending once answered reads the answer instead of a reset.
 constexpr auto kLingerTime = std::chrono::seconds(1);
@@ -104,7 +107,7 @@ struct Network {
     const Routes routes;
     AllowedHosts hosts;  // set by bind(), before run()
     std::atomic<size_t> connections{0};
-    net::io_context ioc{1};  // one network thread: run()
+    net::io_context ioc{kNetworkThreads};
     tcp::acceptor acceptor{ioc};
     net::steady_timer retry{ioc};
     // Created by run(), so that its threads inherit the signal mask serve's run() is called with.
@@ -401,7 +404,14 @@ void Server::run() {
     const size_t threads = std::max<size_t>(4, 2 * std::thread::hardware_concurrency());
     impl_->workers.emplace(threads);
     impl_->accept();
+    std::vector<std::thread> network;
+    for (int i = 1; i < kNetworkThreads; ++i) {
+        network.emplace_back([this] { impl_->ioc.run(); });
+    }
     impl_->ioc.run();
+    for (std::thread& thread : network) {
+        thread.join();
+    }
 }
 
 void Server::stop() {

@@ -13,9 +13,9 @@
 // checked (server/routes.h, admit: framing, Host, route, token, cross-site, size), and only then
 // its body is read (at most max_body, chunked too: 413). Range is ignored (always the whole body).
 // Every error is {"error","code"}.
-// Threads: one network thread (run()) does every accept, read and write asynchronously, so a
-// slow connection costs a few KB and no thread; endpoints run on a pool of workers (a generate
-// at 10,000 workloads takes seconds), each opening its own store connection.
+// Threads: two network threads (run() and one it starts) do every accept, read and write
+// asynchronously, so a slow connection costs a few KB and no thread; endpoints run on a pool of
+// workers (a generate at 10,000 workloads takes seconds), each opening its own store connection.
 #pragma once
 
 #include <atomic>
