@@ -341,6 +341,12 @@ TEST_F(ServerSecurity, AmbiguousFramingIs400) {
         c.send(head + framing + "\r\n{}");
         const std::string answer = c.readAnswer();
         EXPECT_EQ(statusOf(answer), 400) << framing << answer;
+        // Refused for its framing, not by simulate for the body "{}".
+        const json body = json::parse(bodyOf(answer), nullptr, false);
+        const std::string error = body.is_object() ? body.value("error", "") : "";
+        EXPECT_TRUE(error.find("Content-Length") != std::string::npos ||
+                    error.find("Transfer-Encoding") != std::string::npos)
+            << framing << error;
         c.readUntilClosed(milliseconds(2000));
         EXPECT_TRUE(c.closed()) << framing;
     }
