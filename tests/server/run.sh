@@ -53,6 +53,16 @@ status=$?
 [ "$status" = 2 ] && grep -q -- "--token-file" "$tmp/err" && check ok ||
     check fail "no tokens off loopback: status $status, $(cat "$tmp/err")"
 
+# A name that reads like loopback but does not resolve to it: tokens needed, and a warning that
+# they travel in clear text (the name does not resolve here, so nothing is bound).
+chmod 600 "$tmp/tokens"
+"$bin" serve --db "$tmp/s.db" --listen 127.evil.example:0 > /dev/null 2> "$tmp/err"
+grep -q -- "--token-file" "$tmp/err" && check ok ||
+    check fail "127.evil.example counted as loopback: $(cat "$tmp/err")"
+"$bin" serve --db "$tmp/s.db" --listen 127.evil.example:0 --token-file "$tmp/tokens" > /dev/null 2> "$tmp/err"
+grep -q "warning: tokens are sent in clear text" "$tmp/err" && ! grep -q "can be read by other" "$tmp/err" &&
+    check ok || check fail "no clear-text warning off loopback: $(cat "$tmp/err")"
+
 "$bin" serve --db "$tmp/missing.db" --listen 127.0.0.1:0 > /dev/null 2> "$tmp/err"
 status=$?
 [ "$status" = 2 ] && grep -q "no such store" "$tmp/err" && [ ! -e "$tmp/missing.db" ] && check ok ||
