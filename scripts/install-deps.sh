@@ -39,6 +39,7 @@ postgresql-15        15.18-0+deb12u1
 libssl-dev           3.0.19-1~deb12u2
 libcurl4-openssl-dev 7.88.1-10+deb12u15
 libcpp-httplib-dev   0.11.4+ds-1+deb12u1
+libboost1.81-dev     1.81.0-5+deb12u1
 nodejs               18.20.4+dfsg-1~deb12u3
 chromium             156.0.8078.108-1~deb12u1
 wrk                  4.1.0-3+b2

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -53,6 +55,7 @@ core::Result<server::ServerOptions> serverOptions(const ServeCommandOptions& o) 
     }
     out.max_body = *size;
     out.web_dir = o.web_dir.empty() ? findWebDir() : o.web_dir;
+    out.allowed_hosts = o.allowed_hosts;
     if (!o.notifiers.empty()) {
         auto notifiers = notify::loadNotifierConfigs(o.notifiers);
         if (!notifiers) {
@@ -81,9 +84,35 @@ core::Status checkStore(const server::ServerOptions& options) {
     return server::checkNotifierIds(options, **store);
 }
 
-// Serves until SIGINT or SIGTERM. The signals are blocked in every thread (httplib's pool
-// inherits the mask) and taken by one thread with sigwait, which stops the server: no work in a
-// signal handler.
+// Each connection is a file descriptor: the default soft limit (often 1,024) would refuse
+// connections long before ServerOptions::max_connections. The hard limit is ours to take.
+void raiseFileLimit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+// Warnings about how tokens are kept and sent; the server starts anyway.
+void warnAboutTokens(const ServeCommandOptions& o,
+                     const server::ServerOptions& options,
+                     std::ostream& err) {
+    struct stat st {};
+    if (!o.token_file.empty() && ::stat(o.token_file.c_str(), &st) == 0 &&
+        (st.st_mode & 077) != 0) {
+        err << "netpolgen serve: warning: " << o.token_file
+            << " can be read by other users (chmod 600 it)\n";
+    }
+    if (!options.tokens.empty() && !server::isLoopback(options.host)) {
+        err << "netpolgen serve: warning: tokens are sent in clear text over plain HTTP on "
+            << options.host << "; put a TLS-terminating proxy in front (README: HTTP API)\n";
+    }
+}
+
+// Serves until SIGINT or SIGTERM. The signals are blocked in every thread (the server's workers,
+// created by run(), inherit the mask) and taken by one thread with sigwait, which stops the server:
+// no work in a signal handler.
 void serveUntilSignal(server::Server& server) {
     sigset_t signals;
     sigemptyset(&signals);
@@ -119,9 +148,14 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
     addClusterNameOption(*cmd, o.cluster_name);
     cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: a free port)")
         ->default_str(o.listen);
-    cmd->add_option("--token-file",
-                    o.token_file,
-                    "Bearer tokens, one `TOKEN read|admin` per line (required off loopback)");
+    cmd->add_option(
+        "--token-file",
+        o.token_file,
+        "Bearer tokens, one `TOKEN read|admin [NAME]` per line (required off loopback)");
+    cmd->add_option("--allowed-host",
+                    o.allowed_hosts,
+                    "HOST or HOST:PORT requests may name besides the listen address (repeatable; "
+                    "e.g. the name of a proxy in front)");
     cmd->add_option("--max-body", o.max_body, "Largest request body (413 above)")
         ->default_str(o.max_body);
     cmd->add_option("--notifiers",
@@ -163,6 +197,8 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         err << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
     }
+    warnAboutTokens(o, *options, err);
+    raiseFileLimit();
     const std::string host = options->host;
     auto server = server::Server::create(std::move(*options));
     if (!server) {

@@ -2,7 +2,7 @@
 //
 //   netpolgen serve --db DB [--cluster FILE|DIR …] [--cluster-name NAME]
 //                   [--listen 127.0.0.1:8080] [--token-file FILE] [--max-body 16MiB]
-//                   [--notifiers FILE] [--web-dir DIR]
+//                   [--notifiers FILE] [--web-dir DIR] [--allowed-host HOST[:PORT] …]
 //   netpolgen serve --demo [--listen …] [--notifiers FILE] [--web-dir DIR] [--token-file FILE]
 //
 // Prints `netpolgen serve: listening on http://HOST:PORT/` on stdout once bound (port 0: the free
@@ -30,6 +30,7 @@ struct ServeCommandOptions {
     std::string cluster_name;
     std::string listen = "127.0.0.1:8080";
     std::string token_file;
+    std::vector<std::string> allowed_hosts;  // HOST[:PORT] besides the listen address
     std::string max_body = "16MiB";
     std::string notifiers;  // notify/notifier_config.h; empty: none
     std::string web_dir;    // the portal's files; empty: the bundled portal, when there is one

@@ -1,9 +1,13 @@
 #include "server/access_tokens.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace netpolgen::server {
 namespace {
@@ -39,10 +43,29 @@ core::Result<Role> parseRole(std::string_view role) {
     return core::Error{"unknown role \"" + std::string(role) + "\": expected read or admin"};
 }
 
+// The words of a line, split at spaces and tabs.
+std::vector<std::string_view> splitWords(std::string_view line) {
+    std::vector<std::string_view> words;
+    size_t pos = 0;
+    while ((pos = line.find_first_not_of(" \t", pos)) != std::string_view::npos) {
+        const size_t end = std::min(line.find_first_of(" \t", pos), line.size());
+        words.push_back(line.substr(pos, end - pos));
+        pos = end;
+    }
+    return words;
+}
+
+bool validName(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+}
+
 }  // namespace
 
 core::Result<AccessTokens> AccessTokens::parse(std::string_view text, const std::string& name) {
     AccessTokens tokens;
+    std::set<std::string> names;
     size_t line_number = 0;
     size_t pos = 0;
     while (pos < text.size()) {
@@ -54,34 +77,52 @@ core::Result<AccessTokens> AccessTokens::parse(std::string_view text, const std:
             continue;
         }
         const std::string where = name + ":" + std::to_string(line_number) + ": ";
-        const auto space = line.find_first_of(" \t");
-        if (space == std::string_view::npos) {
-            return core::Error{where + "expected \"TOKEN read\" or \"TOKEN admin\""};
+        const std::vector<std::string_view> words = splitWords(line);
+        if (words.size() < 2 || words.size() > 3) {
+            return core::Error{where + "expected \"TOKEN read|admin [NAME]\""};
         }
-        auto role = parseRole(trim(line.substr(space)));
+        auto role = parseRole(words[1]);
         if (!role) {
             return core::Error{where + role.error()};
         }
-        if (!tokens.roles_.emplace(std::string(line.substr(0, space)), *role).second) {
+        AccessToken token{*role,
+                          words.size() == 3
+                              ? std::string(words[2])
+                              : std::string(words[1]) + "-" + std::to_string(line_number)};
+        if (!validName(token.name)) {
+            return core::Error{where + "a token name is made of A-Z a-z 0-9 . _ -"};
+        }
+        if (!names.insert(token.name).second) {
+            return core::Error{where + "token name \"" + token.name + "\" given twice"};
+        }
+        if (!tokens.roles_.emplace(std::string(words[0]), std::move(token)).second) {
             return core::Error{where + "token given twice"};
         }
     }
     return tokens;
 }
 
-std::optional<Role> AccessTokens::roleOf(std::string_view authorization) const {
-    constexpr std::string_view kBearer = "Bearer ";
-    if (authorization.substr(0, kBearer.size()) != kBearer) {
+std::optional<AccessToken> AccessTokens::find(std::string_view authorization) const {
+    constexpr std::string_view kBearer = "bearer ";
+    if (authorization.size() < kBearer.size() ||
+        !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
         return std::nullopt;
     }
     const std::string_view token = trim(authorization.substr(kBearer.size()));
-    std::optional<Role> found;
-    for (const auto& [known, role] : roles_) {
+    std::optional<AccessToken> found;
+    for (const auto& [known, entry] : roles_) {
         if (constantTimeEqual(known, token)) {
-            found = role;
+            found = entry;
         }
     }
     return found;
+}
+
+std::optional<Role> AccessTokens::roleOf(std::string_view authorization) const {
+    const auto token = find(authorization);
+    return token ? std::optional<Role>(token->role) : std::nullopt;
 }
 
 core::Result<AccessTokens> loadAccessTokens(const std::string& path) {

@@ -18,7 +18,8 @@ struct ListenAddress {
 // Errors: "--listen 1.2.3.4: expected HOST:PORT …", a port out of 0–65535.
 core::Result<ListenAddress> parseListenAddress(std::string_view text);
 
-// 127.0.0.0/8, ::1 and localhost: only this machine can connect, so no token is required.
+// Whether every address `host` resolves to is loopback (127.0.0.0/8, ::1): only this machine can
+// connect, so no token is required. A name that does not resolve is not loopback.
 bool isLoopback(std::string_view host);
 
 }  // namespace netpolgen::server

@@ -46,9 +46,10 @@ ApiResponse notFound(const std::string& id) {
     return apiError(404, "no notifier \"" + id + "\" (GET /v1/notifiers lists them)");
 }
 
-ApiResponse fromFile(const ServerOptions& options, const std::string& id) {
+ApiResponse fromFile(const std::string& id) {
     return apiError(409,
-                    "notifier \"" + id + "\" comes from the file " + options.notifiers_file +
+                    "notifier \"" + id +
+                        "\" comes from the notifier file"
                         " (serve --notifiers): change it there and restart; only notifiers "
                         "created through the API can be changed through it");
 }
@@ -126,7 +127,7 @@ ApiResponse createNotifierEndpoint(const ServerOptions& options, const ApiReques
     }
     const auto existing = findNotifier(registry.known, n->id);
     if (existing && existing->source == NotifierSource::kFile) {
-        return fromFile(options, n->id);
+        return fromFile(n->id);
     }
     auto created =
         existing ? core::Result<bool>(false) : registry.store->createNotifier(notifierRecord(*n));
@@ -150,7 +151,7 @@ ApiResponse updateNotifierEndpoint(const ServerOptions& options, const ApiReques
         return notFound(request.id);
     }
     if (stored->source == NotifierSource::kFile) {
-        return fromFile(options, request.id);
+        return fromFile(request.id);
     }
     auto n = bodyNotifier(options, request, &stored->config);
     if (!n) {
@@ -192,7 +193,7 @@ ApiResponse deleteNotifierEndpoint(const ServerOptions& options, const ApiReques
     }
     const auto in_file = [&](const notify::NotifierConfig& n) { return n.id == request.id; };
     if (std::any_of(options.notifiers.begin(), options.notifiers.end(), in_file)) {
-        return fromFile(options, request.id);
+        return fromFile(request.id);
     }
     auto store = store::openExistingStoreAt(options.db);
     if (!store) {

@@ -1,4 +1,4 @@
-// The HTTP API of `netpolgen serve` (cpp-httplib): routing, bearer-token authentication, request
+// The HTTP API of `netpolgen serve` (Boost.Beast): routing, bearer-token authentication, request
 // limits and JSON errors around the endpoints of server/endpoints.h.
 //
 //   auto server = Server::create(options);   // refuses no tokens on a non-loopback address
@@ -9,8 +9,13 @@
 // Authentication: with tokens, every endpoint but /v1/healthz needs `Authorization: Bearer
 // TOKEN`: 401 without or with an unknown token, 403 for a read token on apply, revert, notify and
 // notifier configuration.
-// Bodies above max_body get 413; unknown paths 404; every error is {"error","code"}.
-// Thread-safety: requests run on httplib's thread pool; each opens its own store connection.
+// A request's header is read first (at most 16 KiB, 100 fields, within header_timeout), then
+// checked (server/routes.h, admit: framing, Host, route, token, cross-site, size), and only then
+// its body is read (at most max_body, chunked too: 413). Range is ignored (always the whole body).
+// Every error is {"error","code"}.
+// Threads: two network threads (run() and one it starts) do every accept, read and write
+// asynchronously, so a slow connection costs a few KB and no thread; endpoints run on a pool of
+// workers (a generate at 10,000 workloads takes seconds), each opening its own store connection.
 #pragma once
 
 #include <atomic>
@@ -19,10 +24,6 @@
 
 #include "core/result.h"
 #include "server/server_options.h"
-
-namespace httplib {
-class Server;
-}  // namespace httplib
 
 namespace netpolgen::server {
 
@@ -49,10 +50,10 @@ public:
 
 private:
     explicit Server(ServerOptions options);
-    void routes();
+    struct Impl;
 
     ServerOptions options_;
-    std::unique_ptr<httplib::Server> http_;
+    std::unique_ptr<Impl> impl_;
     uint16_t port_ = 0;
     std::atomic<bool> stopped_{false};
 };

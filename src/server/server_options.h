@@ -1,6 +1,7 @@
 // What `netpolgen serve` is configured with: where the data is, where to listen, who may call.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,7 +30,16 @@ struct ServerOptions {
     uint16_t port = 8080;  // 0: a free port (Server::port() tells which)
     // Bearer tokens; empty: no authentication, allowed only on a loopback address.
     AccessTokens tokens;
-    size_t max_body = size_t{16} << 20;  // bytes of a request body; larger: 413
+    size_t max_body = size_t{16} << 20;  // bytes of a request body, chunked too; larger: 413
+    // Host names requests may use besides the listen address (server/http_request.h,
+    // AllowedHosts): HOST or HOST:PORT, as `--allowed-host` gives them.
+    std::vector<std::string> allowed_hosts;
+    // Connections beyond this are closed at once. Each costs a file descriptor and a few KB
+    // (asynchronous: no thread), so thousands of idle or slow ones cost little.
+    size_t max_connections = 10000;
+    // A connection has this long, from its accept or its last answer, to send a whole request
+    // header: a slow loris (a byte every few seconds) is closed then; so is an idle keep-alive.
+    std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
     // Where the notify endpoint may send a modification's YAML (notify/notifier_config.h): loaded
     // once at start-up, so a bad file stops the server rather than failing later requests.
     // Notifiers created through the API live in the store (server/notifier_registry.h); these

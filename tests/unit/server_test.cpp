@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "../support/cli_run.h"
+#include "../support/multi_ns_store.h"
 #include "../support/store_edit.h"
 #include "cli/app.h"
 #include "notify/notifier_config.h"
@@ -41,22 +42,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kCluster = NETPOLGEN_SOURCE_DIR "/tests/golden/multi-ns/cluster.yaml";
-const std::string kFlows = NETPOLGEN_SOURCE_DIR "/tests/golden/multi-ns/flows.jsonl";
-
-// A NetworkPolicy denying all ingress to data/db: blocks the observed traffic into it.
-const std::string kDenyDb = R"(apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: deny-db
-  namespace: data
-spec:
-  podSelector:
-    matchLabels:
-      app: db
-  policyTypes:
-  - Ingress
-)";
+const std::string kCluster = testing_support::kMultiNsCluster;
+const std::string kFlows = testing_support::kMultiNsFlows;
+using testing_support::kDenyDb;
 
 using testing_support::CliRun;
 
@@ -275,10 +263,10 @@ TEST_F(ServerApi, SimulateListsAtMostDiffLimitConnectivityChangesAndCountsAll) {
 
 TEST_F(ServerApi, SimulateOfADeletionOfAMissingPolicyIs400) {
     start();
-    // Posted as curl -d does (a form-encoded body): still the modification, not parameters.
+    // Form-encoded bodies (curl -d without -H) are 415: ServerSecurity.StateChanges….
     auto res = client_->Post("/v1/networkpolicies/simulate/default",
                              R"({"applyYaml":"","toDelete":[{"namespace":"data","name":"nope"}]})",
-                             "application/x-www-form-urlencoded");
+                             "application/json");
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 400);
     const json answer = json::parse(res->body);
@@ -822,7 +810,7 @@ TEST_F(ServerNotifiers, ACreatedNotifierIsUsedByNotifyAtOnce) {
 
 TEST_F(ServerNotifiers, FileNotifiersAndTakenIdsAre409) {
     startWithFileNotifier("https://hooks.example.com/np");
-    const std::string from_file = "comes from the file notifiers.yaml";
+    const std::string from_file = "comes from the notifier file (serve --notifiers)";
     const std::string body = apiHook("https://hooks.example.com/np", "file-hook");
     for (const json& refused : {put("/v1/notifiers/file-hook", body, 409, admin_),
                                 del("/v1/notifiers/file-hook", 409, admin_),

@@ -42,7 +42,8 @@ export class Api {
     for (let attempt = 0; ; attempt++) {
       const headers = { Accept: 'application/json' };
       if (this.token) headers.Authorization = `Bearer ${this.token}`;
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      // serve refuses a POST or PUT without a JSON or YAML type (415, its CSRF check), even empty.
+      if (body !== undefined || method === 'POST' || method === 'PUT') headers['Content-Type'] = 'application/json';
       const res = await fetch(path, {
         method,
         headers,
