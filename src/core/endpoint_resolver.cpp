@@ -1,6 +1,7 @@
 #include "core/endpoint_resolver.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/pod_names.h"
 
@@ -26,8 +27,10 @@ size_t readJsonString(std::string_view raw, size_t pos, std::string& out) {
         const char e = raw[++i];
         constexpr size_t kHexDigits = 4;
         if (e == 'u' && i + kHexDigits < raw.size()) {
-            const unsigned code =
-                std::stoul(std::string(raw.substr(i + 1, kHexDigits)), nullptr, 16);
+            // Not from_chars' error: the reader validated the string; a bad escape stays '?'.
+            unsigned code = 0x80;
+            const char* hex = raw.data() + i + 1;
+            std::from_chars(hex, hex + kHexDigits, code, 16);
             out += code < 0x80 ? static_cast<char>(code) : '?';
             i += kHexDigits;
         } else {

@@ -89,6 +89,16 @@ TEST(PodNames, GuessesEveryControllerThatCanMakeTheName) {
     EXPECT_TRUE(controllerGuesses("web-aeiou").empty());
 }
 
+TEST(PodLabels, KeepsPodLabelsUnescapedAndTheNamespaceApart) {
+    std::string ns;
+    const Labels labels = podLabelsOf(
+        R"("k8s:app=a\/b", "k8s:io.cilium.k8s.policy.cluster=c1","k8s:io.kubernetes.pod.namespace=shop",
+        "reserved:init","k8s:tier=\u0062ack\"end")",
+        &ns);
+    EXPECT_EQ(ns, "shop");
+    EXPECT_EQ(labels, (Labels{{"app", "a/b"}, {"tier", "back\"end"}}));
+}
+
 TEST_F(Resolver, PodNameFindsPodsOfTheSnapshot) {
     ClusterObjects o = shopObjects(false);
     Pod p;
