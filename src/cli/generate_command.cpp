@@ -31,6 +31,14 @@ core::Status checkTrafficOptions(GenerateCommandOptions& options) {
     return {};
 }
 
+// What to check or pass when the flows gave no traffic to generate from.
+const char* denyAllHint(const store::NoResolvedTraffic& none, const InputOptions& in) {
+    if (none.observed) {
+        return " (are the flows and the cluster from the same cluster?)";
+    }
+    return in.flow_paths.empty() ? " (--no-traffic if that is wanted)" : "";
+}
+
 }  // namespace
 
 int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream& err) {
@@ -54,9 +62,8 @@ int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream&
         return kExitBadInput;
     }
     if (auto none = noResolvedTraffic(options.inputs, **inputs)) {
-        err << "netpolgen: " << none->reason
-            << "; policies from that would deny all ingress (are the flows and the cluster "
-               "from the same cluster?)\n";
+        err << "netpolgen: " << none->reason << "; policies from that would deny all ingress"
+            << denyAllHint(*none, options.inputs) << "\n";
         return kExitBadInput;
     }
     auto generation =
