@@ -162,5 +162,31 @@ TEST_F(RealExport, AksFlowLogsResolveByWorkloadsPodNamesAndLabels) {
     EXPECT_EQ(resolve(opening(j.dump(), true)), bad_to_good);
 }
 
+TEST_F(RealExport, GkeSampleWithoutWorkloadsResolvesByPodNamesAndLabels) {
+    load("hubble-otel-gke");
+    std::string all;
+    for (const auto& l : flows_) {
+        all += l + "\n";
+    }
+    // As read: only the SYN opens a connection; its destination has a pod name and no workloads.
+    core::AggregationStats stats;
+    EXPECT_EQ(resolve(all, &stats), std::vector<std::string>{"internal -> Deployment/kube-dns"});
+    EXPECT_EQ(stats.unresolved, 0u);
+    for (bool envelope : {true, false}) {
+        EXPECT_EQ(resolve(opening(flows_[0], envelope)),
+                  std::vector<std::string>{"Deployment/prometheus -> Deployment/reviews-v1"});
+        EXPECT_EQ(
+            resolve(opening(flows_[1], envelope)),
+            std::vector<std::string>{"Deployment/istio-telemetry -> Deployment/istio-galley"});
+    }
+    // Without pod names: the labels, Istio's per-pod security.istio.io/tlsMode included, still
+    // select one workload each.
+    json j = json::parse(flows_[0]);
+    j["flow"]["source"].erase("pod_name");
+    j["flow"]["destination"].erase("pod_name");
+    EXPECT_EQ(resolve(opening(j.dump(), true)),
+              std::vector<std::string>{"Deployment/prometheus -> Deployment/reviews-v1"});
+}
+
 }  // namespace
 }  // namespace netpolgen
