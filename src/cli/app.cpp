@@ -53,6 +53,10 @@ void addGenerationOptions(CLI::App& cmd, GenerateCommandOptions& o, bool with_sc
         cmd.add_flag("--skip-invalid",
                      o.inputs.skip_invalid,
                      "Count and skip invalid objects and flow lines instead of failing");
+        addStrictOption(cmd, o.inputs.strict);
+        cmd.add_flag("--no-traffic",
+                     o.no_traffic,
+                     "Generate from no observed traffic (deny-all policies) without --flows");
     }
     cmd.add_flag(
         "--exclude-ports",

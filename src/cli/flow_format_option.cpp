@@ -19,4 +19,11 @@ CLI::Option* addFlowFormatOption(CLI::App& cmd, io::FlowFormat& format) {
         ->default_str("auto");
 }
 
+CLI::Option* addStrictOption(CLI::App& cmd, bool& strict) {
+    return cmd.add_flag("--strict",
+                        strict,
+                        "Fail on flows whose workload is not in the cluster (default: count and "
+                        "leave them out)");
+}
+
 }  // namespace netpolgen::cli

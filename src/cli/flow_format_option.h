@@ -1,4 +1,4 @@
-// --flow-format auto|canonical|hubble, shared by the commands that read flow files.
+// --flow-format auto|canonical|hubble and --strict, shared by the commands that read flow files.
 #pragma once
 
 #include "io/flow_reader.h"
@@ -11,5 +11,9 @@ class Option;
 namespace netpolgen::cli {
 
 CLI::Option* addFlowFormatOption(CLI::App& cmd, io::FlowFormat& format);
+
+// --strict: a flow naming a workload, pod or labels the snapshot does not have is an error
+// (file:line) instead of counted and left out.
+CLI::Option* addStrictOption(CLI::App& cmd, bool& strict);
 
 }  // namespace netpolgen::cli

@@ -10,9 +10,44 @@
 
 namespace netpolgen::cli {
 
+namespace {
+
+// Without observed traffic every policy denies all ingress: an outage if applied, so it must be
+// asked for (--no-traffic) rather than be what a forgotten --flows produces.
+core::Status checkTrafficOptions(GenerateCommandOptions& options) {
+    InputOptions& in = options.inputs;
+    if (options.no_traffic) {
+        if (!in.flow_paths.empty()) {
+            return core::Error{"--no-traffic and --flows cannot be combined"};
+        }
+        in.flows_from_db = false;  // --db then gives only the cluster
+        return {};
+    }
+    if (in.flow_paths.empty() && in.db.empty()) {
+        return core::Error{
+            "no flows given: pass --flows FILE or --db DB (flows stored by netpolgen ingest); "
+            "--no-traffic generates deny-all policies from no observed traffic"};
+    }
+    return {};
+}
+
+// What to check or pass when the flows gave no traffic to generate from.
+const char* denyAllHint(const store::NoResolvedTraffic& none, const InputOptions& in) {
+    if (none.observed) {
+        return " (are the flows and the cluster from the same cluster?)";
+    }
+    return in.flow_paths.empty() ? " (--no-traffic if that is wanted)" : "";
+}
+
+}  // namespace
+
 int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream& err) {
     if (options.format != "yaml" && options.format != "json") {
         err << "netpolgen: --format must be yaml or json\n";
+        return kExitBadInput;
+    }
+    if (core::Status st = checkTrafficOptions(options); !st) {
+        err << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
     }
     if (core::Status st =
@@ -24,6 +59,11 @@ int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream&
     auto inputs = loadInputs(options.inputs);
     if (!inputs) {
         err << "netpolgen: " << inputs.error() << "\n";
+        return kExitBadInput;
+    }
+    if (auto none = noResolvedTraffic(options.inputs, **inputs)) {
+        err << "netpolgen: " << none->reason << "; policies from that would deny all ingress"
+            << denyAllHint(*none, options.inputs) << "\n";
         return kExitBadInput;
     }
     auto generation =

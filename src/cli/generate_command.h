@@ -21,6 +21,9 @@ struct GenerateCommandOptions {
     std::string format = "yaml";  // yaml | json
     std::string output;           // file; empty or "-" = stdout
     bool quiet = false;           // no summary on stderr
+    // Deny-all policies from no observed traffic are wanted: no --flows, no flows from --db.
+    // Without it, generating from no flows, or from flows none of which resolves, is an error.
+    bool no_traffic = false;
 };
 
 int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream& err);

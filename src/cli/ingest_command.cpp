@@ -14,6 +14,7 @@
 #include "cli/sha256.h"
 #include "cli/store_commands.h"
 #include "cli/store_inputs.h"
+#include "cli/summary.h"
 #include "cli/time_window.h"
 #include "core/cluster_index.h"
 #include "io/time_text.h"
@@ -94,6 +95,7 @@ core::Result<ReadInput> readInput(const IngestCommandOptions& o,
         progress.update(in.raw_bytes, s.lines, s.bytes);
     };
     core::FlowAggregator aggregator(index, {}, buckets);
+    aggregator.rejectUnresolved(o.strict);
     if (core::Status st =
             io::readFlowFile(path,
                              read_options,
@@ -124,6 +126,7 @@ std::string skippedNote(const ReadInput& in) {
         out += fmt::format("  {} flows to destinations that are no workload left out\n",
                            a.dst_not_workload);
     }
+    appendUnresolved(out, a);
     if (f.invalid > 0) {
         out += fmt::format("  {} invalid flow lines skipped (--skip-invalid)\n", f.invalid);
         for (const auto& example : f.invalid_examples) {

@@ -10,6 +10,7 @@ namespace netpolgen::cli {
 using store::InputOptions;
 using store::LoadedInputs;
 using store::loadInputs;
+using store::noResolvedTraffic;
 using store::StoreSource;
 
 }  // namespace netpolgen::cli

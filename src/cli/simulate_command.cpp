@@ -8,6 +8,7 @@
 
 #include "cli/app.h"
 #include "cli/diff_command.h"
+#include "cli/flow_format_option.h"
 #include "cli/output_file.h"
 #include "cli/summary.h"
 #include "cli/time_window.h"
@@ -276,6 +277,7 @@ CLI::App* addSimulateCommand(CLI::App& app, SimulateCommandOptions& o) {
         "--flows,-f",
         o.inputs.flow_paths,
         "Flow file to replay: canonical JSONL or Hubble JSON, .gz/.zst, - for stdin (repeatable)");
+    addStrictOption(*cmd, o.inputs.strict);
     cmd->add_option("--since",
                     o.window.since,
                     "Only flows seen since (RFC 3339, or a duration back from now: 24h, 7d)");
@@ -318,6 +320,12 @@ core::Result<std::unique_ptr<SimulatedInputs>> loadAndSimulate(
     if (!loaded) {
         return core::Error{loaded.error()};
     }
+    // A replay of flows none of which maps onto the cluster would report nothing as blocked. A
+    // store with no flows at all only means there is nothing to replay.
+    if (auto none = noResolvedTraffic(inputs, **loaded);
+        none && (none->observed || !inputs.flow_paths.empty())) {
+        return core::Error{none->reason + "; there is nothing to replay"};
+    }
     out->inputs = std::move(*loaded);
     core::SimulationOptions sim_options;
     sim_options.ipblock_matches_pods = ipblock_matches_pods;
@@ -329,6 +337,20 @@ core::Result<std::unique_ptr<SimulatedInputs>> loadAndSimulate(
         core::simulate(out->inputs->cluster, out->modification.modification, graph, sim_options);
     return out;
 }
+
+namespace {
+
+uint64_t replayedEdges(const core::Simulation& sim) {
+    uint64_t edges = 0;
+    if (sim.replay) {
+        for (const auto& t : sim.replay->totals) {
+            edges += t.edges;
+        }
+    }
+    return edges;
+}
+
+}  // namespace
 
 int runSimulate(SimulateCommandOptions options, std::ostream& out, std::ostream& err) {
     if (options.format != "txt" && options.format != "json" && options.format != "md") {
@@ -352,6 +374,11 @@ int runSimulate(SimulateCommandOptions options, std::ostream& out, std::ostream&
     if (int status = writeReport(options.output, text, summary, sim.plan, out, err);
         status != kExitOk) {
         return status;
+    }
+    if (options.fail_on_blocked && replayedEdges(sim) == 0) {
+        err << "netpolgen: --fail-on-blocked: no observed flow was replayed, so nothing shows that "
+               "traffic keeps working (pass --flows or --db with flows)\n";
+        return kExitBadInput;
     }
     const bool blocked = sim.replay && sim.replay->total(ReplayVerdict::kNewlyBlocked).edges > 0;
     if (options.fail_on_blocked && blocked) {

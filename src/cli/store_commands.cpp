@@ -26,6 +26,7 @@ void addIngestCommand(CLI::App& app, StoreCommands& c) {
     cmd->add_flag("--skip-invalid",
                   o.skip_invalid,
                   "Count and skip invalid flow lines and cluster objects instead of failing");
+    addStrictOption(*cmd, o.strict);
     cmd->add_option(
            "--progress", o.progress, "Progress bar on stderr: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}))

@@ -4,7 +4,7 @@
 //     Validates the manifests as `generate --cluster` decodes them (bad input: exit 2 with
 //     file:line, nothing stored) and stores the files as read (path + content) with the time.
 //   netpolgen ingest --db DB --flows F … [--cluster FILE|DIR …] [--cluster-name NAME]
-//                    [--flow-format auto|canonical|hubble] [--skip-invalid]
+//                    [--flow-format auto|canonical|hubble] [--skip-invalid] [--strict]
 //                    [--progress auto|always|never] [--now T] [-q]
 //     Resolves the flows against --cluster, else the latest snapshot of NAME, aggregates them per
 //     (UTC day, edge) in memory and stores each input in one transaction, identified by the
@@ -36,6 +36,7 @@ struct IngestCommandOptions {
     std::vector<std::string> flow_paths;     // "-" = stdin
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     bool skip_invalid = false;
+    bool strict = false;            // flows of workloads not in the cluster are errors
     std::string progress = "auto";  // auto | always | never
     std::string now;                // RFC 3339; empty = the clock (the ingest's recorded time)
     bool quiet = false;

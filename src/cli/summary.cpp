@@ -17,6 +17,24 @@ void appendList(std::string& out, const std::vector<std::string>& items, const c
     }
 }
 
+}  // namespace
+
+void appendUnresolved(std::string& out, const core::AggregationStats& a) {
+    if (a.unresolved == 0) {
+        return;
+    }
+    out += fmt::format(
+        "  {} flows with an end not in the cluster snapshot left out (--strict to fail on "
+        "them){}:\n",
+        a.unresolved,
+        a.ambiguous > 0 ? fmt::format(", {} ends with ambiguous labels", a.ambiguous) : "");
+    for (const auto& [name, count] : a.top_unresolved) {
+        out += fmt::format("    {} ({})\n", name, count);
+    }
+}
+
+namespace {
+
 void storedFlowsSummary(std::string& out, const StoreSource& source, size_t graph_edges) {
     const StoredFlows& f = *source.flows;
     // Without windowed counts the store counts each edge's flows over everything it holds.
@@ -68,6 +86,7 @@ void fileFlowsSummary(std::string& out, const LoadedInputs& in) {
         out += fmt::format("  sources in hostNetwork pods, counted as their node's traffic: {}\n",
                            a.src_host_network);
     }
+    appendUnresolved(out, a);
     if (a.outside_window > 0 || a.undated_in_window > 0) {
         out += fmt::format("  time window: {} flows outside it left out, {} undated flows kept\n",
                            a.outside_window,

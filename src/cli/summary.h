@@ -11,5 +11,8 @@ namespace netpolgen::cli {
 
 std::string inputSummary(const LoadedInputs& inputs);
 std::string generationSummary(const core::GenerationReport& report);
+// "  N flows with an end not in the cluster snapshot left out …" and the most frequent ends, or
+// nothing when every end resolved.
+void appendUnresolved(std::string& out, const core::AggregationStats& aggregation);
 
 }  // namespace netpolgen::cli

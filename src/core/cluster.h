@@ -77,6 +77,10 @@ struct Workload {
     std::vector<ContainerPort> ports;
     std::vector<IpAddress> pod_ips;
     std::vector<std::string> pod_names;
+    // A Deployment's pod-template-hash values, one per ReplicaSet of it in the snapshot: Hubble
+    // flows without `workloads` name pods `<deployment>-<hash>-<suffix>`, and the hash tells a
+    // Deployment's pods from a same-named DaemonSet's or Job's. Empty when no ReplicaSet was read.
+    std::vector<std::string> template_hashes;
     std::vector<OwnerRef> owners;  // before buildCluster: the object's own ownerReferences
     // spec.hostNetwork of its pods: they share the node's network namespace, which
     // NetworkPolicies do not isolate (docs/networkpolicy-semantics.md), so none is generated.

@@ -117,6 +117,21 @@ Workload standalonePod(const Pod& pod) {
     return w;
 }
 
+// The pod-template-hash of a ReplicaSet: its template label, else the suffix of its name after
+// the owner's ("<deployment>-<hash>").
+std::string templateHash(const Workload& replica_set, const std::string& owner_name) {
+    if (auto it = replica_set.pod_labels.find("pod-template-hash");
+        it != replica_set.pod_labels.end()) {
+        return it->second;
+    }
+    const std::string& name = replica_set.name;
+    if (name.size() > owner_name.size() + 1 &&
+        name.compare(0, owner_name.size(), owner_name) == 0 && name[owner_name.size()] == '-') {
+        return name.substr(owner_name.size() + 1);
+    }
+    return {};
+}
+
 void attachPod(Workload& w, const Pod& pod) {
     w.pod_ips.insert(w.pod_ips.end(), pod.ips.begin(), pod.ips.end());
     w.pod_names.push_back(pod.name);
@@ -218,6 +233,17 @@ Cluster buildCluster(ClusterObjects objects, std::vector<std::string>& warnings)
         if (resolver.isTopLevel(all[i])) {
             position[i] = cluster.workloads.size();
             cluster.workloads.push_back(all[i]);
+        }
+    }
+    for (size_t i = 0; i < all.size(); ++i) {
+        const long top = all[i].kind == WorkloadKind::kReplicaSet
+                             ? resolver.ownerIndex(all[i].ns, all[i].owners)
+                             : -1;
+        if (top >= 0) {
+            Workload& owner = cluster.workloads[position.at(static_cast<size_t>(top))];
+            if (std::string hash = templateHash(all[i], owner.name); !hash.empty()) {
+                owner.template_hashes.push_back(std::move(hash));
+            }
         }
     }
     std::map<WorkloadKey, size_t> synthesized;  // workloads made from missing owners

@@ -96,6 +96,14 @@ Result<size_t> ClusterIndex::findWorkload(std::string_view ns,
     return Error{"unknown workload \"" + what + "\": not in the cluster snapshot"};
 }
 
+bool ClusterIndex::nameIsAmbiguous(std::string_view ns, std::string_view name) const {
+    scratch_.assign(ns);
+    scratch_ += '/';
+    scratch_ += name;
+    auto it = by_name_.find(std::string_view(scratch_));
+    return it != by_name_.end() && it->second.size() > 1;
+}
+
 std::optional<size_t> ClusterIndex::findPod(std::string_view ns, std::string_view pod) const {
     scratch_.assign(ns);
     scratch_ += '/';

@@ -30,6 +30,8 @@ public:
     Result<size_t> findWorkload(std::string_view ns,
                                 std::string_view name,
                                 std::string_view kind) const;
+    // More than one workload (of different kinds) is called ns/name.
+    bool nameIsAmbiguous(std::string_view ns, std::string_view name) const;
     // The workload a pod (by its own name) belongs to.
     std::optional<size_t> findPod(std::string_view ns, std::string_view pod) const;
     // The workload that owns a pod IP.

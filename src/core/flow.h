@@ -21,7 +21,8 @@ inline constexpr Timestamp kUndated = std::numeric_limits<int64_t>::min();
 struct FlowEndpoint {
     enum class Kind : uint8_t {
         kUnknown,   // nothing usable was given
-        kWorkload,  // ns + name (+ optional workload_kind); ip/pod may also be set (Hubble)
+        kWorkload,  // ns + name (+ optional workload_kind); Hubble: name, pod, labels and ip
+                    // as far as given (ns may come from the labels only)
         kIp,        // an address, resolved against pod and Service IPs
         kCidr,      // an external range: always an external source
         kInternet,  // outside the cluster
@@ -32,8 +33,12 @@ struct FlowEndpoint {
     std::string_view name;
     std::string_view workload_kind;  // "Deployment", … or empty when not known
     std::string_view pod;            // pod name when known (Hubble pod_name)
-    std::string_view ip;             // the endpoint's address when known
-    std::string_view cidr;           // kCidr only
+    // Hubble Endpoint.labels as the raw JSON text of the array's elements, quotes and escapes
+    // included ("\"k8s:app=x\",\"k8s:io.kubernetes.pod.namespace=shop\""); resolved against pod
+    // selectors only when neither a workload nor a pod name resolves (core/endpoint_resolver.h).
+    std::string_view labels;
+    std::string_view ip;    // the endpoint's address when known
+    std::string_view cidr;  // kCidr only
 };
 
 struct FlowObservation {

@@ -1,5 +1,6 @@
 #include "core/flow_aggregator.h"
 
+#include <algorithm>
 #include <string>
 
 namespace netpolgen::core {
@@ -7,48 +8,44 @@ namespace {
 
 std::string describe(const FlowEndpoint& ep) {
     if (!ep.ns.empty()) {
-        return std::string(ep.ns) + "/" + std::string(ep.name);
+        return std::string(ep.ns) + "/" + std::string(!ep.name.empty() ? ep.name : ep.pod);
     }
     return std::string(!ep.ip.empty() ? ep.ip : ep.name);
 }
 
-// The workload an endpoint names, trying its name, then its pod, then its address.
-Result<std::optional<size_t>> namedWorkload(const ClusterIndex& index, const FlowEndpoint& ep) {
-    if (ep.workload_kind == "Pod") {
-        if (auto w = index.findPod(ep.ns, ep.name)) {
-            return std::optional<size_t>(*w);
-        }
-    }
-    auto found =
-        index.findWorkload(ep.ns, ep.name, ep.workload_kind == "Pod" ? "" : ep.workload_kind);
-    if (found) {
-        return std::optional<size_t>(*found);
-    }
-    if (!ep.pod.empty()) {
-        if (auto w = index.findPod(ep.ns, ep.pod)) {
-            return std::optional<size_t>(*w);
-        }
-    }
-    if (!ep.ip.empty()) {
-        if (auto ip = IpAddress::parse(ep.ip)) {
-            if (auto w = index.findPodIp(*ip)) {
-                return std::optional<size_t>(*w);
-            }
-        }
-    }
-    return Error{found.error()};
-}
-
 }  // namespace
 
-Result<EntityId> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
+Status FlowAggregator::countUnresolved(const EndpointResolution& r, const char* end) {
+    const std::string& name = resolver_.unresolvedName(r.id);
+    if (r.outcome == EndpointResolution::Outcome::kInvalid) {
+        return Error{std::string(end) + ": " + name};
+    }
+    if (reject_unresolved_) {
+        const char* why = r.outcome == EndpointResolution::Outcome::kAmbiguous
+                              ? "ambiguous workload"
+                              : "unknown workload";
+        return Error{std::string(end) + ": " + why + " \"" + name +
+                     "\": not in the cluster snapshot (--strict)"};
+    }
+    stats_.ambiguous += r.outcome == EndpointResolution::Outcome::kAmbiguous ? 1 : 0;
+    if (unresolved_counts_.size() <= r.id) {
+        unresolved_counts_.resize(r.id + 1);
+    }
+    ++unresolved_counts_[r.id];
+    return {};
+}
+
+Result<std::optional<EntityId>> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
     switch (ep.kind) {
         case FlowEndpoint::Kind::kWorkload: {
-            auto w = namedWorkload(index_, ep);
-            if (!w) {
-                return Error{"source: " + w.error()};
+            const EndpointResolution r = resolver_.resolve(ep);
+            if (r.outcome == EndpointResolution::Outcome::kWorkload) {
+                return std::optional<EntityId>(workloadSource(r.workload));
             }
-            return workloadSource(**w);
+            if (Status st = countUnresolved(r, "source"); !st) {
+                return Error{st.error()};
+            }
+            return std::optional<EntityId>();
         }
         case FlowEndpoint::Kind::kIp: {
             auto ip = IpAddress::parse(ep.ip);
@@ -56,22 +53,22 @@ Result<EntityId> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
                 return Error{"source: " + ip.error()};
             }
             if (auto w = index_.findPodIp(*ip)) {
-                return workloadSource(*w);
+                return std::optional<EntityId>(workloadSource(*w));
             }
             if (ip->isPrivate() || index_.findServiceIp(*ip)) {
                 ++stats_.src_internal_unresolved;
-                return kInternalEntity;
+                return std::optional<EntityId>(kInternalEntity);
             }
             ++stats_.src_internet;
-            return kInternetEntity;
+            return std::optional<EntityId>(kInternetEntity);
         }
         case FlowEndpoint::Kind::kCidr:
         case FlowEndpoint::Kind::kInternet:
             ++stats_.src_internet;
-            return kInternetEntity;
+            return std::optional<EntityId>(kInternetEntity);
         case FlowEndpoint::Kind::kInternal:
             ++stats_.src_internal_unresolved;
-            return kInternalEntity;
+            return std::optional<EntityId>(kInternalEntity);
         case FlowEndpoint::Kind::kUnknown:
             break;
     }
@@ -88,7 +85,9 @@ EntityId FlowAggregator::workloadSource(size_t workload) {
     return workloadEntity(workload);
 }
 
-Status FlowAggregator::addToDestination(const FlowObservation& flow, EntityId src) {
+Status FlowAggregator::addToDestination(const FlowObservation& flow,
+                                        EntityId src,
+                                        size_t dst_workload) {
     const FlowEndpoint& ep = flow.dst;
     auto add = [&](size_t workload, uint32_t port) {
         const EdgeKey key{src, workloadEntity(workload), port, flow.protocol};
@@ -100,14 +99,10 @@ Status FlowAggregator::addToDestination(const FlowObservation& flow, EntityId sr
         }
     };
     switch (ep.kind) {
-        case FlowEndpoint::Kind::kWorkload: {
-            auto w = namedWorkload(index_, ep);
-            if (!w) {
-                return Error{"destination: " + w.error()};
-            }
-            add(**w, flow.port);
+        case FlowEndpoint::Kind::kWorkload:
+            add(dst_workload, flow.port);
+            ++stats_.aggregated;
             return {};
-        }
         case FlowEndpoint::Kind::kIp: {
             auto ip = IpAddress::parse(ep.ip);
             if (!ip) {
@@ -115,6 +110,7 @@ Status FlowAggregator::addToDestination(const FlowObservation& flow, EntityId sr
             }
             if (auto w = index_.findPodIp(*ip)) {
                 add(*w, flow.port);
+                ++stats_.aggregated;
                 return {};
             }
             if (auto s = index_.findServiceIp(*ip)) {
@@ -124,6 +120,7 @@ Status FlowAggregator::addToDestination(const FlowObservation& flow, EntityId sr
                     for (const auto& t : targets) {
                         add(t.workload, t.port);
                     }
+                    ++stats_.aggregated;
                     return {};
                 }
             }
@@ -153,12 +150,38 @@ Status FlowAggregator::add(const FlowObservation& flow) {
     if (!src) {
         return Error{src.error() + " (" + describe(flow.src) + " → " + describe(flow.dst) + ")"};
     }
-    const uint64_t before = stats_.dst_not_workload;
-    Status st = addToDestination(flow, *src);
-    if (st && stats_.dst_not_workload == before) {
-        ++stats_.aggregated;
+    // Both ends are looked at before the flow is left out, so that each unknown end is counted.
+    EndpointResolution dst;
+    if (flow.dst.kind == FlowEndpoint::Kind::kWorkload) {
+        dst = resolver_.resolve(flow.dst);
+        if (dst.outcome != EndpointResolution::Outcome::kWorkload) {
+            if (Status st = countUnresolved(dst, "destination"); !st) {
+                return st;
+            }
+        }
     }
-    return st;
+    if (!*src || (flow.dst.kind == FlowEndpoint::Kind::kWorkload &&
+                  dst.outcome != EndpointResolution::Outcome::kWorkload)) {
+        ++stats_.unresolved;
+        return {};
+    }
+    return addToDestination(flow, **src, dst.workload);
+}
+
+AggregationStats FlowAggregator::stats() const {
+    AggregationStats out = stats_;
+    std::vector<std::pair<std::string, uint64_t>> all;
+    for (uint32_t id = 0; id < unresolved_counts_.size(); ++id) {
+        if (unresolved_counts_[id] > 0) {
+            all.emplace_back(resolver_.unresolvedName(id), unresolved_counts_[id]);
+        }
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    all.resize(std::min(all.size(), kTopUnresolved));
+    out.top_unresolved = std::move(all);
+    return out;
 }
 
 }  // namespace netpolgen::core

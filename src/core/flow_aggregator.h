@@ -1,13 +1,16 @@
 // FlowAggregator: resolves each FlowObservation against the cluster and folds it into a FlowGraph.
 //
-// Resolution (DESIGN.md decision 6): a named workload must exist in the snapshot; an address is a
-// pod IP (→ its workload), a Service cluster IP (→ every workload the Service selects, with the
-// Service port translated to the container port), or unknown: private → internal, public →
-// internet. A CIDR source is external (internet). Flows whose destination is not a workload are
-// counted and left out: only ingress into workloads matters to the generator.
+// Resolution (DESIGN.md decision 6): a workload endpoint goes through an EndpointResolver (its
+// workload name, pod, labels, address: core/endpoint_resolver.h); an address is a pod IP (→ its
+// workload), a Service cluster IP (→ every workload the Service selects, with the Service port
+// translated to the container port), or unknown: private → internal, public → internet. A CIDR
+// source is external (internet). Flows whose destination is not a workload are counted and left
+// out: only ingress into workloads matters to the generator. Flows with an end the snapshot does
+// not have (a workload deleted since, another cluster's) are counted under that end's name and
+// left out, or are an error with rejectUnresolved(true) (`--strict`).
 //
 //   FlowAggregator agg(index, {.since = t0});
-//   Status st = agg.add(observation);   // error: unknown workload, bad address
+//   Status st = agg.add(observation);   // error: bad address, ambiguous NS/NAME, --strict
 //   const FlowGraph& g = agg.graph();
 //
 // Bucketed (ingest into the store): FlowAggregator agg(index, {}, buckets) adds every resolved
@@ -16,9 +19,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/bucketed_flow_graph.h"
 #include "core/cluster_index.h"
+#include "core/endpoint_resolver.h"
 #include "core/flow.h"
 #include "core/flow_graph.h"
 #include "core/result.h"
@@ -40,31 +47,48 @@ struct AggregationStats {
     uint64_t dst_not_workload = 0;         // destination outside the cluster or no workload
     uint64_t via_service_ip = 0;           // destinations given as a Service cluster IP
     uint64_t src_host_network = 0;  // sources in hostNetwork pods: the node's traffic (internal)
+    uint64_t unresolved = 0;  // left out: an end names a workload/pod/labels not in the snapshot
+    uint64_t ambiguous = 0;   // ends counted there whose labels match several workloads
+    // The most frequent unresolved ends, most frequent first (at most kTopUnresolved).
+    std::vector<std::pair<std::string, uint64_t>> top_unresolved;
 };
+
+inline constexpr size_t kTopUnresolved = 5;
 
 class FlowAggregator {
 public:
-    FlowAggregator(const ClusterIndex& index, TimeWindow window) : index_(index), window_(window) {}
+    FlowAggregator(const ClusterIndex& index, TimeWindow window)
+        : index_(index), window_(window), resolver_(index) {}
     // Resolved flows go to `buckets` (which must outlive the aggregator); graph() stays empty.
     FlowAggregator(const ClusterIndex& index, TimeWindow window, BucketedFlowGraph& buckets)
-        : index_(index), window_(window), buckets_(&buckets) {}
+        : index_(index), window_(window), buckets_(&buckets), resolver_(index) {}
+
+    // With true, a flow whose end is not in the snapshot is an error instead of counted.
+    void rejectUnresolved(bool reject) { reject_unresolved_ = reject; }
 
     Status add(const FlowObservation& flow);
 
     const FlowGraph& graph() const { return graph_; }
     FlowGraph takeGraph() { return std::move(graph_); }
-    const AggregationStats& stats() const { return stats_; }
+    // The counters, with top_unresolved filled in.
+    AggregationStats stats() const;
 
 private:
-    Result<EntityId> resolveSource(const FlowEndpoint& ep);
+    // A workload endpoint's workload; nothing when the flow was counted as unresolved.
+    Result<std::optional<EntityId>> resolveSource(const FlowEndpoint& ep);
+    // dst_workload: the destination's workload when it is a workload endpoint.
     EntityId workloadSource(size_t workload);
-    Status addToDestination(const FlowObservation& flow, EntityId src);
+    Status addToDestination(const FlowObservation& flow, EntityId src, size_t dst_workload);
+    Status countUnresolved(const EndpointResolution& r, const char* end);
 
     const ClusterIndex& index_;
     TimeWindow window_;
     FlowGraph graph_;
     BucketedFlowGraph* buckets_ = nullptr;
+    EndpointResolver resolver_;
+    bool reject_unresolved_ = false;
     AggregationStats stats_;
+    std::vector<uint64_t> unresolved_counts_;  // by EndpointResolution::id
 };
 
 }  // namespace netpolgen::core

@@ -805,6 +805,7 @@ void clearEndpoint(core::FlowEndpoint& e) {
     e.name = {};
     e.workload_kind = {};
     e.pod = {};
+    e.labels = {};
     e.ip = {};
     e.cidr = {};
 }
@@ -904,6 +905,8 @@ bool isInternalIdentity(uint64_t id) {
     return id >= kHost && id <= kIngress && id != kWorld;
 }
 
+// A pod: what identifies it is passed on as read (workload, pod name, labels), and the
+// cluster-aware resolution is left to core::EndpointResolver. Otherwise an entity or an address.
 void hubbleEndpoint(const FlowLineParser::HubbleEndpoint& e,
                     std::string_view ip,
                     core::FlowEndpoint& ep) {
@@ -911,17 +914,14 @@ void hubbleEndpoint(const FlowLineParser::HubbleEndpoint& e,
     clearEndpoint(ep);
     ep.ip = ip;
     ep.pod = e.pod;
-    if (!e.ns.empty() && !e.workload_name.empty()) {
+    const bool reserved = e.world || e.internal || e.cidr;
+    const bool names_pod = !e.workload_name.empty() || !e.pod.empty() || e.k8s_labels;
+    if ((!e.ns.empty() && names_pod) || (e.ns.empty() && e.k8s_labels && !reserved)) {
         ep.kind = Kind::kWorkload;
         ep.ns = e.ns;
         ep.name = e.workload_name;
         ep.workload_kind = e.workload_kind;
-    } else if (!e.ns.empty() && !e.pod.empty()) {
-        // A pod without a controller: the pod is the workload.
-        ep.kind = Kind::kWorkload;
-        ep.ns = e.ns;
-        ep.name = e.pod;
-        ep.workload_kind = "Pod";
+        ep.labels = e.labels;
     } else if (e.cidr && !ip.empty()) {
         // A CIDR identity (a policy names this range): the address says more than "world".
         ep.kind = Kind::kIp;
@@ -934,8 +934,18 @@ void hubbleEndpoint(const FlowLineParser::HubbleEndpoint& e,
     }
 }
 
-// Endpoint.labels: only the reserved:… and cidr:… labels matter here; the raw text is compared
-// without unescaping (these labels never hold escapes).
+// The end of a raw JSON string (just after its closing quote). REQUIRES: `raw` points just after
+// an opening quote of a string simdjson validated.
+const char* rawStringEnd(const char* raw) {
+    while (*raw != '"') {
+        raw += *raw == '\\' ? 2 : 1;
+    }
+    return raw + 1;
+}
+
+// Endpoint.labels: the reserved:… and cidr:… labels decide the kind of endpoint; the raw text is
+// compared without unescaping (these labels never hold escapes). The raw text of all the elements
+// is kept for core::EndpointResolver, which parses it only for pods no name resolves.
 ErrorCode labelsArray(Value& value,
                       FlowLineParser::HubbleEndpoint& ep,
                       FieldProblem& problem,
@@ -948,6 +958,8 @@ ErrorCode labelsArray(Value& value,
     if (e != SUCCESS) {
         return e;
     }
+    const char* first = nullptr;
+    const char* end = nullptr;
     for (auto element : array) {
         Value label_value;
         if ((e = std::move(element).get(label_value)) != SUCCESS) {
@@ -963,7 +975,11 @@ ErrorCode labelsArray(Value& value,
             return e;
         }
         const char* s = raw.raw();
-        if (s[0] == 'r' && rawStartsWith(s, "reserved:")) {
+        first = first == nullptr ? s - 1 : first;
+        end = rawStringEnd(s);
+        if (s[0] == 'k' && rawStartsWith(s, "k8s:")) {
+            ep.k8s_labels = true;
+        } else if (s[0] == 'r' && rawStartsWith(s, "reserved:")) {
             constexpr size_t kReservedPrefix = 9;
             const char* r = s + kReservedPrefix;
             // reserved:world, and since Cilium 1.15 reserved:world-ipv4 / reserved:world-ipv6.
@@ -978,6 +994,9 @@ ErrorCode labelsArray(Value& value,
         } else if (s[0] == 'c' && rawStartsWith(s, "cidr:")) {
             ep.cidr = true;
         }
+    }
+    if (first != nullptr) {
+        ep.labels = std::string_view(first, static_cast<size_t>(end - first));
     }
     return SUCCESS;
 }
@@ -1080,6 +1099,8 @@ void FlowLineParser::resetHubble() {
         ep->pod = {};
         ep->workload_name = {};
         ep->workload_kind = {};
+        ep->labels = {};
+        ep->k8s_labels = false;
         ep->identity = 0;
         ep->world = false;
         ep->internal = false;

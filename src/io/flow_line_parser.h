@@ -84,10 +84,12 @@ public:
         std::string_view pod;
         std::string_view workload_name;
         std::string_view workload_kind;
+        std::string_view labels;  // the raw text of the labels array's elements (in the line)
         uint64_t identity = 0;
-        bool world = false;     // reserved:world, reserved:world-ipv4, reserved:world-ipv6
-        bool internal = false;  // reserved:host, remote-node, kube-apiserver, health, init, …
-        bool cidr = false;      // a cidr:… label
+        bool k8s_labels = false;  // some label is a k8s:… label: the endpoint is a pod
+        bool world = false;       // reserved:world, reserved:world-ipv4, reserved:world-ipv6
+        bool internal = false;    // reserved:host, remote-node, kube-apiserver, health, init, …
+        bool cidr = false;        // a cidr:… label
     };
 
     // Why a canonical endpoint is not valid; `part` is the offending segment, if any.

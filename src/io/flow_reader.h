@@ -21,8 +21,9 @@
 //              lowerCamelCase keys); {"node_status"|"lost_events"|"agent_event"|"debug_event": …}
 //              are skipped. Replies, DROPPED/ERROR verdicts, TCP segments other than SYN (unless
 //              trace_reason NEW or a policy-verdict event) and the second observation of a 5-tuple
-//              within 60 s are skipped and counted. Endpoints map to a workload (namespace +
-//              workloads[0], or the pod itself as kind "Pod"), kInternet (reserved:world,
+//              within 60 s are skipped and counted. Pod endpoints become kWorkload with what the
+//              line gives (namespace, workloads[0], pod_name, the raw labels), resolved against the
+//              cluster by core::EndpointResolver; others kInternet (reserved:world,
 //              identities 2, 9, 10), kInternal (reserved:host, remote-node, kube-apiserver, …,
 //              identities 1, 3-8) or kIp (cidr:… labels, or only an address). Only the 5-tuples of
 //              one call are compared: both observation points must be in the same input.

@@ -177,7 +177,12 @@ ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& req
     if (!generation) {
         return apiError(400, generation.error());
     }
-    return modificationResponse(std::move(generation->modification));
+    ApiResponse response = modificationResponse(std::move(generation->modification));
+    // Stored traffic none of which maps onto the cluster gives deny-all policies: say why.
+    if (auto none = store::noResolvedTraffic({}, *in.inputs); none && none->observed) {
+        response.body["warnings"] = json::array({none->reason});
+    }
+    return response;
 }
 
 ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& request) {

@@ -132,6 +132,7 @@ core::Status readFlowFiles(const InputOptions& options, LoadedInputs& loaded) {
     }
     const core::ClusterIndex index(loaded.cluster);
     core::FlowAggregator aggregator(index, options.window);
+    aggregator.rejectUnresolved(options.strict);
     io::FlowReadOptions flow_options;
     flow_options.format = options.flow_format;
     flow_options.skip_invalid = options.skip_invalid;
@@ -198,6 +199,70 @@ core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& optio
         return core::Error{st.error()};
     }
     return loaded;
+}
+
+namespace {
+
+std::string topNames(const std::vector<std::pair<std::string, uint64_t>>& top) {
+    std::string out;
+    for (const auto& [name, count] : top) {
+        out += (out.empty() ? "" : ", ") + name + " (" + std::to_string(count) + ")";
+    }
+    return out;
+}
+
+NoResolvedTraffic noResolvedFileFlows(const LoadedInputs& in) {
+    const auto& a = in.aggregation;
+    std::string reason =
+        "no flow resolved to a workload of the cluster: " + std::to_string(in.flow_stats.flows) +
+        " flows read";
+    if (a.unresolved > 0) {
+        reason += ", " + std::to_string(a.unresolved) +
+                  " with an end not in the cluster snapshot (most frequent: " +
+                  topNames(a.top_unresolved) + ")";
+    }
+    if (a.dst_not_workload > 0) {
+        reason +=
+            ", " + std::to_string(a.dst_not_workload) + " to destinations that are no workload";
+    }
+    if (a.outside_window > 0) {
+        reason += ", " + std::to_string(a.outside_window) + " outside the time window";
+    }
+    return {reason, in.flow_stats.flows > 0};
+}
+
+NoResolvedTraffic noResolvedStoredFlows(const StoreSource& source) {
+    const StoredFlows& f = *source.flows;
+    if (f.edges == 0) {
+        return {source.db + " holds no flows of cluster \"" + source.cluster_name +
+                    "\" in the time window",
+                false};
+    }
+    std::string names;
+    for (const auto& name : f.gone_examples) {
+        names += (names.empty() ? "" : ", ") + name;
+    }
+    return {"none of the " + std::to_string(f.edges) + " edges stored in the time window in " +
+                source.db +
+                " is between workloads of the cluster: " + std::to_string(f.gone_edges) +
+                " edges of workloads no longer in the cluster (e.g. " + names + ")",
+            true};
+}
+
+}  // namespace
+
+std::optional<NoResolvedTraffic> noResolvedTraffic(const InputOptions& options,
+                                                   const LoadedInputs& loaded) {
+    if (loaded.store && loaded.store->flows) {
+        if (loaded.graph.size() > 0) {
+            return std::nullopt;
+        }
+        return noResolvedStoredFlows(*loaded.store);
+    }
+    if (options.flow_paths.empty() || loaded.aggregation.aggregated > 0) {
+        return std::nullopt;
+    }
+    return noResolvedFileFlows(loaded);
 }
 
 std::shared_ptr<const ClusterMemo::Built> ClusterMemo::find(const std::string& key) const {

@@ -28,6 +28,9 @@ struct InputOptions {
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     core::TimeWindow window;
     bool skip_invalid = false;
+    // Flows with an end the snapshot does not have are errors (--strict) instead of counted and
+    // left out.
+    bool strict = false;
     // Manifests added to the cluster wherever it comes from (simulate's --policies).
     std::vector<std::string> extra_manifest_paths;
     // A store (--db): the cluster is its latest snapshot of `cluster_name` unless cluster_paths
@@ -63,6 +66,17 @@ struct LoadedInputs {
 };
 
 core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& options);
+
+// Why flows that were given (files or the store) became no edge into a workload of the cluster:
+// policies from them would deny everything. `observed`: flows were read or stored but none
+// resolved (rather than none in the input or the window).
+struct NoResolvedTraffic {
+    std::string reason;
+    bool observed = false;
+};
+// Nothing when some flow resolved, or when no flows were given.
+std::optional<NoResolvedTraffic> noResolvedTraffic(const InputOptions& options,
+                                                   const LoadedInputs& loaded);
 
 // The cluster built from a store's latest snapshot and the applies recorded since, kept for the
 // next load. Decoding the snapshot's YAML is the slowest part of loading a large cluster (0.8 s

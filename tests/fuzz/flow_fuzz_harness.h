@@ -43,7 +43,7 @@ uint64_t touch(const core::FlowEndpoint& e) {
             break;
     }
     return touch(e.ns) + touch(e.name) + touch(e.workload_kind) + touch(e.pod) + touch(e.ip) +
-           touch(e.cidr) + static_cast<uint64_t>(e.kind);
+           touch(e.labels) + touch(e.cidr) + static_cast<uint64_t>(e.kind);
 }
 
 bool compressed(std::string_view data) {

@@ -4,22 +4,12 @@
 
 #include <algorithm>
 
+#include "../support/test_workloads.h"
+
 namespace netpolgen::core {
 namespace {
 
-Workload workload(WorkloadKind kind,
-                  std::string name,
-                  Labels labels,
-                  std::vector<OwnerRef> owners = {}) {
-    Workload w;
-    w.kind = kind;
-    w.ns = "shop";
-    w.name = std::move(name);
-    w.selector = selectorFromLabels(labels);
-    w.pod_labels = std::move(labels);
-    w.owners = std::move(owners);
-    return w;
-}
+using testing_support::shopWorkload;
 
 Pod pod(std::string name, Labels labels, std::vector<OwnerRef> owners, std::string ip) {
     Pod p;
@@ -42,11 +32,11 @@ const Workload* find(const Cluster& c, std::string_view name) {
 
 TEST(ClusterBuilder, PodsBelongToTheTopOfTheirOwnerChain) {
     ClusterObjects o;
-    o.workloads.push_back(workload(WorkloadKind::kDeployment, "web", {{"app", "web"}}));
-    o.workloads.push_back(workload(
+    o.workloads.push_back(shopWorkload(WorkloadKind::kDeployment, "web", {{"app", "web"}}));
+    o.workloads.push_back(shopWorkload(
         WorkloadKind::kReplicaSet, "web-5d9", {{"app", "web"}}, {{"Deployment", "web", true}}));
-    o.workloads.push_back(workload(WorkloadKind::kCronJob, "backup", {{"job", "backup"}}));
-    o.workloads.push_back(workload(
+    o.workloads.push_back(shopWorkload(WorkloadKind::kCronJob, "backup", {{"job", "backup"}}));
+    o.workloads.push_back(shopWorkload(
         WorkloadKind::kJob, "backup-1", {{"job", "backup"}}, {{"CronJob", "backup", true}}));
     o.pods.push_back(
         pod("web-5d9-a", {{"app", "web"}}, {{"ReplicaSet", "web-5d9", true}}, "10.0.0.1"));
@@ -62,7 +52,7 @@ TEST(ClusterBuilder, PodsBelongToTheTopOfTheirOwnerChain) {
 
 TEST(ClusterBuilder, MissingOwnerFallsBackToSelectorMatch) {
     ClusterObjects o;
-    o.workloads.push_back(workload(WorkloadKind::kDeployment, "web", {{"app", "web"}}));
+    o.workloads.push_back(shopWorkload(WorkloadKind::kDeployment, "web", {{"app", "web"}}));
     o.pods.push_back(pod("web-5d9-a",
                          {{"app", "web"}, {"pod-template-hash", "5d9"}},
                          {{"ReplicaSet", "web-5d9", true}},

@@ -618,11 +618,12 @@ TEST(FlowReaderHubble, AcceptsLowerCamelCaseKeys) {
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     ASSERT_EQ(r.flows.size(), 1u);
     EXPECT_EQ(r.flows[0].port, 9090u);
-    // A pod without a controller is its own workload.
+    // A pod without `workloads`: the pod name is kept for core::EndpointResolver.
     EXPECT_EQ(r.flows[0].src.kind, Kind::kWorkload);
-    EXPECT_EQ(r.flows[0].src.name, "solo");
+    EXPECT_EQ(r.flows[0].src.ns, "a");
+    EXPECT_EQ(r.flows[0].src.name, "");
     EXPECT_EQ(r.flows[0].src.pod, "solo");
-    EXPECT_EQ(r.flows[0].src.workload_kind, "Pod");
+    EXPECT_EQ(r.flows[0].src.workload_kind, "");
     EXPECT_EQ(r.stats.skipped_replies, 1u);
 }
 

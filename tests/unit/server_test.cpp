@@ -152,6 +152,23 @@ TEST_F(ServerApi, GenerateGivesTheBytesOfTheGenerateCommand) {
     EXPECT_EQ(answer["modification"]["toDelete"], json::array());
 }
 
+TEST_F(ServerApi, GenerateWarnsWhenNoStoredFlowMapsOntoTheCluster) {
+    // A newer snapshot of another cluster: none of the stored edges' workloads exists in it.
+    const std::string other =
+        NETPOLGEN_SHARED_DIR "/samples/online-boutique/kubernetes-manifests.yaml";
+    ASSERT_EQ(runCli({"snapshot", "--db", db_, "--cluster", other, "-q"}).status, 0);
+    start();
+    const json answer = get("/v1/networkpolicies/generate/default");
+    ASSERT_TRUE(answer.contains("warnings")) << answer.dump();
+    EXPECT_NE(answer["warnings"][0].get<std::string>().find("workloads no longer in the cluster"),
+              std::string::npos)
+        << answer.dump();
+    // The command refuses what the endpoint only warns about.
+    const CliRun cli = runCli({"generate", "--db", db_, "-q"});
+    EXPECT_EQ(cli.status, 2);
+    EXPECT_NE(cli.err.find("is between workloads of the cluster"), std::string::npos) << cli.err;
+}
+
 TEST_F(ServerApi, GenerateScopeAndOptionsMatchTheCommandFlags) {
     start();
     const CliRun cli = runCli({"generate",

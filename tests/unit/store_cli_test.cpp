@@ -348,18 +348,22 @@ TEST_F(StoreCli, DbDefaultsToNetpolgenDbFromTheEnvironment) {
     EXPECT_EQ(from_store, generate(false, {}));
 }
 
-TEST_F(StoreCli, AnUnknownWorkloadFailsWithFileAndLineAndStoresNothing) {
+TEST_F(StoreCli, AnUnknownWorkloadIsCountedOrWithStrictFailsWithFileAndLineAndStoresNothing) {
     ASSERT_EQ(run({"snapshot", "--db", db_, "--cluster", cluster_}), 0) << err_;
     const std::string bad =
         write("bad.jsonl", flowsText(false) + flowLine("shop/nope", "shop/db", 1, kDay0, 1));
-    EXPECT_EQ(run({"ingest", "--db", db_, "--flows", bad}), 2);
-    EXPECT_NE(err_.find(bad + ":28:"), std::string::npos) << err_;
+    EXPECT_EQ(run({"ingest", "--db", db_, "--flows", bad, "--strict"}), 2);
+    EXPECT_NE(err_.find(bad + ":28: source: unknown workload \"shop/nope\""), std::string::npos)
+        << err_;
     auto records = open()->ingests("default");
     ASSERT_TRUE(records.ok());
     EXPECT_TRUE(records->empty());
-    // --skip-invalid stores the rest and says what it skipped.
-    EXPECT_EQ(run({"ingest", "--db", db_, "--flows", bad, "--skip-invalid"}), 0) << err_;
-    EXPECT_NE(err_.find("1 invalid flow lines skipped"), std::string::npos) << err_;
+    // By default it stores the rest and says what it left out.
+    EXPECT_EQ(run({"ingest", "--db", db_, "--flows", bad}), 0) << err_;
+    EXPECT_NE(err_.find("1 flows with an end not in the cluster snapshot left out"),
+              std::string::npos)
+        << err_;
+    EXPECT_NE(err_.find("shop/nope (1)"), std::string::npos) << err_;
 }
 
 TEST_F(StoreCli, SimulateAndCompareReadTheStoreLikeTheFiles) {
