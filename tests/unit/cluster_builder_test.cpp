@@ -109,11 +109,11 @@ TEST(ClusterBuilder, ProtectedNamespaces) {
 
 TEST(ClusterBuilder, TheSameObjectTwiceIsOneObjectAndTheLaterOneWins) {
     ClusterObjects o;
-    Workload first = workload(WorkloadKind::kDeployment, "web", {{"app", "web"}});
+    Workload first = shopWorkload(WorkloadKind::kDeployment, "web", {{"app", "web"}});
     first.origin = "a.yaml:1";
-    Workload second = workload(WorkloadKind::kDeployment, "web", {{"app", "web2"}});
+    Workload second = shopWorkload(WorkloadKind::kDeployment, "web", {{"app", "web2"}});
     second.origin = "b.yaml:7";
-    Workload other = workload(WorkloadKind::kStatefulSet, "web", {{"app", "db"}});
+    Workload other = shopWorkload(WorkloadKind::kStatefulSet, "web", {{"app", "db"}});
     other.origin = "b.yaml:20";
     o.workloads = {first, other, second};
     PolicyObject p1;
