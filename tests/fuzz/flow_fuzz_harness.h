@@ -31,7 +31,10 @@ uint64_t touch(const core::FlowEndpoint& e) {
     using Kind = core::FlowEndpoint::Kind;
     switch (e.kind) {
         case Kind::kWorkload:
-            require(!e.ns.empty() && !e.name.empty());
+            // Canonical: ns and name. Hubble: what the line gives of a workload, a pod name and
+            // labels; the namespace may come from the labels only (core/flow.h).
+            require(!e.name.empty() || !e.pod.empty() || !e.labels.empty());
+            require(!e.ns.empty() || !e.labels.empty());
             break;
         case Kind::kIp:
             require(!e.ip.empty());

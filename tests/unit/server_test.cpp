@@ -438,7 +438,8 @@ TEST_F(ServerApi, ARecordThatNoLongerReplaysIsNamedAndTheClusterStillAnswers) {
     get("/v1/graph/default");
     get("/v1/namespaces/default");
     // The policies are the snapshot's: the record and everything after it are not replayed.
-    for (const json& p : get("/v1/networkpolicies?clusterId=default")["networkPolicies"]) {
+    const json policies = get("/v1/networkpolicies?clusterId=default");
+    for (const json& p : policies["networkPolicies"]) {
         EXPECT_NE(p["name"], "deny-db");
     }
 }
