@@ -8,11 +8,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <cctype>
 #include <map>
 #include <string>
 #include <type_traits>
+
+#include "core/ascii.h"
 
 namespace netpolgen::cli {
 
@@ -23,11 +23,7 @@ CLI::Validator enumNames(std::map<std::string, Enum> names) {
         choices += (choices.empty() ? "" : ",") + name;
     }
     auto check = [names, choices](std::string& input) -> std::string {
-        std::string key = input;
-        std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
-            return static_cast<char>(std::tolower(c));
-        });
-        const auto found = names.find(key);
+        const auto found = names.find(core::asciiLower(input));
         if (found == names.end()) {
             return "\"" + input + "\" is not one of {" + choices + "}";
         }

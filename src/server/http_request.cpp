@@ -1,19 +1,12 @@
 #include "server/http_request.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "core/ascii.h"
 
 namespace netpolgen::server {
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
 
 std::string_view trim(std::string_view s) {
     const auto begin = s.find_first_not_of(" \t");
@@ -25,7 +18,7 @@ std::string_view trim(std::string_view s) {
 
 // The media type of a Content-Type value, lower case, without parameters ("; charset=utf-8").
 std::string mediaType(std::string_view content_type) {
-    return lower(trim(content_type.substr(0, content_type.find(';'))));
+    return core::asciiLower(trim(content_type.substr(0, content_type.find(';'))));
 }
 
 // JSON and the YAML types in use (no registered one until RFC 9512's application/yaml).
@@ -72,9 +65,9 @@ AllowedHosts::AllowedHosts(const std::string& listen_host,
                            const std::vector<std::string>& extra) {
     const std::string suffix = ":" + std::to_string(port);
     auto add = [&](const std::string& host) {
-        hosts_.insert(lower(host) + suffix);
+        hosts_.insert(core::asciiLower(host) + suffix);
         if (port == 80) {  // the default port: browsers leave it out
-            hosts_.insert(lower(host));
+            hosts_.insert(core::asciiLower(host));
         }
     };
     add(listen_host.find(':') != std::string::npos ? "[" + listen_host + "]" : listen_host);
@@ -88,20 +81,20 @@ AllowedHosts::AllowedHosts(const std::string& listen_host,
             continue;
         }
         const bool has_port = host.back() != ']' && host.find(':') != std::string::npos;
-        hosts_.insert(lower(host));
+        hosts_.insert(core::asciiLower(host));
         if (!has_port) {
-            hosts_.insert(lower(host) + suffix);
+            hosts_.insert(core::asciiLower(host) + suffix);
         }
     }
 }
 
 bool AllowedHosts::allowsHost(std::string_view host) const {
-    return hosts_.count(lower(trim(host))) > 0;
+    return hosts_.count(core::asciiLower(trim(host))) > 0;
 }
 
 bool AllowedHosts::allowsOrigin(std::string_view origin) const {
     for (std::string_view scheme : {"http://", "https://"}) {
-        if (lower(origin.substr(0, scheme.size())) == scheme) {
+        if (core::asciiLower(origin.substr(0, scheme.size())) == scheme) {
             return allowsHost(origin.substr(scheme.size()));
         }
     }
@@ -113,7 +106,7 @@ std::optional<ApiResponse> framingError(const RequestHead& head) {
         return apiError(400, "more than one Content-Length");
     }
     if (head.transfer_encodings.size() > 1 ||
-        (head.chunked() && lower(trim(head.transfer_encodings.front())) != "chunked")) {
+        (head.chunked() && core::asciiLower(trim(head.transfer_encodings.front())) != "chunked")) {
         return apiError(400, "Transfer-Encoding must be chunked");
     }
     if (head.chunked() && !head.content_lengths.empty()) {

@@ -1,18 +1,11 @@
 #include "server/scope_query.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace netpolgen::server {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
     std::vector<std::string_view> parts;
@@ -67,7 +60,7 @@ core::Result<Scope> parseScopeQuery(std::string_view query) {
                                "\""};
         }
         const std::string_view field = term.substr(0, colon);
-        const std::string key = lower(field);
+        const std::string key = core::asciiLower(field);
         std::vector<std::string>* target = nullptr;
         if (key == "namespace") {
             target = &scope.namespaces;
