@@ -32,6 +32,7 @@
 
 #include "core/cluster.h"
 #include "core/connectivity.h"
+#include "core/exposure.h"
 #include "core/result.h"
 
 namespace CLI {

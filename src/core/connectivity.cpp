@@ -1,7 +1,6 @@
 #include "core/connectivity.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -10,6 +9,10 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+
+#include "core/connection_table.h"
+#include "core/ipv4_atoms.h"
+#include "core/rule_ports.h"
 
 namespace netpolgen::core {
 namespace {
@@ -25,256 +28,25 @@ namespace {
 //  5. allowed(a → b) = egressRow[profile(a)][b] ∩ ingressRow[profile(b)][a], stored as an id
 //     per class pair; enumerating workload pairs only reads those ids.
 
-constexpr uint32_t kNone = 0;  // interned id of the empty set
-constexpr uint32_t kAll = 1;   // interned id of all connections
+using detail::affects;
+using detail::atomRanges;
+using detail::ClassBits;
+using detail::ConnTable;
+using detail::externalName;
+using detail::Ipv4Range;
+using detail::kAll;
+using detail::kEgress;
+using detail::kIngress;
+using detail::kNone;
+using detail::makeAtoms;
+using detail::NamedPorts;
+using detail::parseBlock;
+using detail::ParsedBlock;
+using detail::resolveNamed;
+using detail::rulesOf;
+using detail::staticPorts;
+
 constexpr uint32_t kNotIsolated = std::numeric_limits<uint32_t>::max();
-constexpr uint64_t kIpv4Space = uint64_t{1} << 32;
-
-struct ConnectionSetHash {
-    size_t operator()(const ConnectionSet& s) const { return s.hash(); }
-};
-
-// Interned connection sets; union and intersection memoised on id pairs.
-class ConnTable {
-public:
-    ConnTable() {
-        intern(ConnectionSet::none());
-        intern(ConnectionSet::all());
-    }
-
-    uint32_t intern(ConnectionSet s) {
-        auto it = ids_.find(s);
-        if (it != ids_.end()) {
-            return it->second;
-        }
-        const auto id = static_cast<uint32_t>(sets_.size());
-        sets_.push_back(s);
-        ids_.emplace(std::move(s), id);
-        return id;
-    }
-
-    const ConnectionSet& get(uint32_t id) const { return sets_[id]; }
-    size_t size() const { return sets_.size(); }
-
-    uint32_t unite(uint32_t a, uint32_t b) {
-        if (a == b || b == kNone || a == kAll) {
-            return a;
-        }
-        if (a == kNone || b == kAll) {
-            return b;
-        }
-        const uint64_t key = pairKey(a, b);
-        auto it = union_memo_.find(key);
-        if (it != union_memo_.end()) {
-            return it->second;
-        }
-        ConnectionSet u = sets_[a];
-        u.unite(sets_[b]);
-        const uint32_t id = intern(std::move(u));
-        union_memo_.emplace(key, id);
-        return id;
-    }
-
-    uint32_t intersect(uint32_t a, uint32_t b) {
-        if (a == b || b == kAll || a == kNone) {
-            return a;
-        }
-        if (a == kAll || b == kNone) {
-            return b;
-        }
-        const uint64_t key = pairKey(a, b);
-        auto it = intersect_memo_.find(key);
-        if (it != intersect_memo_.end()) {
-            return it->second;
-        }
-        const uint32_t id = intern(sets_[a].intersect(sets_[b]));
-        intersect_memo_.emplace(key, id);
-        return id;
-    }
-
-private:
-    static uint64_t pairKey(uint32_t a, uint32_t b) {
-        return a < b ? (uint64_t{a} << 32) | b : (uint64_t{b} << 32) | a;
-    }
-
-    std::vector<ConnectionSet> sets_;
-    std::unordered_map<ConnectionSet, uint32_t, ConnectionSetHash> ids_;
-    std::unordered_map<uint64_t, uint32_t> union_memo_;
-    std::unordered_map<uint64_t, uint32_t> intersect_memo_;
-};
-
-// A fixed-size bitset over classes.
-class Bits {
-public:
-    Bits() = default;
-    explicit Bits(size_t n) : n_(n), words_((n + 63) / 64, 0) {}
-
-    size_t size() const { return n_; }
-    void set(size_t i) { words_[i / 64] |= uint64_t{1} << (i % 64); }
-    bool test(size_t i) const { return (words_[i / 64] >> (i % 64)) & 1U; }
-    void setRange(size_t begin, size_t end) {
-        for (size_t i = begin; i < end; ++i) {
-            set(i);
-        }
-    }
-    void andWith(const Bits& o) {
-        for (size_t i = 0; i < words_.size(); ++i) {
-            words_[i] &= o.words_[i];
-        }
-    }
-    void andNot(const Bits& o) {
-        for (size_t i = 0; i < words_.size(); ++i) {
-            words_[i] &= ~o.words_[i];
-        }
-    }
-    void orWith(const Bits& o) {
-        for (size_t i = 0; i < words_.size(); ++i) {
-            words_[i] |= o.words_[i];
-        }
-    }
-    bool none() const {
-        return std::all_of(words_.begin(), words_.end(), [](uint64_t w) { return w == 0; });
-    }
-    template <typename F>
-    void forEach(F&& f) const {
-        for (size_t i = 0; i < words_.size(); ++i) {
-            uint64_t w = words_[i];
-            while (w != 0) {
-                const int bit = __builtin_ctzll(w);
-                f(i * 64 + static_cast<size_t>(bit));
-                w &= w - 1;
-            }
-        }
-    }
-
-private:
-    size_t n_ = 0;
-    std::vector<uint64_t> words_;
-};
-
-// An IPv4 range, inclusive.
-struct Range {
-    uint32_t first = 0;
-    uint32_t last = 0;
-};
-
-std::optional<Range> v4Range(const Cidr& cidr) {
-    if (!cidr.isV4()) {
-        return std::nullopt;
-    }
-    const int bits = cidr.prefix() - 96;
-    const uint32_t first = cidr.base().v4();
-    const uint32_t host = bits >= 32 ? 0U : (bits == 0 ? 0xffffffffU : (0xffffffffU >> bits));
-    return Range{first, first | host};
-}
-
-// An ipBlock, parsed once. `v4`: the IPv4 addresses it stands for (cidr minus every except) as
-// maximal intervals, as netpol-analyzer splits a block (adjacent excepts merge).
-struct ParsedBlock {
-    bool valid = false;
-    Cidr cidr;
-    std::vector<Cidr> except;
-    std::vector<Range> v4;
-
-    bool matches(const IpAddress& ip) const {
-        if (!valid || ip.isV4() != cidr.isV4() || !cidr.contains(ip)) {
-            return false;
-        }
-        return std::none_of(except.begin(), except.end(), [&](const Cidr& e) {
-            return ip.isV4() == e.isV4() && e.contains(ip);
-        });
-    }
-};
-
-ParsedBlock parseBlock(const IpBlock& block) {
-    ParsedBlock out;
-    auto cidr = Cidr::parse(block.cidr);
-    if (!cidr) {
-        return out;
-    }
-    out.cidr = *cidr;
-    std::vector<Range> holes;
-    for (const auto& e : block.except) {
-        if (auto ex = Cidr::parse(e)) {
-            out.except.push_back(*ex);
-            if (auto r = v4Range(*ex)) {
-                holes.push_back(*r);
-            }
-        }
-    }
-    out.valid = true;
-    if (auto range = v4Range(*cidr)) {
-        std::sort(holes.begin(), holes.end(), [](const Range& x, const Range& y) {
-            return x.first < y.first;
-        });
-        uint64_t next = range->first;  // first address not yet handled
-        for (const Range& h : holes) {
-            if (h.first > next) {
-                out.v4.push_back({static_cast<uint32_t>(next), std::min(h.first - 1, range->last)});
-            }
-            next = std::max<uint64_t>(next, uint64_t{h.last} + 1);
-            if (next > range->last) {
-                break;
-            }
-        }
-        if (next <= range->last) {
-            out.v4.push_back({static_cast<uint32_t>(next), range->last});
-        }
-    }
-    return out;
-}
-
-// Disjoint IPv4 ranges cut at the boundaries of every block's intervals; the whole space when
-// there are none.
-std::vector<Range> makeAtoms(const std::vector<const ParsedBlock*>& blocks) {
-    std::set<uint64_t> cuts{0};
-    for (const ParsedBlock* b : blocks) {
-        for (const Range& r : b->v4) {
-            cuts.insert(r.first);
-            cuts.insert(uint64_t{r.last} + 1);
-        }
-    }
-    cuts.insert(kIpv4Space);
-    std::vector<Range> atoms;
-    for (auto it = cuts.begin(); std::next(it) != cuts.end(); ++it) {
-        atoms.push_back({static_cast<uint32_t>(*it), static_cast<uint32_t>(*std::next(it) - 1)});
-    }
-    return atoms;
-}
-
-// Index ranges [begin, end) of the atoms a block covers (atoms never straddle its intervals).
-std::vector<std::pair<uint32_t, uint32_t>> atomRanges(const std::vector<Range>& atoms,
-                                                      const ParsedBlock& block) {
-    std::vector<std::pair<uint32_t, uint32_t>> out;
-    for (const Range& r : block.v4) {
-        auto first =
-            std::lower_bound(atoms.begin(), atoms.end(), r.first, [](const Range& a, uint32_t v) {
-                return a.first < v;
-            });
-        auto last =
-            std::upper_bound(atoms.begin(), atoms.end(), r.last, [](uint32_t v, const Range& a) {
-                return v < a.last;
-            });
-        // `last` is the atom after the one ending at r.last.
-        const auto begin = static_cast<uint32_t>(first - atoms.begin());
-        const auto end = static_cast<uint32_t>(last - atoms.begin());
-        if (begin < end) {
-            out.emplace_back(begin, end);
-        }
-    }
-    return out;
-}
-
-std::string ipv4Text(uint32_t v) {
-    char buf[16];
-    std::snprintf(
-        buf, sizeof buf, "%u.%u.%u.%u", v >> 24, (v >> 16) & 255U, (v >> 8) & 255U, v & 255U);
-    return buf;
-}
-
-std::string externalName(uint32_t first, uint32_t last) {
-    return ipv4Text(first) + "-" + ipv4Text(last) + "[External]";
-}
 
 std::string workloadName(const Workload& w) {
     std::string out = w.ns;
@@ -283,43 +55,6 @@ std::string workloadName(const Workload& w) {
     out += '[';
     out += workloadKindName(w.kind);
     out += ']';
-    return out;
-}
-
-// Named port entries of a rule, and how they resolve against a list of container ports.
-using NamedPorts = std::vector<std::pair<Protocol, std::string>>;
-
-ConnectionSet resolveNamed(const NamedPorts& named, const std::vector<ContainerPort>& ports) {
-    ConnectionSet out;
-    for (const auto& [protocol, name] : named) {
-        for (const ContainerPort& cp : ports) {
-            if (cp.name == name && cp.protocol == protocol) {
-                out.add(protocol, cp.port, cp.port);
-            }
-        }
-    }
-    return out;
-}
-
-// The numbered and portless entries of a port list as a set, and its named entries apart.
-// An empty list is every port of every protocol.
-ConnectionSet staticPorts(const std::vector<PolicyPort>& ports, NamedPorts& named) {
-    if (ports.empty()) {
-        return ConnectionSet::all();
-    }
-    ConnectionSet out;
-    for (const PolicyPort& e : ports) {
-        if (!e.port) {
-            out.addAll(e.protocol);
-        } else if (e.port->isNamed()) {
-            named.emplace_back(e.protocol, e.port->name);
-        } else {
-            const uint32_t lo = e.port->number;
-            out.add(e.protocol, lo, std::max(lo, e.end_port.value_or(lo)));
-        }
-    }
-    std::sort(named.begin(), named.end());
-    named.erase(std::unique(named.begin(), named.end()), named.end());
     return out;
 }
 
@@ -341,22 +76,11 @@ struct ClassInfo {
 
 struct CompiledRule {
     bool all_peers = false;
-    Bits classes;
+    ClassBits classes;
     std::vector<std::pair<uint32_t, uint32_t>> atoms;  // index ranges into the direction's atoms
     uint32_t static_conn = kNone;
     NamedPorts named;
 };
-
-constexpr size_t kIngress = 0;
-constexpr size_t kEgress = 1;
-
-bool affects(const NetworkPolicy& p, size_t dir) {
-    return dir == kIngress ? p.affectsIngress() : p.affectsEgress();
-}
-
-const std::vector<PolicyRule>& rulesOf(const NetworkPolicy& p, size_t dir) {
-    return dir == kIngress ? p.ingress : p.egress;
-}
 
 }  // namespace
 
@@ -375,14 +99,14 @@ struct ConnectivityMap::Impl {
         std::unordered_map<std::string, std::vector<uint32_t>> by_value;
     };
     std::unordered_map<std::string, KeyPostings> label_index;
-    std::map<LabelSelector, Bits> ns_selector_memo;
+    std::map<LabelSelector, ClassBits> ns_selector_memo;
 
     std::vector<ParsedBlock> blocks;
     std::map<IpBlock, uint32_t> block_ids;
-    std::vector<Bits> block_classes;  // per block: classes matching it through pod IPs
-    Bits host_network_classes;        // classes of hostNetwork pods (ClassInfo::host_network)
+    std::vector<ClassBits> block_classes;  // per block: classes matching it through pod IPs
+    ClassBits host_network_classes;        // classes of hostNetwork pods (ClassInfo::host_network)
 
-    std::vector<Range> atoms[2];  // [ingress (sources), egress (destinations)]
+    std::vector<Ipv4Range> atoms[2];  // [ingress (sources), egress (destinations)]
     std::vector<CompiledRule> rules[2];
     std::map<std::pair<uint32_t, uint32_t>, uint32_t> named_memo[2];  // (rule, ports) → conn
 
@@ -410,8 +134,8 @@ struct ConnectivityMap::Impl {
         return id;
     }
 
-    Bits postings(const std::string& key, const std::string* value) const {
-        Bits out(classCount());
+    ClassBits postings(const std::string& key, const std::string* value) const {
+        ClassBits out(classCount());
         auto it = label_index.find(key);
         if (it == label_index.end()) {
             return out;
@@ -431,13 +155,13 @@ struct ConnectivityMap::Impl {
     }
 
     // Classes within `within` whose pod labels the selector matches.
-    Bits selectClasses(const LabelSelector& s, const Bits& within) const {
-        Bits out = within;
+    ClassBits selectClasses(const LabelSelector& s, const ClassBits& within) const {
+        ClassBits out = within;
         for (const auto& [key, value] : s.match_labels) {
             out.andWith(postings(key, &value));
         }
         for (const auto& r : s.match_expressions) {
-            Bits values(classCount());
+            ClassBits values(classCount());
             if (r.op == SelectorOperator::kIn || r.op == SelectorOperator::kNotIn) {
                 for (const auto& v : r.values) {
                     values.orWith(postings(r.key, &v));
@@ -457,19 +181,19 @@ struct ConnectivityMap::Impl {
     // The classes of a namespace that selectors can pick: not those of hostNetwork pods, which
     // common implementations neither isolate nor match as peers (their traffic is the node's;
     // docs/egress-and-flavours.md §1.8).
-    Bits namespaceClasses(uint32_t ns) const {
-        Bits out(classCount());
+    ClassBits namespaceClasses(uint32_t ns) const {
+        ClassBits out(classCount());
         out.setRange(namespaces[ns].first_class, namespaces[ns].end_class);
         out.andNot(host_network_classes);
         return out;
     }
 
-    const Bits& selectNamespaces(const LabelSelector& s) {
+    const ClassBits& selectNamespaces(const LabelSelector& s) {
         auto it = ns_selector_memo.find(s);
         if (it != ns_selector_memo.end()) {
             return it->second;
         }
-        Bits out(classCount());
+        ClassBits out(classCount());
         for (const auto& ns : namespaces) {
             if (s.matches(ns.labels)) {
                 out.setRange(ns.first_class, ns.end_class);
@@ -579,7 +303,7 @@ void ConnectivityMap::Impl::buildClasses(const Cluster& cluster,
     }
     // For IPv4 pod IPs: the blocks covering each elementary range of all the blocks' intervals,
     // so a pod IP finds its blocks by one binary search.
-    std::vector<Range> cover_atoms;
+    std::vector<Ipv4Range> cover_atoms;
     std::vector<std::vector<uint32_t>> cover;
     if (!all_blocks.empty()) {
         std::vector<const ParsedBlock*> used;
@@ -616,7 +340,7 @@ void ConnectivityMap::Impl::buildClasses(const Cluster& cluster,
         for (size_t i = 0; i < w.pod_ips.size(); ++i) {
             const uint32_t ip = w.pod_ips[i].v4();
             auto it = std::upper_bound(
-                cover_atoms.begin(), cover_atoms.end(), ip, [](uint32_t v, const Range& a) {
+                cover_atoms.begin(), cover_atoms.end(), ip, [](uint32_t v, const Ipv4Range& a) {
                     return v < a.first;
                 });
             const std::vector<uint32_t>& here =
@@ -684,7 +408,7 @@ void ConnectivityMap::Impl::buildClasses(const Cluster& cluster,
         info.host_network = std::get<4>(key);
         classes.push_back(std::move(info));
     }
-    host_network_classes = Bits(classCount());
+    host_network_classes = ClassBits(classCount());
     for (uint32_t c = 0; c < classes.size(); ++c) {
         if (classes[c].host_network) {
             host_network_classes.set(c);
@@ -714,7 +438,7 @@ void ConnectivityMap::Impl::buildClasses(const Cluster& cluster,
             k.by_value[value].push_back(c);
         }
     }
-    block_classes.assign(blocks.size(), Bits(classCount()));
+    block_classes.assign(blocks.size(), ClassBits(classCount()));
     for (uint32_t c = 0; c < classes.size(); ++c) {
         for (uint32_t b : classes[c].blocks) {
             block_classes[b].set(c);
@@ -750,7 +474,7 @@ void ConnectivityMap::Impl::compileRules(const std::vector<const NetworkPolicy*>
             const uint32_t policy_ns = namespaceOf(p->ns);
             for (const PolicyRule& r : rulesOf(*p, dir)) {
                 CompiledRule c;
-                c.classes = Bits(classCount());
+                c.classes = ClassBits(classCount());
                 c.all_peers = r.peers.empty();
                 for (const PolicyPeer& peer : r.peers) {
                     if (peer.ip_block) {
@@ -763,9 +487,9 @@ void ConnectivityMap::Impl::compileRules(const std::vector<const NetworkPolicy*>
                         }
                         continue;
                     }
-                    Bits in_ns = peer.namespace_selector
-                                     ? selectNamespaces(*peer.namespace_selector)
-                                     : namespaceClasses(policy_ns);
+                    ClassBits in_ns = peer.namespace_selector
+                                          ? selectNamespaces(*peer.namespace_selector)
+                                          : namespaceClasses(policy_ns);
                     if (peer.pod_selector) {
                         c.classes.orWith(selectClasses(*peer.pod_selector, in_ns));
                     } else {
@@ -791,7 +515,7 @@ void ConnectivityMap::Impl::buildProfiles(const std::vector<const NetworkPolicy*
             }
             const uint32_t first_rule = next_rule;
             next_rule += static_cast<uint32_t>(rulesOf(*p, dir).size());
-            const Bits selected =
+            const ClassBits selected =
                 selectClasses(p->pod_selector, namespaceClasses(namespaceOf(p->ns)));
             selected.forEach([&](size_t c) {
                 isolated[c] = true;
@@ -891,7 +615,7 @@ void ConnectivityMap::Impl::buildOrder(const Cluster& cluster) {
         workload_names.push_back(workloadName(w));
     }
     for (size_t dir : {kIngress, kEgress}) {
-        for (const Range& a : atoms[dir]) {
+        for (const Ipv4Range& a : atoms[dir]) {
             atom_names[dir].push_back(externalName(a.first, a.last));
         }
         std::vector<std::pair<const std::string*, ConnectivityPeer>> order;
@@ -921,7 +645,7 @@ std::optional<uint32_t> ConnectivityMap::Impl::atomIndex(size_t dir,
                                                          const ConnectivityPeer& p) const {
     const auto& list = atoms[dir];
     auto it =
-        std::lower_bound(list.begin(), list.end(), p.first_ip, [](const Range& a, uint32_t v) {
+        std::lower_bound(list.begin(), list.end(), p.first_ip, [](const Ipv4Range& a, uint32_t v) {
             return a.first < v;
         });
     if (it == list.end() || it->first != p.first_ip || it->last != p.last_ip) {
@@ -1166,313 +890,6 @@ std::string peerName(const Cluster& cluster, const ConnectivityPeer& peer) {
         return "?";
     }
     return workloadName(cluster.workloads[peer.workload]);
-}
-
-// ---- Exposure analysis --------------------------------------------------------------------------
-
-namespace {
-
-// A selector's requirements in a canonical order, matchLabels k=v and `k In [v]` alike, values
-// sorted: two selectors with equal canonical forms select exactly the same label sets.
-using Requirement = std::tuple<std::string, SelectorOperator, std::vector<std::string>>;
-using CanonicalSelector = std::vector<Requirement>;
-
-CanonicalSelector canonical(const LabelSelector& s) {
-    CanonicalSelector out;
-    for (const auto& [key, value] : s.match_labels) {
-        out.emplace_back(key, SelectorOperator::kIn, std::vector<std::string>{value});
-    }
-    for (const auto& r : s.match_expressions) {
-        std::vector<std::string> values = r.values;
-        std::sort(values.begin(), values.end());
-        values.erase(std::unique(values.begin(), values.end()), values.end());
-        out.emplace_back(r.key, r.op, std::move(values));
-    }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
-// The Go rendering netpol-analyzer prints: "app=x,tier=y" for matchLabels, then each expression
-// as "{Key:app,Operator:NotIn,Values:[a b],}", sorted.
-std::string selectorText(const LabelSelector& s) {
-    std::string out;
-    for (const auto& [key, value] : s.match_labels) {
-        if (!out.empty()) {
-            out += ',';
-        }
-        out += key + "=" + value;
-    }
-    std::vector<std::string> requirements;
-    for (const auto& r : s.match_expressions) {
-        std::string text =
-            "{Key:" + r.key + ",Operator:" + std::string(selectorOperatorName(r.op)) + ",Values:[";
-        for (size_t i = 0; i < r.values.size(); ++i) {
-            text += (i == 0 ? "" : " ") + r.values[i];
-        }
-        text += "],}";
-        requirements.push_back(std::move(text));
-    }
-    std::sort(requirements.begin(), requirements.end());
-    for (const auto& r : requirements) {
-        if (!out.empty()) {
-            out += ',';
-        }
-        out += r;
-    }
-    return out;
-}
-
-LabelSelector namespaceNameSelector(const std::string& ns) {
-    LabelSelector s;
-    s.match_labels.emplace(std::string(kNamespaceNameLabel), ns);
-    return s;
-}
-
-bool isEntireCluster(const PolicyPeer& peer) {
-    return !peer.ip_block && peer.namespace_selector && peer.namespace_selector->empty() &&
-           (!peer.pod_selector || peer.pod_selector->empty());
-}
-
-struct Representative {
-    RepresentativePeer peer;
-    CanonicalSelector ns;
-    CanonicalSelector pod;
-    bool dropped = false;
-};
-
-// Whether a rule peer of a policy in `policy_ns` selects the representative fully (an empty rule
-// selector selects everything; otherwise the requirements must be the same).
-bool selectsFully(const PolicyPeer& peer, const std::string& policy_ns, const Representative& rep) {
-    if (peer.ip_block) {
-        return false;
-    }
-    const bool ns_ok =
-        !peer.namespace_selector
-            ? canonical(namespaceNameSelector(policy_ns)) == rep.ns
-            : peer.namespace_selector->empty() || canonical(*peer.namespace_selector) == rep.ns;
-    const bool pod_ok = !peer.pod_selector || peer.pod_selector->empty() ||
-                        canonical(*peer.pod_selector) == rep.pod;
-    return ns_ok && pod_ok;
-}
-
-// What one rule allows, towards a peer that is not in the manifests: ingress resolves named ports
-// on the workload itself (the destination), egress keeps them as names.
-ExposureConnections ruleExposure(const PolicyRule& rule, size_t dir, const Workload& w) {
-    ExposureConnections out;
-    NamedPorts named;
-    out.conns = staticPorts(rule.ports, named);
-    if (dir == kIngress) {
-        out.conns.unite(resolveNamed(named, w.ports));
-    } else {
-        out.unite(ExposureConnections{ConnectionSet{}, named});
-    }
-    return out;
-}
-
-}  // namespace
-
-void ExposureConnections::unite(const ExposureConnections& other) {
-    conns.unite(other.conns);
-    named_ports.insert(named_ports.end(), other.named_ports.begin(), other.named_ports.end());
-    std::sort(named_ports.begin(), named_ports.end());
-    named_ports.erase(std::unique(named_ports.begin(), named_ports.end()), named_ports.end());
-    // A name adds nothing to a protocol that is allowed on every port.
-    std::erase_if(named_ports, [&](const auto& n) {
-        const auto& v = conns.intervals(n.first);
-        return v.size() == 1 && v[0].first == 1 && v[0].second == 65535;
-    });
-}
-
-bool ExposureConnections::containedIn(const ExposureConnections& other) const {
-    if (!conns.subtract(other.conns).empty()) {
-        return false;
-    }
-    return std::all_of(named_ports.begin(), named_ports.end(), [&](const auto& n) {
-        const auto& v = other.conns.intervals(n.first);
-        const bool full = v.size() == 1 && v[0].first == 1 && v[0].second == 65535;
-        return full || std::binary_search(other.named_ports.begin(), other.named_ports.end(), n);
-    });
-}
-
-std::string ExposureConnections::toString() const {
-    if (named_ports.empty()) {
-        return conns.toString();
-    }
-    std::string out;
-    for (Protocol p : {Protocol::kSctp, Protocol::kTcp, Protocol::kUdp}) {
-        std::vector<std::string> items;
-        for (const auto& [lo, hi] : conns.intervals(p)) {
-            items.push_back(lo == hi ? std::to_string(lo)
-                                     : std::to_string(lo) + "-" + std::to_string(hi));
-        }
-        for (const auto& [protocol, name] : named_ports) {
-            if (protocol == p) {
-                items.push_back(name);
-            }
-        }
-        if (items.empty()) {
-            continue;
-        }
-        if (!out.empty()) {
-            out += ',';
-        }
-        out += std::string(protocolName(p)) + " ";
-        for (size_t i = 0; i < items.size(); ++i) {
-            out += (i == 0 ? "" : ",") + items[i];
-        }
-    }
-    return out;
-}
-
-std::string RepresentativePeer::toString() const {
-    if (entire_cluster) {
-        return "entire-cluster";
-    }
-    std::string ns;
-    const auto name = namespace_selector.match_labels.find(kNamespaceNameLabel);
-    if (namespace_selector.match_labels.size() == 1 &&
-        namespace_selector.match_expressions.empty() &&
-        name != namespace_selector.match_labels.end()) {
-        ns = name->second;
-    } else if (namespace_selector.empty()) {
-        ns = "[all namespaces]";
-    } else {
-        ns = "[namespace with {" + selectorText(namespace_selector) + "}]";
-    }
-    const std::string pod =
-        pod_selector.empty() ? "[all pods]" : "[pod with {" + selectorText(pod_selector) + "}]";
-    return ns + "/" + pod;
-}
-
-std::vector<WorkloadExposure> computeExposure(const Cluster& cluster,
-                                              const std::vector<const NetworkPolicy*>& policies) {
-    auto namespaceLabels = [&](const std::string& ns) {
-        const Namespace* found = cluster.findNamespace(ns);
-        return found != nullptr ? found->labels : namespaceNameSelector(ns).match_labels;
-    };
-    // 1. Representative peers: one per distinct (namespace, pod) selector pair of the rules.
-    std::vector<Representative> reps;
-    std::map<std::pair<CanonicalSelector, CanonicalSelector>, size_t> rep_index;
-    for (const NetworkPolicy* p : policies) {
-        for (size_t dir : {kIngress, kEgress}) {
-            if (!affects(*p, dir)) {
-                continue;
-            }
-            for (const PolicyRule& rule : rulesOf(*p, dir)) {
-                for (const PolicyPeer& peer : rule.peers) {
-                    if (peer.ip_block || isEntireCluster(peer)) {
-                        continue;
-                    }
-                    Representative rep;
-                    rep.peer.namespace_selector = peer.namespace_selector
-                                                      ? *peer.namespace_selector
-                                                      : namespaceNameSelector(p->ns);
-                    rep.peer.pod_selector = peer.pod_selector.value_or(LabelSelector{});
-                    rep.ns = canonical(rep.peer.namespace_selector);
-                    rep.pod = canonical(rep.peer.pod_selector);
-                    auto key = std::make_pair(rep.ns, rep.pod);
-                    if (rep_index.emplace(std::move(key), reps.size()).second) {
-                        reps.push_back(std::move(rep));
-                    }
-                }
-            }
-        }
-    }
-    // 2. A representative with plain labels on both sides that an existing workload matches is
-    //    that workload, not an unknown peer.
-    for (Representative& rep : reps) {
-        const LabelSelector& ns = rep.peer.namespace_selector;
-        const LabelSelector& pod = rep.peer.pod_selector;
-        if (!ns.match_expressions.empty() || !pod.match_expressions.empty() || ns.empty() ||
-            pod.empty()) {
-            continue;
-        }
-        rep.dropped =
-            std::any_of(cluster.workloads.begin(), cluster.workloads.end(), [&](const Workload& w) {
-                return pod.matches(w.pod_labels) && ns.matches(namespaceLabels(w.ns));
-            });
-    }
-    std::vector<size_t> order;  // live representatives by printed name
-    for (size_t i = 0; i < reps.size(); ++i) {
-        if (!reps[i].dropped) {
-            order.push_back(i);
-        }
-    }
-    std::vector<std::string> rep_names(reps.size());
-    for (size_t i : order) {
-        rep_names[i] = reps[i].peer.toString();
-    }
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return rep_names[a] < rep_names[b];
-    });
-
-    // 3. Per workload and direction.
-    std::vector<WorkloadExposure> out;
-    for (size_t wi = 0; wi < cluster.workloads.size(); ++wi) {
-        const Workload& w = cluster.workloads[wi];
-        WorkloadExposure e;
-        e.workload = wi;
-        for (size_t dir : {kIngress, kEgress}) {
-            auto& entries = dir == kIngress ? e.ingress : e.egress;
-            std::vector<std::pair<const NetworkPolicy*, const PolicyRule*>> rules;
-            bool selected = false;
-            for (const NetworkPolicy* p : policies) {
-                if (affects(*p, dir) && p->ns == w.ns && p->pod_selector.matches(w.pod_labels)) {
-                    selected = true;
-                    for (const PolicyRule& r : rulesOf(*p, dir)) {
-                        rules.emplace_back(p, &r);
-                    }
-                }
-            }
-            if (!selected) {
-                (dir == kIngress ? e.ingress_protected : e.egress_protected) = false;
-                RepresentativePeer all;
-                all.entire_cluster = true;
-                entries.push_back({all, {ConnectionSet::all(), {}}});
-                continue;
-            }
-            std::vector<ExposureConnections> rule_conns;
-            ExposureConnections cluster_wide;
-            for (const auto& [p, r] : rules) {
-                rule_conns.push_back(ruleExposure(*r, dir, w));
-                if (r->peers.empty() ||
-                    std::any_of(r->peers.begin(), r->peers.end(), isEntireCluster)) {
-                    cluster_wide.unite(rule_conns.back());
-                }
-            }
-            if (!cluster_wide.empty()) {
-                RepresentativePeer all;
-                all.entire_cluster = true;
-                entries.push_back({all, cluster_wide});
-            }
-            for (size_t ri : order) {
-                const Representative& rep = reps[ri];
-                ExposureConnections conns;
-                for (size_t k = 0; k < rules.size(); ++k) {
-                    // Not a structured binding: clang 14 cannot capture those in a lambda.
-                    const auto* p = rules[k].first;
-                    const auto* r = rules[k].second;
-                    const bool hit =
-                        r->peers.empty() ||
-                        std::any_of(r->peers.begin(), r->peers.end(), [&](const PolicyPeer& peer) {
-                            return selectsFully(peer, p->ns, rep);
-                        });
-                    if (hit) {
-                        conns.unite(rule_conns[k]);
-                    }
-                }
-                if (!conns.empty() && !conns.containedIn(cluster_wide)) {
-                    entries.push_back({rep.peer, std::move(conns)});
-                }
-            }
-        }
-        if (!e.ingress_protected || !e.egress_protected || !e.ingress.empty() ||
-            !e.egress.empty()) {
-            out.push_back(std::move(e));
-        }
-    }
-    return out;
 }
 
 }  // namespace netpolgen::core

@@ -26,6 +26,7 @@
 #include "conformance_util.h"
 #include "core/cluster_builder.h"
 #include "core/connectivity.h"
+#include "core/exposure.h"
 #include "io/manifest_decoder.h"
 
 namespace netpolgen {

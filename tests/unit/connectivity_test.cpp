@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "core/exposure.h"
 #include "core/policy_evaluator.h"
 
 namespace netpolgen::core {
