@@ -151,6 +151,34 @@ json modificationJson(core::Modification m) {
     return {{"applyYaml", io::modificationToYaml(m)}, {"toDelete", std::move(to_delete)}};
 }
 
+namespace {
+
+// What the portal shows above generated policies, as `generate` prints it in its summary: the
+// loader's warnings, stored traffic of workloads no longer in the cluster (left out), and stored
+// traffic none of which maps onto the cluster (the policies would deny everything).
+json generationWarnings(const store::LoadedInputs& loaded) {
+    json warnings = json::array();
+    for (const std::string& w : loaded.warnings) {
+        warnings.push_back(w);
+    }
+    if (loaded.store && loaded.store->flows && loaded.store->flows->gone_edges > 0) {
+        const store::StoredFlows& flows = *loaded.store->flows;
+        std::string text = std::to_string(flows.gone_edges) + " stored edges (" +
+                           std::to_string(flows.gone_flows) +
+                           " flows) name workloads that are not in the cluster and were left out";
+        for (size_t i = 0; i < flows.gone_examples.size(); ++i) {
+            text += (i == 0 ? ", e.g. " : ", ") + flows.gone_examples[i];
+        }
+        warnings.push_back(std::move(text));
+    }
+    if (auto none = store::noResolvedTraffic({}, loaded); none && none->observed) {
+        warnings.push_back(none->reason);
+    }
+    return warnings;
+}
+
+}  // namespace
+
 ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& request) {
     if (auto st = checkParams(request.params,
                               {"query", "deleteExisting", "networkDataSince", "includePorts"});
@@ -178,9 +206,8 @@ ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& req
         return apiError(400, generation.error());
     }
     ApiResponse response = modificationResponse(std::move(generation->modification));
-    // Stored traffic none of which maps onto the cluster gives deny-all policies: say why.
-    if (auto none = store::noResolvedTraffic({}, *in.inputs); none && none->observed) {
-        response.body["warnings"] = json::array({none->reason});
+    if (json warnings = generationWarnings(*in.inputs); !warnings.empty()) {
+        response.body["warnings"] = std::move(warnings);
     }
     return response;
 }

@@ -235,7 +235,27 @@ test('portal', { timeout: 240000 }, async (t) => {
       assert.match(await page.textContent('#sim-summary'), /\d+ added/);
       const marked = await page.evaluate(() => window.netpolgen.cy.nodes('.policy-added').length);
       assert.ok(marked >= 10, `only ${marked} workloads marked as getting a policy`);
+      assert.ok(await page.isHidden('#warnings'), 'warnings shown for traffic that all resolves');
       await shot('03-generated');
+    });
+
+    await step('the server\'s warnings are shown next to the policies they explain', async () => {
+      // The demo's traffic all resolves; a store whose traffic does not is the server's case
+      // (ServerApi.GenerateWarnsWhenNoStoredFlowMapsOntoTheCluster). Here the answer gets one.
+      const warning = '12 stored edges (40 flows) name workloads that are not in the cluster';
+      await page.route('**/v1/networkpolicies/generate/**', async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        await route.fulfill({ response, json: { ...body, warnings: [warning] } });
+      });
+      await page.click('#generate');
+      await page.waitForFunction(() => document.body.dataset.simulated === 'true');
+      assert.ok(await page.isVisible('#warnings'), 'the warning is not shown');
+      assert.equal(await page.textContent('#warnings li'), warning);
+      await page.unroute('**/v1/networkpolicies/generate/**');
+      await page.click('#generate');
+      await page.waitForFunction(() => document.body.dataset.simulated === 'true');
+      assert.ok(await page.isHidden('#warnings'), 'an old warning stays after a clean generation');
     });
 
     await step('download is networkPolicy.yml, byte-identical to `netpolgen demo`', async () => {

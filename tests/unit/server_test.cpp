@@ -150,6 +150,8 @@ TEST_F(ServerApi, GenerateGivesTheBytesOfTheGenerateCommand) {
     const json answer = get("/v1/networkpolicies/generate/default");
     EXPECT_EQ(answer["modification"]["applyYaml"], cli.out);
     EXPECT_EQ(answer["modification"]["toDelete"], json::array());
+    // Every stored edge maps onto the cluster: nothing to warn about.
+    EXPECT_FALSE(answer.contains("warnings")) << answer["warnings"].dump();
 }
 
 TEST_F(ServerApi, GenerateWarnsWhenNoStoredFlowMapsOntoTheCluster) {
@@ -160,7 +162,14 @@ TEST_F(ServerApi, GenerateWarnsWhenNoStoredFlowMapsOntoTheCluster) {
     start();
     const json answer = get("/v1/networkpolicies/generate/default");
     ASSERT_TRUE(answer.contains("warnings")) << answer.dump();
-    EXPECT_NE(answer["warnings"][0].get<std::string>().find("workloads no longer in the cluster"),
+    ASSERT_EQ(answer["warnings"].size(), 2u) << answer.dump();
+    // What was left out, with names a user can look for, then why the policies deny everything.
+    const auto left_out = answer["warnings"][0].get<std::string>();
+    EXPECT_NE(left_out.find("name workloads that are not in the cluster and were left out, e.g. "),
+              std::string::npos)
+        << left_out;
+    EXPECT_NE(left_out.find("data/Deployment/api"), std::string::npos) << left_out;
+    EXPECT_NE(answer["warnings"][1].get<std::string>().find("workloads no longer in the cluster"),
               std::string::npos)
         << answer.dump();
     // The command refuses what the endpoint only warns about.

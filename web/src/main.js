@@ -114,13 +114,14 @@ function drawSimulation() {
 }
 
 // Shows a modification in the viewer and simulates it.
-async function showModification(modification, simulator, title) {
+async function showModification(modification, simulator, title, warnings = []) {
   state.modification = modification;
   state.simulator = simulator;
   state.simulation = null;
   graph.clearSimulation();
   $('result').hidden = false;
   $('result-title').textContent = title;
+  showWarnings(warnings);
   $('yaml').textContent = displayYaml(modification);
   $('sim-summary').textContent = '';
   document.body.dataset.simulator = simulator;
@@ -144,6 +145,18 @@ async function showModification(modification, simulator, title) {
   });
 }
 
+// What the server warned about the policies shown (e.g. stored traffic that maps onto no
+// workload, so the policies deny everything); hidden when there is nothing to say.
+function showWarnings(warnings) {
+  const list = $('warnings');
+  list.replaceChildren(...(warnings || []).map((w) => {
+    const li = document.createElement('li');
+    li.textContent = w;
+    return li;
+  }));
+  list.hidden = list.children.length === 0;
+}
+
 async function generate() {
   showError(null);
   document.body.dataset.simulated = 'false'; // until this one's simulation is drawn
@@ -152,7 +165,8 @@ async function generate() {
     networkDataSince: $('since').value,
     includePorts: $('exclude-ports').checked ? 'false' : 'true',
   })}`));
-  await showModification(res.modification, 'GENERATED', 'Generated network policies');
+  // The server's warnings (unresolved or left-out traffic) stay next to the policies they explain.
+  await showModification(res.modification, 'GENERATED', 'Generated network policies', res.warnings);
 }
 
 async function upload(file) {
