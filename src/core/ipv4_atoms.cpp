@@ -87,7 +87,7 @@ std::vector<Ipv4Range> makeAtoms(const std::vector<const ParsedBlock*>& blocks) 
 }
 
 std::vector<std::pair<uint32_t, uint32_t>> atomRanges(const std::vector<Ipv4Range>& atoms,
-                                                          const ParsedBlock& block) {
+                                                      const ParsedBlock& block) {
     std::vector<std::pair<uint32_t, uint32_t>> out;
     for (const Ipv4Range& r : block.v4) {
         auto first = std::lower_bound(
