@@ -29,6 +29,7 @@ libzstd-dev          1.5.4+dfsg2-5
 gettext-base         0.21-12
 python3              3.11.2-1+b1
 python3-jsonschema   4.10.3-1
+python3-yaml         6.0-3+b2
 zstd                 1.5.4+dfsg2-5
 graphviz             2.42.2-7+deb12u1
 libsqlite3-dev       3.40.1-2+deb12u2

@@ -42,9 +42,27 @@ for args_file in "$here"/cases/*.args; do
     # shellcheck disable=SC2086
     "$bin" $args > "$tmp/out2" 2>/dev/null
     if cmp -s "$tmp/out" "$tmp/out2"; then check ok ""; else check fail "$name: output not deterministic"; fi
+    # Every line of <case>.stderr must be in stderr (not any one of them).
     if [ -f "$here/cases/$name.stderr" ]; then
-        if grep -qF -f "$here/cases/$name.stderr" "$tmp/err"; then check ok ""; else
-            check fail "$name: stderr lacks: $(cat "$here/cases/$name.stderr")"; sed 's/^/    /' "$tmp/err" | head -5; fi
+        while IFS= read -r want; do
+            if grep -qF -- "$want" "$tmp/err"; then check ok ""; else
+                check fail "$name: stderr lacks: $want"; sed 's/^/    /' "$tmp/err" | head -5; fi
+        done < "$here/cases/$name.stderr"
+    fi
+    # Guards against a vacuous golden: a failing case names what is wrong, not only where (its
+    # .stderr holds words after the location); a succeeding one prints something unless
+    # <case>.empty says why nothing is right; <case>.contains lists lines written from the inputs
+    # by hand (not recorded from the binary) that the output must hold.
+    if [ "$want_status" != 0 ]; then
+        if [ -f "$here/cases/$name.stderr" ] && grep -qE '[A-Za-z]{2,} [A-Za-z"]{2,}' "$here/cases/$name.stderr"; then
+            check ok ""; else check fail "$name: a failing case needs a .stderr with the message, not only a location"; fi
+    elif [ ! -f "$here/cases/$name.empty" ]; then
+        if [ -s "$expected" ]; then check ok ""; else check fail "$name: printed nothing (add $name.empty if that is right)"; fi
+    fi
+    if [ -f "$here/cases/$name.contains" ]; then
+        while IFS= read -r want; do
+            if grep -qxF -- "$want" "$tmp/out"; then check ok ""; else check fail "$name: output lacks the line: $want"; fi
+        done < "$here/cases/$name.contains"
     fi
 done
 

@@ -22,7 +22,8 @@ struct RandomCase {
 };
 
 // 1–10 workloads (some standalone pods, some exposed by a NodePort or LoadBalancer Service) in
-// 1–3 namespaces, labels from {app, tier, team} × {a, b, c}, and up to 30 edges from any entity.
+// 1–3 namespaces, labels from {app, tier, team} × {a, b, c} (a quarter of the selectors only
+// `app`, so selectors overlap), and up to 30 edges from any entity.
 inline RandomCase makeRandomCase(uint32_t seed) {
     std::mt19937 rng(seed);
     auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
@@ -55,6 +56,11 @@ inline RandomCase makeRandomCase(uint32_t seed) {
         w.selector = LabelSelector{{{"id", std::to_string(i)}}, {}};
         if (pick(3) == 0) {
             w.selector->match_expressions.push_back({"team", SelectorOperator::kNotIn, {"zzz"}});
+        }
+        if (pick(4) == 0 && labels.count("app") != 0) {
+            // A selector without the unique id: other workloads' pods with the same app label
+            // fall under it, as Bookinfo's `app: reviews` versions do.
+            w.selector = LabelSelector{{{"app", labels["app"]}}, {}};
         }
         w.ports = {{"http", 8080, Protocol::kTcp}};
         objects.workloads.push_back(w);
