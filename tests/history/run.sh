@@ -3,14 +3,27 @@
 # stdin → history → a failing apply that is rolled back → revert --kubectl, and the fake cluster
 # directory must end byte for byte as it started. The detailed cases (call order, rollback of
 # replaces and deletes, revert --to / --steps N, outputs) are in tests/unit/history_cli_test.cpp.
+#
+#   tests/history/run.sh path/to/netpolgen                    # a SQLite file
+#   tests/history/run.sh path/to/netpolgen postgres URIFILE   # --db postgresql://… on that server
 set -u
-bin=${1:?usage: run.sh path/to/netpolgen}
+bin=${1:?usage: run.sh path/to/netpolgen [postgres URIFILE]}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export FAKE_KUBECTL_DIR=$tmp/cluster FAKE_KUBECTL_LOG=$tmp/kubectl.log
 unset FAKE_KUBECTL_FAIL_ON NETPOLGEN_DB
 db=$tmp/history.db
+if [ "${2:-}" = postgres ]; then
+    if [ "${NETPOLGEN_SKIP_PG:-}" = 1 ] || [ ! -s "${3:-}" ]; then
+        echo "no PostgreSQL test server: skipped"
+        exit 0
+    fi
+    server_uri=$(cat "$3")
+    PGOPTIONS="--client-min-messages=warning" psql -q -X "$server_uri" \
+        -c "DROP DATABASE IF EXISTS history_cli" -c "CREATE DATABASE history_cli" > /dev/null || exit 1
+    db=${server_uri%/*}/history_cli
+fi
 kubectl=(--kubectl --kubectl-path "$here/fake_kubectl.sh")
 pass=0
 fail=0
