@@ -83,6 +83,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                     generate.inputs.cluster_paths,
                     "Manifests: YAML/JSON file or directory (repeatable); default with --db: the "
                     "latest stored snapshot");
+    addLiveClusterOptions(*gen, generate.live);
     addOptionalDbOption(*gen, generate.inputs.db);
     addClusterNameOption(*gen, generate.inputs.cluster_name);
     gen->add_option(

@@ -56,6 +56,10 @@ int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream&
         err << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
     }
+    if (core::Status st = addLiveCluster(options.live, options.inputs, err, options.quiet); !st) {
+        err << "netpolgen: " << st.error() << "\n";
+        return kExitBadInput;
+    }
     auto inputs = loadInputs(options.inputs);
     if (!inputs) {
         err << "netpolgen: " << inputs.error() << "\n";

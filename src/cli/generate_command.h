@@ -8,12 +8,14 @@
 #include <string>
 
 #include "cli/inputs.h"
+#include "cli/live_cluster.h"
 #include "core/generator.h"
 
 namespace netpolgen::cli {
 
 struct GenerateCommandOptions {
     InputOptions inputs;
+    LiveClusterOptions live;  // --kubeconfig / --context / --in-cluster
     core::GenerateOptions generate;
     std::string since;  // RFC 3339 or a duration back from `now`
     std::string until;

@@ -43,11 +43,42 @@ core::Status readPath(const std::string& path, ReadSnapshot& out, core::ClusterO
     return {};
 }
 
-core::Result<ReadSnapshot> readSnapshot(const SnapshotCommandOptions& o, core::Timestamp now) {
+// The live cluster's list pages, each decoded and kept as a snapshot file named by its URL.
+core::Status readLive(const SnapshotCommandOptions& o,
+                      std::ostream& err,
+                      ReadSnapshot& out,
+                      core::ClusterObjects& objects) {
+    auto pages = readLiveCluster(o.live, err, o.quiet);
+    if (!pages) {
+        return core::Error{pages.error()};
+    }
+    for (auto& page : *pages) {
+        if (core::Status st = io::decodeManifests(page.text, page.name, {}, objects, out.stats);
+            !st) {
+            return st;
+        }
+        out.snapshot.files.push_back({std::move(page.name), std::move(page.text)});
+    }
+    return {};
+}
+
+core::Result<ReadSnapshot> readSnapshot(const SnapshotCommandOptions& o,
+                                        core::Timestamp now,
+                                        std::ostream& err) {
     ReadSnapshot out;
     out.snapshot.cluster = o.cluster_name;
     out.snapshot.taken_at = now;
     core::ClusterObjects objects;
+    if (o.live.wanted() == !o.cluster_paths.empty()) {
+        return core::Error{
+            "give the cluster as --cluster FILE|DIR or from its API server "
+            "(--kubeconfig, --context, --in-cluster), one of them"};
+    }
+    if (o.live.wanted()) {
+        if (core::Status st = readLive(o, err, out, objects); !st) {
+            return core::Error{st.error()};
+        }
+    }
     for (const auto& path : o.cluster_paths) {
         if (core::Status st = readPath(path, out, objects); !st) {
             return core::Error{st.error()};
@@ -89,7 +120,7 @@ int runSnapshot(const SnapshotCommandOptions& o, std::ostream& err) {
     }
     // Validate before opening the store: bad manifests leave the store untouched (not even
     // created).
-    auto read = readSnapshot(o, *now);
+    auto read = readSnapshot(o, *now, err);
     if (!read) {
         err << "netpolgen: " << read.error() << "\n";
         return kExitBadInput;

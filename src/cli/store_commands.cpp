@@ -42,8 +42,8 @@ void addSnapshotCommand(CLI::App& app, StoreCommands& c) {
         "snapshot", "Validate manifests and store them as the cluster's latest snapshot");
     addDbOption(*cmd, o.db);
     cmd->add_option(
-           "--cluster,-c", o.cluster_paths, "Manifests: YAML/JSON file or directory (repeatable)")
-        ->required();
+        "--cluster,-c", o.cluster_paths, "Manifests: YAML/JSON file or directory (repeatable)");
+    addLiveClusterOptions(*cmd, o.live);
     addClusterNameOption(*cmd, o.cluster_name);
     cmd->add_option("--now", o.now, "The snapshot time recorded (RFC 3339; default: now)");
     cmd->add_flag("--quiet,-q", o.quiet, "No summary on stderr");

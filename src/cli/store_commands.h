@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/live_cluster.h"
 #include "io/flow_reader.h"
 
 namespace CLI {
@@ -46,6 +47,7 @@ struct SnapshotCommandOptions {
     std::string db;
     std::string cluster_name;
     std::vector<std::string> cluster_paths;
+    LiveClusterOptions live;  // or the API server's objects, stored page by page
     std::string now;
     bool quiet = false;
 };

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "io/curl_handle.h"
 #include "notify/payloads.h"
 
 namespace netpolgen::notify {
@@ -15,31 +16,10 @@ namespace {
 
 using core::Error;
 
-// curl_global_init is not thread-safe and must run once before any handle exists. A function-local
-// static runs it exactly once, thread-safely, on the first Sender, without a global object whose
-// construction order would matter. It is never cleaned up: other code in the process (the
-// Kubernetes client) may use libcurl too, and the OS frees it at exit.
-void ensureCurlInitialized() {
-    static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    (void)rc;  // a failure shows again as curl_easy_init returning null
-}
-
-struct CurlDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
-void append(Slist& list, const std::string& item) {
-    curl_slist* l = curl_slist_append(list.get(), item.c_str());
-    if (l != nullptr) {
-        (void)list.release();
-        list.reset(l);
-    }
-}
+using io::append;
+using io::CurlHandle;
+using io::ensureCurlInitialized;
+using io::Slist;
 
 // One transfer to make, HTTP POST or SMTP.
 struct Request {

@@ -108,15 +108,25 @@ core::Status loadStoredCluster(const InputOptions& options, Store& store, Loaded
 
 // The cluster: --cluster files, else the store's latest snapshot; plus extra manifests.
 core::Status loadCluster(const InputOptions& options, Store* store, LoadedInputs& loaded) {
-    if (options.cluster_paths.empty() && store != nullptr) {
+    const bool given = !options.cluster_paths.empty() || !options.cluster_texts.empty();
+    if (!given && store != nullptr) {
         return loadStoredCluster(options, *store, loaded);
     }
-    if (options.cluster_paths.empty()) {
+    if (!given) {
         return core::Error{
             "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json), "
             "or --db DB holding a snapshot (netpolgen snapshot)"};
     }
     core::ClusterObjects objects;
+    io::ManifestOptions manifest_options;
+    manifest_options.skip_invalid = options.skip_invalid;
+    for (const NamedManifest& m : options.cluster_texts) {
+        if (auto st = io::decodeManifests(
+                m.text, m.name, manifest_options, objects, loaded.manifest_stats);
+            !st) {
+            return st;
+        }
+    }
     for (const auto& paths : {options.cluster_paths, options.extra_manifest_paths}) {
         if (auto st = loadManifestPaths(paths, options.skip_invalid, objects, loaded); !st) {
             return st;
@@ -181,7 +191,8 @@ core::Result<std::unique_ptr<LoadedInputs>> loadInputs(const InputOptions& optio
             "store (--db), or ingest the files first (netpolgen ingest --db DB --flows FILE)"};
     }
     std::unique_ptr<Store> store;
-    if (use_store && (options.cluster_paths.empty() || options.flows_from_db)) {
+    if (use_store && ((options.cluster_paths.empty() && options.cluster_texts.empty()) ||
+                      options.flows_from_db)) {
         auto opened = openExistingStoreAt(options.db);
         if (!opened) {
             return core::Error{opened.error()};

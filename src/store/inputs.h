@@ -22,8 +22,16 @@ namespace netpolgen::store {
 
 class ClusterMemo;
 
+// A manifest text that is not a file: a page a live cluster's API server answered.
+struct NamedManifest {
+    std::string name;  // names it in messages and origins, e.g. the URL it came from
+    std::string text;
+};
+
 struct InputOptions {
     std::vector<std::string> cluster_paths;
+    // The cluster read from the API server (--kubeconfig, --in-cluster), decoded like files.
+    std::vector<NamedManifest> cluster_texts;
     std::vector<std::string> flow_paths;  // "-" = stdin
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     core::TimeWindow window;

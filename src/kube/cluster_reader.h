@@ -1,0 +1,41 @@
+// Reading a live cluster's state: every kind the manifest decoder knows, listed page by page
+// (limit/continue; an expired continue token restarts the list in one request without limit, as
+// client-go's pager does), OpenShift Routes and DeploymentConfigs only where discovery shows
+// them. Each page is kept as the API server sent it (a typed List, items without kind), so the
+// same decoder as for files reads it (io/manifest_decoder.h), the snapshot stores it, and
+// `generate --kubeconfig` prints the bytes `generate --cluster <the same objects>` prints.
+//
+//   ApiClient client(*loadKubeconfig(request));
+//   auto pages = readCluster(client, {});   // Result<std::vector<ListedPage>>
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "kube/api_client.h"
+
+namespace netpolgen::kube {
+
+struct ListedPage {
+    std::string name;  // "https://server/apis/apps/v1/deployments (page 2)", for messages
+    std::string text;  // the List JSON
+};
+
+struct ReadOptions {
+    int page_size = 500;  // client-go's pager default
+    // Only these namespaces (empty: the whole cluster). Namespace objects are always all read.
+    std::vector<std::string> namespaces;
+};
+
+struct ReadReport {
+    size_t requests = 0;
+    size_t objects = 0;
+    std::vector<std::string> warnings;  // optional kinds that could not be read, relists
+};
+
+core::Result<std::vector<ListedPage>> readCluster(ApiClient& client,
+                                                  const ReadOptions& options,
+                                                  ReadReport& report);
+
+}  // namespace netpolgen::kube

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# netpolgen reading a live cluster through the fake API server (tests/kube/fake_apiserver.py, proven
+# against the real kubectl by kubectl_against_fake.sh): Online Boutique's manifests served by the
+# fake, then
+#   - generate --kubeconfig prints the bytes generate --cluster prints for the same manifests, for
+#     every way of authenticating (token, client certificate, token file, exec plugin, insecure,
+#     tls-server-name on a server whose certificate has only a DNS name) and --in-cluster;
+#   - snapshot --kubeconfig, then generate --db: the same bytes again;
+#   - paging (--kube-page-size 3: limit/continue, never resourceVersion with continue), an empty
+#     first page, an expired continue token (listed again whole), a server ignoring limit;
+#   - 429 with Retry-After is waited out; a 403 on list networkpolicies, a revoked token and a
+#     server certificate that does not match are one clear error each (exit 2), without retries.
+#
+#   tests/kube/live_cluster_test.sh path/to/netpolgen
+set -u
+bin=${1:?usage: live_cluster_test.sh path/to/netpolgen}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+shared=${NETPOLGEN_SHARED_DIR:-$root/../shared}
+tmp=$(mktemp -d /tmp/netpolgen-live.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+pass=0
+fail=0
+check() {  # description, command…
+    local what=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); echo "PASS $what"; else fail=$((fail + 1)); echo "FAIL: $what"; fi
+}
+
+# The kinds the fake serves, from Online Boutique's manifests (ServiceAccounts left out).
+/usr/bin/python3 - "$shared/samples/online-boutique/kubernetes-manifests.yaml" "$tmp/objects.yaml" <<'EOF'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") in ("Deployment", "Service")]
+yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
+EOF
+manifests=$shared/samples/online-boutique/kubernetes-manifests.yaml
+flows=$root/demo/online-boutique/flows.jsonl
+
+start_fake() {  # dir, extra args… → sets $url
+    local dir=$1
+    shift
+    mkdir -p "$dir"
+    /usr/bin/python3 "$here/fake_apiserver.py" --dir "$dir" --objects "$tmp/objects.yaml" "$@" \
+        > "$dir/out" 2> "$dir/err" &
+    pids+=($!)
+    for _ in $(seq 100); do grep -q 'listening on' "$dir/out" 2>/dev/null && break; sleep 0.1; done
+    url=$(sed -n 's/^fake-apiserver: listening on //p' "$dir/out")
+    [ -n "$url" ] || { echo "the fake did not start: $(cat "$dir/err")"; exit 1; }
+}
+faults() { curl -sk -X POST -H 'Content-Type: application/json' -d "$1" "$url/__fake/faults" > /dev/null; }
+requests() { curl -sk "$url/__fake/requests"; }
+clear_requests() { curl -sk -X DELETE "$url/__fake/requests" > /dev/null; }
+
+fake=$tmp/fake
+start_fake "$fake"
+"$bin" generate --cluster "$manifests" --flows "$flows" -q > "$tmp/from-file.yaml" || exit 1
+[ -s "$tmp/from-file.yaml" ] || exit 1
+
+same_as_file() {  # kubeconfig-or-args… → generate through the API equals generate --cluster
+    "$bin" generate "$@" --flows "$flows" -q > "$tmp/live.yaml" 2> "$tmp/err" && cmp -s "$tmp/live.yaml" "$tmp/from-file.yaml" ||
+        { sed 's/^/    /' "$tmp/err" | head -5; false; }
+}
+for auth in token cert tokenfile exec insecure servername; do
+    check "generate --kubeconfig kubeconfig-$auth = generate --cluster (same bytes)" same_as_file --kubeconfig "$fake/kubeconfig-$auth"
+done
+check "the exec plugin ran once for a whole run (credential cached)" [ "$(wc -l < "$fake/exec-plugin.log")" = 1 ]
+KUBECONFIG=$tmp/none:$fake/kubeconfig-cert check "KUBECONFIG list + --context" same_as_file --context "$(sed -n 's/^current-context: *//p' "$fake/kubeconfig-cert")"
+
+mkdir -p "$tmp/sa"
+cp "$fake/ca.crt" "$tmp/sa/ca.crt"
+echo admin-token > "$tmp/sa/token"
+echo netpolgen > "$tmp/sa/namespace"
+port=${url##*:}
+KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$port NETPOLGEN_SERVICE_ACCOUNT_DIR=$tmp/sa \
+    check "--in-cluster (service account token and CA)" same_as_file --in-cluster
+
+"$bin" snapshot --db "$tmp/s.db" --kubeconfig "$fake/kubeconfig-token" -q
+check "snapshot --kubeconfig exits 0" [ $? = 0 ]
+"$bin" ingest --db "$tmp/s.db" --flows "$flows" -q
+"$bin" generate --db "$tmp/s.db" -q > "$tmp/db.yaml"
+check "snapshot --kubeconfig, ingest, generate --db = generate --cluster" cmp -s "$tmp/db.yaml" "$tmp/from-file.yaml"
+
+clear_requests
+check "paging with --kube-page-size 3" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+requests > "$tmp/requests.json"
+check "limit=3 and continue were sent, never resourceVersion with continue" /usr/bin/python3 - "$tmp/requests.json" <<'EOF'
+import json, sys
+reqs = json.load(open(sys.argv[1]))["requests"]
+lists = [r for r in reqs if r["path"].endswith("/deployments")]
+conts = [r for r in reqs if "continue=" in r["query"]]
+ok = lists and all("limit=3" in r["query"] for r in lists) and len(conts) >= 3 and \
+    not any("resourceVersion=" in r["query"] for r in conts)
+sys.exit(0 if ok else 1)
+EOF
+
+faults '{"emptyPageFirst": 3}'
+check "an empty first page with a continue token" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+faults '{"expireContinue": 1}'
+check "an expired continue token: listed again whole, same bytes" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+faults '{"expireContinue": 1}'
+"$bin" generate --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3 --flows "$flows" > /dev/null 2> "$tmp/err"
+check "… and said so" grep -q "continue token expired; listed again in one request" "$tmp/err"
+faults '{"ignoreLimit": true}'
+check "a server that ignores limit" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+faults '{"ignoreLimit": null}'
+
+faults '{"status429": {"count": 2, "retryAfter": 1, "path_prefix": "/apis/apps/v1/deployments"}}'
+started=$(date +%s%N)
+check "429 with Retry-After: 1 twice is waited out" same_as_file --kubeconfig "$fake/kubeconfig-token"
+check "… for at least 2 s" [ $(( ($(date +%s%N) - started) / 1000000 )) -ge 2000 ]
+
+faults '{"forbid": [{"user": "admin", "verb": "list", "resource": "networkpolicies"}]}'
+"$bin" generate --kubeconfig "$fake/kubeconfig-token" --flows "$flows" -q > "$tmp/out" 2> "$tmp/err"
+status=$?
+check "403 on list networkpolicies: exit 2" [ "$status" = 2 ]
+check "… one line naming the verb, resource and the API server's message" grep -qx "netpolgen: $url: cannot list networkpolicies (403 Forbidden): networkpolicies.networking.k8s.io is forbidden: User \"admin\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" at the cluster scope" "$tmp/err"
+check "… and nothing on stdout" [ ! -s "$tmp/out" ]
+faults '{"forbid": []}'
+
+faults '{"revokeToken": "admin-token"}'
+clear_requests
+"$bin" generate --kubeconfig "$fake/kubeconfig-token" --flows "$flows" -q > /dev/null 2> "$tmp/err"
+status=$?
+check "a revoked token: exit 2" [ "$status" = 2 ]
+check "… one clear error" grep -q "(401 Unauthorized).*credentials were refused" "$tmp/err"
+check "… after one request, not a stack of retries" [ "$(requests | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')" = 1 ]
+
+names=$tmp/names
+start_fake "$names" --server-name-only
+"$bin" generate --kubeconfig "$names/kubeconfig-token" --flows "$flows" -q > /dev/null 2> "$tmp/err"
+check "a certificate without the URL's host name is refused (exit 2)" [ $? = 2 ]
+check "… with curl's TLS reason" grep -qi "certificate\|SSL" "$tmp/err"
+check "tls-server-name makes it work" same_as_file --kubeconfig "$names/kubeconfig-servername"
+
+"$bin" generate --kubeconfig "$fake/kubeconfig-token" --cluster "$manifests" --flows "$flows" -q > /dev/null 2> "$tmp/err"
+check "--cluster with --kubeconfig is refused" grep -q "two cluster sources" "$tmp/err"
+
+echo "live cluster: $pass passed, $fail failed"
+[ "$fail" = 0 ]
