@@ -6,6 +6,7 @@
 
 #include "store/edge_rows.h"
 #include "store/pg_connection.h"
+#include "store/row_readers.h"
 
 namespace netpolgen::store {
 namespace {
@@ -13,7 +14,9 @@ namespace {
 using core::Error;
 using core::Result;
 using core::Status;
+using pg::collectRows;
 using pg::Connection;
+using pg::forEachRow;
 using pg::Params;
 using pg::PgResult;
 using pg::Transaction;
@@ -193,15 +196,14 @@ Result<int> schemaVersion(Connection& c) {
     }
     std::string application;
     int version = 0;
-    for (int i = 0; i < rows->rows(); ++i) {
-        const std::string key = rows->getBytes(i, 0);
-        const std::string value = rows->getBytes(i, 1);
-        if (key == "application") {
+    forEachRow(*rows, [&](const pg::Row& r) {
+        const std::string value = r.columnText(1);
+        if (r.columnText(0) == "application") {
             application = value;
         } else {
             version = std::atoi(value.c_str());
         }
-    }
+    });
     if (application != "netpolgen") {
         return Error{c.where() + ": not a netpolgen store (table meta has application \"" +
                      application + "\")"};
@@ -508,9 +510,9 @@ Result<std::vector<int64_t>> PostgresStore::entityIds(int64_t cluster_id,
         return Error{!added ? added.error() : ids.error()};
     }
     std::vector<int64_t> out(names.size(), -1);
-    for (int i = 0; i < ids->rows(); ++i) {
-        out.at(static_cast<size_t>(ids->getInt(i, 0))) = ids->getInt(i, 1);
-    }
+    forEachRow(*ids, [&](const pg::Row& r) {
+        out.at(static_cast<size_t>(r.columnInt(0))) = r.columnInt(1);
+    });
     return out;
 }
 
@@ -602,22 +604,7 @@ Result<std::vector<IngestRecord>> PostgresStore::ingests(const std::string& clus
         return Error{res.error()};
     }
     detail::IngestListBuilder out;
-    for (int i = 0; i < res->rows(); ++i) {
-        out.add(res->getInt(i, 0),
-                {res->getBytes(i, 1),
-                 res->getBytes(i, 2),
-                 res->getBytes(i, 3),
-                 static_cast<uint64_t>(res->getInt(i, 4)),
-                 static_cast<uint64_t>(res->getInt(i, 5)),
-                 static_cast<uint64_t>(res->getInt(i, 6)),
-                 res->getInt(i, 7),
-                 {},
-                 res->getBool(i, 8)},
-                res->isNull(i, 9)
-                    ? std::nullopt
-                    : std::optional<SkipCount>(
-                          {res->getBytes(i, 9), static_cast<uint64_t>(res->getInt(i, 10))}));
-    }
+    forEachRow(*res, [&](const pg::Row& r) { detail::addIngestRow(out, r); });
     return out.finish();
 }
 
@@ -690,26 +677,15 @@ Status PostgresStore::loadRows(const std::string& select,
         if (rows->rows() == 0) {
             break;
         }
-        for (int i = 0; i < rows->rows(); ++i) {
-            const core::Timestamp first = rows->isNull(i, 5) ? core::kUndated : rows->getInt(i, 5);
-            const core::Timestamp last = rows->isNull(i, 6) ? core::kUndated : rows->getInt(i, 6);
-            if (filter && rows->getInt(i, 7) != kUndatedDay &&
-                !detail::bucketInWindow(*filter, first, last)) {
-                continue;
-            }
-            const detail::RawEdge edge{rows->getInt(i, 0),
-                                       rows->getInt(i, 1),
-                                       static_cast<uint32_t>(rows->getInt(i, 2)),
-                                       static_cast<uint8_t>(rows->getInt(i, 3)),
-                                       static_cast<uint64_t>(rows->getInt(i, 4)),
-                                       first,
-                                       last};
-            if (filter) {
-                out.addBucket(rows->getInt(i, 7), edge);
-            } else {
+        forEachRow(*rows, [&](const pg::Row& r) {
+            const detail::RawEdge edge = detail::rawEdgeOf(r);
+            if (!filter) {
                 out.addUnique(edge);  // one totals row per key
+            } else if (r.columnInt(7) == kUndatedDay ||
+                       detail::bucketInWindow(*filter, edge.first_seen, edge.last_seen)) {
+                out.addBucket(r.columnInt(7), edge);
             }
-        }
+        });
     }
     auto closed = query(*conn_, "CLOSE edge_rows");
     return closed ? Status{} : Status{Error{closed.error()}};
@@ -722,12 +698,7 @@ Result<std::vector<std::pair<int64_t, std::string>>> PostgresStore::entityNames(
     if (!res) {
         return Error{res.error()};
     }
-    std::vector<std::pair<int64_t, std::string>> out;
-    out.reserve(static_cast<size_t>(res->rows()));
-    for (int i = 0; i < res->rows(); ++i) {
-        out.emplace_back(res->getInt(i, 0), res->getBytes(i, 1));
-    }
-    return out;
+    return collectRows(*res, [](const pg::Row& r) { return detail::entityNameOf(r); });
 }
 
 // --- prune --------------------------------------------------------------------------------------
@@ -854,11 +825,11 @@ Result<std::optional<Snapshot>> PostgresStore::latestSnapshot(const std::string&
         return std::optional<Snapshot>();
     }
     Snapshot out{res->getInt(0, 0), cluster, res->getInt(0, 1), {}};
-    for (int i = 0; i < res->rows(); ++i) {
-        if (!res->isNull(i, 2)) {
-            out.files.push_back({res->getBytes(i, 2), res->getBytes(i, 3)});
+    forEachRow(*res, [&](const pg::Row& r) {
+        if (!r.isNull(2)) {
+            out.files.push_back(detail::textPairOf<SnapshotFile>(r, 2));
         }
-    }
+    });
     return std::optional<Snapshot>(std::move(out));
 }
 
@@ -916,27 +887,12 @@ Result<RecordOutcome> PostgresStore::recordApply(const ApplyRecord& r, int64_t e
 
 Result<std::vector<ApplyRecord>> PostgresStore::history(const std::string& cluster) {
     auto res = query(*conn_,
-                     "SELECT id, cluster, applied_at, user_name, modification, undo, "
-                     "action, reverts_to, via_kubectl, encoding FROM applies WHERE cluster = $1 "
-                     "ORDER BY id",
+                     std::string(detail::kApplySelectSql) + " WHERE cluster = $1 ORDER BY id",
                      Params().add(cluster));
     if (!res) {
         return Error{res.error()};
     }
-    std::vector<ApplyRecord> out;
-    for (int i = 0; i < res->rows(); ++i) {
-        out.push_back({res->getInt(i, 0),
-                       res->getBytes(i, 1),
-                       res->getInt(i, 2),
-                       res->getBytes(i, 3),
-                       res->getBytes(i, 4),
-                       res->getBytes(i, 5),
-                       res->getBytes(i, 6),
-                       res->getOptInt(i, 7),
-                       res->getBool(i, 8),
-                       encodingOf(res->getBytes(i, 9))});
-    }
-    return out;
+    return collectRows(*res, [](const pg::Row& r) { return detail::applyRecordOf(r); });
 }
 
 // --- notifiers ----------------------------------------------------------------------------------
@@ -946,11 +902,8 @@ Result<std::vector<NotifierRecord>> PostgresStore::notifiers() {
     if (!res) {
         return Error{res.error()};
     }
-    std::vector<NotifierRecord> out;
-    for (int i = 0; i < res->rows(); ++i) {
-        out.push_back({res->getBytes(i, 0), res->getBytes(i, 1)});
-    }
-    return out;
+    return collectRows(*res,
+                       [](const pg::Row& r) { return detail::textPairOf<NotifierRecord>(r); });
 }
 
 // One statement that returns a row when it changed one: no other writer can come in between.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "store/edge_rows.h"
+#include "store/row_readers.h"
 #include "store/sqlite_db.h"
 
 namespace netpolgen::store {
@@ -18,7 +19,9 @@ namespace {
 using core::Error;
 using core::Result;
 using core::Status;
+using sqlite::collectRows;
 using sqlite::Db;
+using sqlite::forEachRow;
 using sqlite::Statement;
 using sqlite::Transaction;
 
@@ -274,16 +277,7 @@ Status checkIdentityReadOnly(Db& db) {
 // Every row of `st` as a Row built from its first two text columns (SnapshotFile, NotifierRecord).
 template <typename Row>
 Result<std::vector<Row>> textPairRows(Statement& st) {
-    std::vector<Row> out;
-    for (auto row = st.step();; row = st.step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st.columnText(0), st.columnText(1)});
-    }
+    return collectRows(st, [](const Statement& r) { return detail::textPairOf<Row>(r); });
 }
 
 class SqliteStore final : public Store {
@@ -414,23 +408,11 @@ Status SqliteStore::takeBack(int64_t cluster_id, int64_t ingest_id) {
         return Error{gone.error()};
     }
     gone->bind(1, ingest_id);
-    std::vector<detail::DayRow> keys;
-    for (auto row = gone->step();; row = gone->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            break;
-        }
-        detail::DayRow& key = keys.emplace_back();
-        key.day = gone->columnInt(0);
-        key.src = gone->columnInt(1);
-        key.dst = gone->columnInt(2);
-        key.port = static_cast<uint32_t>(gone->columnInt(3));
-        key.protocol = static_cast<uint8_t>(gone->columnInt(4));
+    auto keys = collectRows(*gone, [](const Statement& r) { return detail::dayKeyOf(r); });
+    if (!keys) {
+        return Error{keys.error()};
     }
-    gone->reset();
-    if (Status st = recomputeBuckets(cluster_id, keys); !st) {
+    if (Status st = recomputeBuckets(cluster_id, std::move(*keys)); !st) {
         return st;
     }
     auto record = db_->prepare("DELETE FROM ingests WHERE id = ?");
@@ -738,40 +720,11 @@ Result<std::vector<IngestRecord>> SqliteStore::ingests(const std::string& cluste
     }
     st->bind(1, cluster);
     detail::IngestListBuilder out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out.finish();
-        }
-        out.add(st->columnInt(0),
-                {st->columnText(1),
-                 st->columnText(2),
-                 st->columnText(3),
-                 static_cast<uint64_t>(st->columnInt(4)),
-                 static_cast<uint64_t>(st->columnInt(5)),
-                 static_cast<uint64_t>(st->columnInt(6)),
-                 st->columnInt(7),
-                 {},
-                 st->columnInt(8) != 0},
-                st->isNull(9) ? std::nullopt
-                              : std::optional<SkipCount>(
-                                    {st->columnText(9), static_cast<uint64_t>(st->columnInt(10))}));
-    }
+    Status read = forEachRow(*st, [&](const Statement& r) { detail::addIngestRow(out, r); });
+    return read ? Result<std::vector<IngestRecord>>(out.finish()) : Error{read.error()};
 }
 
 // --- loadEdges ----------------------------------------------------------------------------------
-
-detail::RawEdge rawEdge(const Statement& st) {
-    return {st.columnInt(0),
-            st.columnInt(1),
-            static_cast<uint32_t>(st.columnInt(2)),
-            static_cast<uint8_t>(st.columnInt(3)),
-            static_cast<uint64_t>(st.columnInt(4)),
-            st.isNull(5) ? core::kUndated : st.columnInt(5),
-            st.isNull(6) ? core::kUndated : st.columnInt(6)};
-}
 
 Result<EdgeSet> SqliteStore::loadEdges(const EdgeQuery& query) {
     auto tx = Transaction::beginRead(*db_);
@@ -812,15 +765,8 @@ Status SqliteStore::loadTotals(int64_t cluster_id,
     }
     st->bind(1, cluster_id);
     st->bind(2, query.window.since);
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return {};
-        }
-        out.addUnique(rawEdge(*st));  // one totals row per key
-    }
+    // One totals row per key.
+    return forEachRow(*st, [&](const Statement& r) { out.addUnique(detail::rawEdgeOf(r)); });
 }
 
 Status SqliteStore::loadDays(int64_t cluster_id,
@@ -842,20 +788,16 @@ Status SqliteStore::loadDays(int64_t cluster_id,
         st->bind(1, cluster_id);
         st->bind(2, first);
         st->bind(3, last);
-        for (auto row = st->step();; row = st->step()) {
-            if (!row) {
-                return Error{row.error()};
-            }
-            if (!*row) {
-                break;
-            }
-            const int64_t day = st->columnInt(7);
+        Status read = forEachRow(*st, [&](const Statement& r) {
+            const int64_t day = r.columnInt(7);
             if (day == kUndatedDay ||
-                detail::bucketInWindow(query.window, st->columnInt(5), st->columnInt(6))) {
-                out.addBucket(day, rawEdge(*st));
+                detail::bucketInWindow(query.window, r.columnInt(5), r.columnInt(6))) {
+                out.addBucket(day, detail::rawEdgeOf(r));
             }
+        });
+        if (!read) {
+            return read;
         }
-        st->reset();
     }
     return {};
 }
@@ -866,16 +808,7 @@ Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::entityNames(in
         return Error{st.error()};
     }
     st->bind(1, cluster_id);
-    std::vector<std::pair<int64_t, std::string>> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.emplace_back(st->columnInt(0), st->columnText(1));
-    }
+    return collectRows(*st, [](const Statement& r) { return detail::entityNameOf(r); });
 }
 
 // --- prune --------------------------------------------------------------------------------------
@@ -910,18 +843,14 @@ Result<PruneResult> SqliteStore::prune(const std::string& cluster, core::Timesta
     del->bind(3, keep_from);
     PruneResult result;
     core::FlowGraph pruned;  // per edge: the pruned count; first_seen = earliest kept flow
-    for (auto row = del->step();; row = del->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            break;
-        }
+    Status st = forEachRow(*del, [&](const Statement& r) {
         ++result.buckets_removed;
-        result.flows_removed += static_cast<uint64_t>(del->columnInt(4));
-        pruned.merge(keyOf(*del), {static_cast<uint64_t>(del->columnInt(4))});
+        result.flows_removed += static_cast<uint64_t>(r.columnInt(4));
+        pruned.merge(keyOf(r), {static_cast<uint64_t>(r.columnInt(4))});
+    });
+    if (st) {
+        st = adjustTotals(**cluster_id, keep_from, pruned);
     }
-    Status st = adjustTotals(**cluster_id, keep_from, pruned);
     if (st) {
         st = pruneContributions(**cluster_id, keep_from);
     }
@@ -960,20 +889,16 @@ Status SqliteStore::adjustTotals(int64_t cluster_id, int64_t from_day, core::Flo
         next_day->reset();
         rows->bind(1, cluster_id);
         rows->bind(2, day);
-        for (auto row = rows->step();; row = rows->step()) {
-            if (!row) {
-                return Error{row.error()};
-            }
-            if (!*row) {
-                break;
-            }
-            const core::EdgeStats* stats = pruned.find(keyOf(*rows));
+        Status read = forEachRow(*rows, [&](const Statement& r) {
+            const core::EdgeStats* stats = pruned.find(keyOf(r));
             if (stats && stats->first_seen == core::kUndated) {
-                pruned.merge(keyOf(*rows), {0, rows->columnInt(4), rows->columnInt(4)});
+                pruned.merge(keyOf(r), {0, r.columnInt(4), r.columnInt(4)});
                 --unresolved;
             }
+        });
+        if (!read) {
+            return read;
         }
-        rows->reset();
     }
     return writeTotalsAfterPrune(cluster_id, pruned);
 }
@@ -1153,32 +1078,12 @@ Result<RecordOutcome> SqliteStore::recordApply(const ApplyRecord& r, int64_t exp
 }
 
 Result<std::vector<ApplyRecord>> SqliteStore::history(const std::string& cluster) {
-    auto st = db_->prepare(
-        "SELECT id, cluster, applied_at, user_name, modification, undo, action, "
-        "reverts_to, via_kubectl, encoding FROM applies WHERE cluster = ? ORDER BY id");
+    auto st = db_->prepare(std::string(detail::kApplySelectSql) + " WHERE cluster = ? ORDER BY id");
     if (!st) {
         return Error{st.error()};
     }
     st->bind(1, cluster);
-    std::vector<ApplyRecord> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->columnInt(0),
-                       st->columnText(1),
-                       st->columnInt(2),
-                       st->columnText(3),
-                       st->columnText(4),
-                       st->columnText(5),
-                       st->columnText(6),
-                       st->columnOptInt(7),
-                       st->columnInt(8) != 0,
-                       encodingOf(st->columnText(9))});
-    }
+    return collectRows(*st, [](const Statement& r) { return detail::applyRecordOf(r); });
 }
 
 // --- notifiers ----------------------------------------------------------------------------------
