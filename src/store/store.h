@@ -251,7 +251,7 @@ inline constexpr int kSchemaVersion = 4;
 // `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
 // (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without
 // its password: "FILE: not a netpolgen store: file is not a database", "…: not a netpolgen store
-// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (3); upgrade
+// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (4); upgrade
 // netpolgen", "URI: cannot connect: <libpq's message>", "FILE: cannot write: disk full".
 // A Store is one connection: use it from one thread at a time; open one per thread or process
 // (writers to one SQLite file queue for up to 30 s, PostgreSQL writers to one cluster take turns).
