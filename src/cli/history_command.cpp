@@ -12,6 +12,7 @@
 #include "cli/history_commands.h"
 #include "cli/output_file.h"
 #include "cli/store_inputs.h"
+#include "cli/text_table.h"
 #include "io/manifest_decoder.h"
 #include "io/policy_encoder.h"
 #include "io/time_text.h"
@@ -63,28 +64,14 @@ std::string commentedOut(const std::string& text) {
     return out;
 }
 
-// An aligned table: every column as wide as its widest cell, two spaces apart.
 std::string historyTable(const std::vector<HistoryEntry>& entries) {
-    std::vector<HistoryRow> rows{
+    std::vector<std::vector<std::string>> rows{
         {"ID", "TIME", "USER", "ACTION", "CREATED", "REPLACED", "DELETED", "VIA"}};
     for (const HistoryEntry& e : entries) {
-        rows.push_back(historyRow(e));
+        const HistoryRow row = historyRow(e);
+        rows.emplace_back(row.begin(), row.end());
     }
-    std::array<size_t, kHistoryColumns> width{};
-    for (const HistoryRow& row : rows) {
-        for (size_t c = 0; c < kHistoryColumns; ++c) {
-            width[c] = std::max(width[c], row[c].size());
-        }
-    }
-    std::string out;
-    for (const HistoryRow& row : rows) {
-        std::string line;
-        for (size_t c = 0; c < kHistoryColumns; ++c) {
-            line += fmt::format("{:<{}}", row[c], c + 1 < kHistoryColumns ? width[c] + 2 : 0);
-        }
-        out += line + "\n";
-    }
-    return out;
+    return alignedTable(rows);
 }
 
 json entryJson(const HistoryEntry& e) {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "cli/app.h"
 #include "cli/ingest_batch.h"
@@ -167,8 +169,33 @@ std::string storedLine(const std::string& path,
         t.store);
 }
 
-core::Result<std::string> alreadyIngestedLine(store::Store& store,
-                                              const store::IngestRecord& record) {
+// Why lines and flows of the input were not stored, by reason (the names `ingests` shows).
+std::vector<store::SkipCount> skipCounts(const ReadInput& in) {
+    const auto& f = in.stats;
+    const auto& a = in.aggregation;
+    const std::pair<const char*, uint64_t> reasons[] = {
+        {"invalid", f.invalid},
+        {"non-flow", f.skipped_non_flow},
+        {"reply", f.skipped_replies},
+        {"not-opening", f.skipped_not_initial},
+        {"duplicate", f.skipped_duplicates},
+        {"dropped", f.skipped_dropped},
+        {"unknown-workload", a.unresolved},
+        {"dst-not-workload", a.dst_not_workload},
+    };
+    std::vector<store::SkipCount> out;
+    for (const auto& [reason, count] : reasons) {
+        if (count > 0) {
+            out.push_back({reason, count});
+        }
+    }
+    return out;
+}
+
+// When the cluster's earlier ingest of `record`'s digest was recorded ("an earlier run" if it is
+// gone meanwhile).
+core::Result<std::string> earlierIngestTime(store::Store& store,
+                                            const store::IngestRecord& record) {
     auto records = store.ingests(record.cluster);
     if (!records) {
         return core::Error{records.error()};
@@ -179,8 +206,7 @@ core::Result<std::string> alreadyIngestedLine(store::Store& store,
             when = io::formatRfc3339(r.ingested_at);
         }
     }
-    return fmt::format(
-        "{}: already ingested on {} (sha256 {}), skipped\n", record.source, when, record.digest);
+    return when;
 }
 
 // Reads, aggregates and stores one input; the lines to print, or a failure.
@@ -212,25 +238,60 @@ IngestOutcome ingestOne(const IngestCommandOptions& o,
         return {message + ", skipped\n", std::nullopt};
     }
     store::IngestRecord record{
-        o.cluster_name, in->digest, path, in->raw_bytes, in->stats.lines, 0, now};
+        o.cluster_name, in->digest, path, in->raw_bytes, in->stats.lines, 0, now, skipCounts(*in)};
     IngestBatchStats batch_stats;
     store::IngestBatch batch = makeIngestBatch(cluster, buckets, std::move(record), batch_stats);
     buckets = core::BucketedFlowGraph(store::kSecondsPerDay);  // free it before the store works
     Timings timings;
     timings.read = secondsSince(start);
+    // Read before the store works: the time of the ingest a replace takes back is gone after.
+    std::string earlier;
+    if (o.force) {
+        auto when = earlierIngestTime(store, batch.record);
+        if (!when) {
+            return {"", Failure{o.db + ": " + when.error(), kExitFailure}};
+        }
+        earlier = std::move(*when);
+    }
     progress.status(fmt::format("storing {} day buckets", humanCount(batch.edges.size())));
-    auto stored = store.ingest(batch);
+    auto stored =
+        store.ingest(batch, o.force ? store::IngestMode::kReplace : store::IngestMode::kOnce);
     progress.clear();
     timings.store = secondsSince(start) - timings.read;
     if (!stored) {
         return {"", Failure{o.db + ": " + stored.error(), kExitFailure}};
     }
-    if (*stored == store::IngestOutcome::kAlreadyIngested) {
-        auto line = alreadyIngestedLine(store, batch.record);
-        if (!line) {
-            return {"", Failure{o.db + ": " + line.error(), kExitFailure}};
+    switch (*stored) {
+        case store::IngestOutcome::kAlreadyIngested: {
+            auto when = earlierIngestTime(store, batch.record);
+            if (!when) {
+                return {"", Failure{o.db + ": " + when.error(), kExitFailure}};
+            }
+            return {fmt::format("{}: already ingested on {} (sha256 {}), skipped (--force replaces "
+                                "that ingest)\n",
+                                path,
+                                *when,
+                                batch.record.digest),
+                    std::nullopt};
         }
-        return {*line, std::nullopt};
+        case store::IngestOutcome::kNotReplaceable:
+            return {"",
+                    Failure{fmt::format("{}: ingested on {} (sha256 {}) by a netpolgen older than "
+                                        "store schema 4, which kept no record of what each ingest "
+                                        "added: --force cannot replace it exactly; nothing changed",
+                                        path,
+                                        earlier,
+                                        batch.record.digest)}};
+        case store::IngestOutcome::kReplaced:
+            return {fmt::format("{}: replaced the ingest of {} (sha256 {})\n",
+                                path,
+                                earlier,
+                                batch.record.digest) +
+                        storedLine(path, *in, batch.record, batch_stats, timings) +
+                        skippedNote(*in),
+                    std::nullopt};
+        case store::IngestOutcome::kStored:
+            break;
     }
     return {storedLine(path, *in, batch.record, batch_stats, timings) + skippedNote(*in),
             std::nullopt};

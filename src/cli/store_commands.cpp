@@ -32,8 +32,26 @@ void addIngestCommand(CLI::App& app, StoreCommands& c) {
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->default_str("auto");
     cmd->add_option("--now", o.now, "The ingest time recorded (RFC 3339; default: now)");
+    cmd->add_flag(
+        "--force",
+        o.force,
+        "Replace an earlier ingest of the same input (e.g. after a new snapshot): what it "
+        "stored is taken back exactly, in the same transaction");
     cmd->add_flag("--quiet,-q", o.quiet, "No summary on stderr");
     c.ingest_cmd = cmd;
+}
+
+void addIngestsCommand(CLI::App& app, StoreCommands& c) {
+    IngestsCommandOptions& o = c.ingests;
+    CLI::App* cmd = app.add_subcommand(
+        "ingests",
+        "List the cluster's ingests: input, sha256, time, lines read, flows stored, skipped");
+    addDbOption(*cmd, o.db);
+    addClusterNameOption(*cmd, o.cluster_name);
+    cmd->add_option("--format", o.format, "text (a table) or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->default_str("text");
+    c.ingests_cmd = cmd;
 }
 
 void addSnapshotCommand(CLI::App& app, StoreCommands& c) {
@@ -69,15 +87,19 @@ void addPruneCommand(CLI::App& app, StoreCommands& c) {
 
 void addStoreCommands(CLI::App& app, StoreCommands& commands) {
     addIngestCommand(app, commands);
+    addIngestsCommand(app, commands);
     addSnapshotCommand(app, commands);
     addPruneCommand(app, commands);
 }
 
 std::optional<int> runStoreCommands(const StoreCommands& commands,
-                                    std::ostream& /*out*/,
+                                    std::ostream& out,
                                     std::ostream& err) {
     if (commands.ingest_cmd != nullptr && commands.ingest_cmd->parsed()) {
         return runIngest(commands.ingest, err);
+    }
+    if (commands.ingests_cmd != nullptr && commands.ingests_cmd->parsed()) {
+        return runIngests(commands.ingests, out, err);
     }
     if (commands.snapshot_cmd != nullptr && commands.snapshot_cmd->parsed()) {
         return runSnapshot(commands.snapshot, err);

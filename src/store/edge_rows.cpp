@@ -285,4 +285,42 @@ Result<EdgeSet> EdgeSetBuilder::finish(std::vector<std::pair<int64_t, std::strin
     return out;
 }
 
+IngestOutcome outcomeOver(const std::optional<EarlierIngest>& earlier, IngestMode mode) {
+    if (!earlier) {
+        return IngestOutcome::kStored;
+    }
+    if (mode == IngestMode::kOnce) {
+        return IngestOutcome::kAlreadyIngested;
+    }
+    return earlier->replaceable ? IngestOutcome::kReplaced : IngestOutcome::kNotReplaceable;
+}
+
+namespace {
+
+auto edgeDayKey(const DayRow& r) {
+    return std::tie(r.src, r.dst, r.port, r.protocol, r.day);
+}
+
+}  // namespace
+
+void sortByEdge(std::vector<DayRow>& rows) {
+    std::sort(rows.begin(), rows.end(), [](const DayRow& a, const DayRow& b) {
+        return edgeDayKey(a) < edgeDayKey(b);
+    });
+}
+
+bool sameEdge(const DayRow& a, const DayRow& b) {
+    return std::tie(a.src, a.dst, a.port, a.protocol) == std::tie(b.src, b.dst, b.port, b.protocol);
+}
+
+void IngestListBuilder::add(int64_t id, IngestRecord record, std::optional<SkipCount> skip) {
+    if (last_id_ != id) {
+        records_.push_back(std::move(record));
+        last_id_ = id;
+    }
+    if (skip) {
+        records_.back().skipped.push_back(std::move(*skip));
+    }
+}
+
 }  // namespace netpolgen::store::detail

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -105,5 +106,41 @@ private:
 
 // The total of several rows that share a key into `into`.
 void mergeInto(TotalRow& into, const TotalRow& row);
+
+// --- re-ingest (IngestMode::kReplace) ---
+
+// The ingest a cluster already has for a digest.
+struct EarlierIngest {
+    int64_t id = 0;
+    bool replaceable = false;  // recorded at schema 4 or later: its contributions are kept
+};
+
+// What Store::ingest does given the earlier ingest of the batch's digest: kStored (none),
+// kAlreadyIngested, kNotReplaceable (both: write nothing) or kReplaced (take it back, then store).
+IngestOutcome outcomeOver(const std::optional<EarlierIngest>& earlier, IngestMode mode);
+
+// Sorts (day, edge) keys by edge, then day: the keys of one edge become neighbours.
+void sortByEdge(std::vector<DayRow>& rows);
+bool sameEdge(const DayRow& a, const DayRow& b);
+
+// The ingests of a cluster with their skip counts, in one statement: both backends append
+// " WHERE i.cluster = <param>" and kIngestListOrder. Columns: id, cluster, digest, source, bytes,
+// lines, flows, ingested_at, replaceable, reason, count (the last two NULL without skip counts).
+inline constexpr std::string_view kIngestListSql =
+    "SELECT i.id, i.cluster, i.digest, i.source, i.bytes, i.lines, i.flows, i.ingested_at, "
+    "i.replaceable, s.reason, s.count FROM ingests i LEFT JOIN ingest_skips s "
+    "ON s.ingest_id = i.id";
+inline constexpr std::string_view kIngestListOrder = " ORDER BY i.id, s.seq";
+
+// Rows of kIngestListSql into records: a row of the same id as the one before adds a skip count.
+class IngestListBuilder {
+public:
+    void add(int64_t id, IngestRecord record, std::optional<SkipCount> skip);
+    std::vector<IngestRecord> finish() { return std::move(records_); }
+
+private:
+    std::vector<IngestRecord> records_;
+    std::optional<int64_t> last_id_;
+};
 
 }  // namespace netpolgen::store::detail

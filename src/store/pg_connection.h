@@ -9,6 +9,7 @@
 //   p.add(int64_t{42}).add("prod");
 //   auto res = (*conn)->exec("SELECT id FROM clusters WHERE id = $1 AND name = $2", p);
 //   if (res && res->rows() > 0) use(res->getInt(0, 0));
+//   for (const std::string& name : collectRows(*res, [](const Row& r) { return r.columnText(1); }))
 #pragma once
 
 #include <libpq-fe.h>
@@ -18,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/result.h"
@@ -108,6 +110,40 @@ private:
     explicit Transaction(Connection* conn) : conn_(conn) {}
     Connection* conn_ = nullptr;
 };
+
+// One row of a result, read with the column names of sqlite::Statement, so that code reading a
+// row can serve both stores (store/edge_rows.h).
+class Row {
+public:
+    Row(const PgResult& res, int row) : res_(res), row_(row) {}
+    int64_t columnInt(int col) const { return res_.getInt(row_, col); }
+    bool isNull(int col) const { return res_.isNull(row_, col); }
+    std::optional<int64_t> columnOptInt(int col) const { return res_.getOptInt(row_, col); }
+    std::string columnText(int col) const { return res_.getBytes(row_, col); }
+    bool columnBool(int col) const { return res_.getBool(row_, col); }
+
+private:
+    const PgResult& res_;
+    int row_;
+};
+
+// The row reader every query uses: on_row(Row) for each row of `res`.
+template <typename OnRow>
+void forEachRow(const PgResult& res, OnRow&& on_row) {
+    for (int i = 0; i < res.rows(); ++i) {
+        on_row(Row(res, i));
+    }
+}
+
+// Every row of `res` as make_row(Row) builds it.
+template <typename MakeRow>
+auto collectRows(const PgResult& res, MakeRow&& make_row)
+    -> std::vector<std::invoke_result_t<MakeRow&, const Row&>> {
+    std::vector<std::invoke_result_t<MakeRow&, const Row&>> out;
+    out.reserve(static_cast<size_t>(res.rows()));
+    forEachRow(res, [&](const Row& row) { out.push_back(make_row(row)); });
+    return out;
+}
 
 // Appends `text` to a COPY text-format line, escaping what COPY would read as syntax.
 void appendCopyText(std::string& line, std::string_view text);

@@ -6,6 +6,7 @@
 
 #include "store/edge_rows.h"
 #include "store/pg_connection.h"
+#include "store/row_readers.h"
 
 namespace netpolgen::store {
 namespace {
@@ -13,7 +14,9 @@ namespace {
 using core::Error;
 using core::Result;
 using core::Status;
+using pg::collectRows;
 using pg::Connection;
+using pg::forEachRow;
 using pg::Params;
 using pg::PgResult;
 using pg::Transaction;
@@ -117,7 +120,37 @@ ALTER TABLE applies ADD COLUMN encoding TEXT NOT NULL DEFAULT 'yaml'
 ALTER TABLE applies ALTER COLUMN encoding DROP DEFAULT;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
+// Version 4: what each ingest contributed to each (day, edge) bucket, so that `ingest --force`
+// can take it back exactly, and its skip counts (see kSchemaV4 in sqlite_store.cpp).
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE ingest_edges(
+  cluster_id BIGINT NOT NULL,
+  src BIGINT NOT NULL,
+  dst BIGINT NOT NULL,
+  port BIGINT NOT NULL,
+  protocol BIGINT NOT NULL,
+  day BIGINT NOT NULL,
+  ingest_id BIGINT NOT NULL,
+  count BIGINT NOT NULL,
+  first_seen BIGINT,
+  last_seen BIGINT,
+  PRIMARY KEY(cluster_id, src, dst, port, protocol, day, ingest_id)
+);
+CREATE INDEX ingest_edges_by_ingest ON ingest_edges(ingest_id);
+INSERT INTO ingest_edges
+  SELECT cluster_id, src, dst, port, protocol, day, 0, count, first_seen, last_seen FROM edge_days;
+CREATE TABLE ingest_skips(
+  ingest_id BIGINT NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY(ingest_id, seq)
+);
+ALTER TABLE ingests ADD COLUMN replaceable BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE ingests ALTER COLUMN replaceable DROP DEFAULT;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
 
 // Advisory lock keys: (kLockSpace, kMigrationLock) for migrations, (kLockSpace, hashtext(cluster))
@@ -163,15 +196,14 @@ Result<int> schemaVersion(Connection& c) {
     }
     std::string application;
     int version = 0;
-    for (int i = 0; i < rows->rows(); ++i) {
-        const std::string key = rows->getBytes(i, 0);
-        const std::string value = rows->getBytes(i, 1);
-        if (key == "application") {
+    forEachRow(*rows, [&](const pg::Row& r) {
+        const std::string value = r.columnText(1);
+        if (r.columnText(0) == "application") {
             application = value;
         } else {
             version = std::atoi(value.c_str());
         }
-    }
+    });
     if (application != "netpolgen") {
         return Error{c.where() + ": not a netpolgen store (table meta has application \"" +
                      application + "\")"};
@@ -288,7 +320,8 @@ class PostgresStore final : public Store {
 public:
     explicit PostgresStore(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
 
-    Result<IngestOutcome> ingest(const IngestBatch& batch) override;
+    using Store::ingest;
+    Result<IngestOutcome> ingest(const IngestBatch& batch, IngestMode mode) override;
     Result<std::vector<IngestRecord>> ingests(const std::string& cluster) override;
     Result<EdgeSet> loadEdges(const EdgeQuery& query) override;
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
@@ -312,7 +345,8 @@ private:
     Result<std::vector<int64_t>> entityIds(int64_t cluster_id,
                                            const std::vector<std::string>& names);
     Status upsertEdges(int64_t cluster_id, const detail::PreparedEdges& edges);
-    Status insertIngest(const IngestRecord& record);
+    Status takeBack(int64_t ingest_id);
+    Status insertIngest(int64_t cluster_id, const IngestRecord& record);
     Status loadRows(const std::string& select,
                     const Params& params,
                     const core::TimeWindow* filter,
@@ -334,7 +368,7 @@ Status PostgresStore::lockCluster(const std::string& cluster) {
     return lock ? Status{} : Status{Error{lock.error()}};
 }
 
-Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch) {
+Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch, IngestMode mode) {
     if (Status st = detail::validateBatch(batch); !st) {
         return Error{conn_->where() + ": " + st.error()};
     }
@@ -346,15 +380,21 @@ Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch) {
         return Error{st.error()};
     }
     auto known = query(*conn_,
-                       "SELECT 1 FROM ingests WHERE cluster = $1 AND digest = $2",
+                       "SELECT id, replaceable FROM ingests WHERE cluster = $1 AND digest = $2",
                        Params().add(batch.record.cluster).add(batch.record.digest));
     if (!known) {
         return Error{known.error()};
     }
+    std::optional<detail::EarlierIngest> earlier;
     if (known->rows() > 0) {
-        return IngestOutcome::kAlreadyIngested;  // rolls back: nothing was written
+        earlier = detail::EarlierIngest{known->getInt(0, 0), known->getBool(0, 1)};
     }
-    auto cluster_id = clusterId(batch.record.cluster);
+    const IngestOutcome outcome = detail::outcomeOver(earlier, mode);
+    if (outcome == IngestOutcome::kAlreadyIngested || outcome == IngestOutcome::kNotReplaceable) {
+        return outcome;  // rolls back: nothing was written
+    }
+    Status st = outcome == IngestOutcome::kReplaced ? takeBack(earlier->id) : Status{};
+    auto cluster_id = st ? clusterId(batch.record.cluster) : Result<int64_t>(Error{st.error()});
     if (!cluster_id) {
         return Error{cluster_id.error()};
     }
@@ -362,14 +402,60 @@ Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch) {
     if (!ids) {
         return Error{ids.error()};
     }
-    Status st = upsertEdges(*cluster_id, detail::prepareEdges(batch, *ids));
+    st = upsertEdges(*cluster_id, detail::prepareEdges(batch, *ids));
     if (st) {
-        st = insertIngest(batch.record);
+        st = insertIngest(*cluster_id, batch.record);
     }
     if (st) {
         st = tx->commit();
     }
-    return st ? Result<IngestOutcome>(IngestOutcome::kStored) : Error{st.error()};
+    return st ? Result<IngestOutcome>(outcome) : Error{st.error()};
+}
+
+// Deletes the contributions of `ingest_id`, recomputes the buckets and totals they were part of
+// from the contributions that remain (deleted and inserted again; nothing when none remains),
+// and deletes the ingest's record with its skip counts.
+Status PostgresStore::takeBack(int64_t ingest_id) {
+    const Params p = Params().add(ingest_id);
+    const Params undated = Params().add(kUndatedDay);
+    const std::pair<std::string_view, const Params*> steps[] = {
+        {"CREATE TEMP TABLE taken_back ON COMMIT DROP AS WITH gone AS ("
+         "DELETE FROM ingest_edges WHERE ingest_id = $1 "
+         "RETURNING cluster_id, src, dst, port, protocol, day) SELECT * FROM gone",
+         &p},
+        {"DELETE FROM edge_days d USING taken_back g WHERE d.cluster_id = g.cluster_id "
+         "AND d.day = g.day AND d.src = g.src AND d.dst = g.dst AND d.port = g.port "
+         "AND d.protocol = g.protocol",
+         nullptr},
+        {"INSERT INTO edge_days(cluster_id, day, src, dst, port, protocol, count, first_seen, "
+         "last_seen) SELECT e.cluster_id, e.day, e.src, e.dst, e.port, e.protocol, "
+         "sum(e.count)::int8, min(e.first_seen), max(e.last_seen) FROM ingest_edges e "
+         "JOIN taken_back g USING (cluster_id, src, dst, port, protocol, day) "
+         "GROUP BY e.cluster_id, e.day, e.src, e.dst, e.port, e.protocol",
+         nullptr},
+        {"CREATE TEMP TABLE taken_back_edges ON COMMIT DROP AS "
+         "SELECT DISTINCT cluster_id, src, dst, port, protocol FROM taken_back",
+         nullptr},
+        {"DELETE FROM edge_totals t USING taken_back_edges g WHERE t.cluster_id = g.cluster_id "
+         "AND t.src = g.src AND t.dst = g.dst AND t.port = g.port AND t.protocol = g.protocol",
+         nullptr},
+        {"INSERT INTO edge_totals(cluster_id, src, dst, port, protocol, count, first_seen, "
+         "last_seen, undated_count) SELECT e.cluster_id, e.src, e.dst, e.port, e.protocol, "
+         "sum(e.count)::int8, min(e.first_seen), max(e.last_seen), "
+         "sum(CASE WHEN e.day = $1 THEN e.count ELSE 0 END)::int8 FROM ingest_edges e "
+         "JOIN taken_back_edges g USING (cluster_id, src, dst, port, protocol) "
+         "GROUP BY e.cluster_id, e.src, e.dst, e.port, e.protocol",
+         &undated},
+        {"DROP TABLE taken_back, taken_back_edges", nullptr},
+        {"DELETE FROM ingests WHERE id = $1", &p},
+    };
+    for (const auto& [sql, params] : steps) {
+        auto done = query(*conn_, std::string(sql), params ? *params : Params());
+        if (!done) {
+            return Error{done.error()};
+        }
+    }
+    return {};
 }
 
 Result<std::optional<int64_t>> PostgresStore::findCluster(const std::string& name) {
@@ -424,9 +510,9 @@ Result<std::vector<int64_t>> PostgresStore::entityIds(int64_t cluster_id,
         return Error{!added ? added.error() : ids.error()};
     }
     std::vector<int64_t> out(names.size(), -1);
-    for (int i = 0; i < ids->rows(); ++i) {
-        out.at(static_cast<size_t>(ids->getInt(i, 0))) = ids->getInt(i, 1);
-    }
+    forEachRow(*ids, [&](const pg::Row& r) {
+        out.at(static_cast<size_t>(r.columnInt(0))) = r.columnInt(1);
+    });
     return out;
 }
 
@@ -472,10 +558,12 @@ Status PostgresStore::upsertEdges(int64_t cluster_id, const detail::PreparedEdge
     return totals ? Status{} : Status{Error{totals.error()}};
 }
 
-Status PostgresStore::insertIngest(const IngestRecord& r) {
+// The record, its skip counts, and its contributions from batch_days (upsertEdges).
+Status PostgresStore::insertIngest(int64_t cluster_id, const IngestRecord& r) {
     auto res = query(*conn_,
                      "INSERT INTO ingests(cluster, digest, source, bytes, lines, flows, "
-                     "ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     "ingested_at, replaceable) VALUES ($1, $2, $3, $4, $5, $6, $7, true) "
+                     "RETURNING id",
                      Params()
                          .add(r.cluster)
                          .add(r.digest)
@@ -484,28 +572,40 @@ Status PostgresStore::insertIngest(const IngestRecord& r) {
                          .add(static_cast<int64_t>(r.lines))
                          .add(static_cast<int64_t>(r.flows))
                          .add(r.ingested_at));
-    return res ? Status{} : Status{Error{res.error()}};
+    if (!res) {
+        return Error{res.error()};
+    }
+    const int64_t id = res->getInt(0, 0);
+    std::string skips;
+    for (size_t i = 0; i < r.skipped.size(); ++i) {
+        skips += std::to_string(id) + '\t' + std::to_string(i) + '\t';
+        pg::appendCopyText(skips, r.skipped[i].reason);
+        skips += '\t' + std::to_string(r.skipped[i].count) + '\n';
+    }
+    if (Status st = skips.empty() ? Status{} : conn_->copyIn("COPY ingest_skips FROM STDIN", skips);
+        !st) {
+        return st;
+    }
+    auto contributions =
+        query(*conn_,
+              "INSERT INTO ingest_edges(cluster_id, src, dst, port, protocol, day, ingest_id, "
+              "count, first_seen, last_seen) SELECT $1::int8, src, dst, port, protocol, day, "
+              "$2::int8, count, first_seen, last_seen FROM batch_days",
+              Params().add(cluster_id).add(id));
+    return contributions ? Status{} : Status{Error{contributions.error()}};
 }
 
 Result<std::vector<IngestRecord>> PostgresStore::ingests(const std::string& cluster) {
     auto res = query(*conn_,
-                     "SELECT cluster, digest, source, bytes, lines, flows, ingested_at "
-                     "FROM ingests WHERE cluster = $1 ORDER BY id",
+                     std::string(detail::kIngestListSql) + " WHERE i.cluster = $1" +
+                         std::string(detail::kIngestListOrder),
                      Params().add(cluster));
     if (!res) {
         return Error{res.error()};
     }
-    std::vector<IngestRecord> out;
-    for (int i = 0; i < res->rows(); ++i) {
-        out.push_back({res->getBytes(i, 0),
-                       res->getBytes(i, 1),
-                       res->getBytes(i, 2),
-                       static_cast<uint64_t>(res->getInt(i, 3)),
-                       static_cast<uint64_t>(res->getInt(i, 4)),
-                       static_cast<uint64_t>(res->getInt(i, 5)),
-                       res->getInt(i, 6)});
-    }
-    return out;
+    detail::IngestListBuilder out;
+    forEachRow(*res, [&](const pg::Row& r) { detail::addIngestRow(out, r); });
+    return out.finish();
 }
 
 // --- loadEdges ----------------------------------------------------------------------------------
@@ -577,26 +677,15 @@ Status PostgresStore::loadRows(const std::string& select,
         if (rows->rows() == 0) {
             break;
         }
-        for (int i = 0; i < rows->rows(); ++i) {
-            const core::Timestamp first = rows->isNull(i, 5) ? core::kUndated : rows->getInt(i, 5);
-            const core::Timestamp last = rows->isNull(i, 6) ? core::kUndated : rows->getInt(i, 6);
-            if (filter && rows->getInt(i, 7) != kUndatedDay &&
-                !detail::bucketInWindow(*filter, first, last)) {
-                continue;
-            }
-            const detail::RawEdge edge{rows->getInt(i, 0),
-                                       rows->getInt(i, 1),
-                                       static_cast<uint32_t>(rows->getInt(i, 2)),
-                                       static_cast<uint8_t>(rows->getInt(i, 3)),
-                                       static_cast<uint64_t>(rows->getInt(i, 4)),
-                                       first,
-                                       last};
-            if (filter) {
-                out.addBucket(rows->getInt(i, 7), edge);
-            } else {
+        forEachRow(*rows, [&](const pg::Row& r) {
+            const detail::RawEdge edge = detail::rawEdgeOf(r);
+            if (!filter) {
                 out.addUnique(edge);  // one totals row per key
+            } else if (r.columnInt(7) == kUndatedDay ||
+                       detail::bucketInWindow(*filter, edge.first_seen, edge.last_seen)) {
+                out.addBucket(r.columnInt(7), edge);
             }
-        }
+        });
     }
     auto closed = query(*conn_, "CLOSE edge_rows");
     return closed ? Status{} : Status{Error{closed.error()}};
@@ -609,12 +698,7 @@ Result<std::vector<std::pair<int64_t, std::string>>> PostgresStore::entityNames(
     if (!res) {
         return Error{res.error()};
     }
-    std::vector<std::pair<int64_t, std::string>> out;
-    out.reserve(static_cast<size_t>(res->rows()));
-    for (int i = 0; i < res->rows(); ++i) {
-        out.emplace_back(res->getInt(i, 0), res->getBytes(i, 1));
-    }
-    return out;
+    return collectRows(*res, [](const pg::Row& r) { return detail::entityNameOf(r); });
 }
 
 // --- prune --------------------------------------------------------------------------------------
@@ -672,6 +756,14 @@ Result<PruneResult> PostgresStore::pruneDays(int64_t cluster_id, int64_t keep_fr
               "WHERE t.cluster_id = $1 AND t.src = p.src AND t.dst = p.dst AND t.port = p.port "
               "AND t.protocol = p.protocol",
               Params().add(cluster_id).add(kUndatedDay));
+    // The contributions of the pruned days go too: a replaced ingest takes back what is left.
+    auto contributions = query(*conn_,
+                               "DELETE FROM ingest_edges WHERE cluster_id = $1 AND day > $2 "
+                               "AND day < $3",
+                               p);
+    if (!contributions) {
+        return Error{contributions.error()};
+    }
     auto drop = query(*conn_,
                       "DELETE FROM edge_totals t USING pruned p WHERE t.cluster_id = $1 "
                       "AND t.src = p.src AND t.dst = p.dst AND t.port = p.port "
@@ -733,11 +825,11 @@ Result<std::optional<Snapshot>> PostgresStore::latestSnapshot(const std::string&
         return std::optional<Snapshot>();
     }
     Snapshot out{res->getInt(0, 0), cluster, res->getInt(0, 1), {}};
-    for (int i = 0; i < res->rows(); ++i) {
-        if (!res->isNull(i, 2)) {
-            out.files.push_back({res->getBytes(i, 2), res->getBytes(i, 3)});
+    forEachRow(*res, [&](const pg::Row& r) {
+        if (!r.isNull(2)) {
+            out.files.push_back(detail::textPairOf<SnapshotFile>(r, 2));
         }
-    }
+    });
     return std::optional<Snapshot>(std::move(out));
 }
 
@@ -795,27 +887,12 @@ Result<RecordOutcome> PostgresStore::recordApply(const ApplyRecord& r, int64_t e
 
 Result<std::vector<ApplyRecord>> PostgresStore::history(const std::string& cluster) {
     auto res = query(*conn_,
-                     "SELECT id, cluster, applied_at, user_name, modification, undo, "
-                     "action, reverts_to, via_kubectl, encoding FROM applies WHERE cluster = $1 "
-                     "ORDER BY id",
+                     std::string(detail::kApplySelectSql) + " WHERE cluster = $1 ORDER BY id",
                      Params().add(cluster));
     if (!res) {
         return Error{res.error()};
     }
-    std::vector<ApplyRecord> out;
-    for (int i = 0; i < res->rows(); ++i) {
-        out.push_back({res->getInt(i, 0),
-                       res->getBytes(i, 1),
-                       res->getInt(i, 2),
-                       res->getBytes(i, 3),
-                       res->getBytes(i, 4),
-                       res->getBytes(i, 5),
-                       res->getBytes(i, 6),
-                       res->getOptInt(i, 7),
-                       res->getBool(i, 8),
-                       encodingOf(res->getBytes(i, 9))});
-    }
-    return out;
+    return collectRows(*res, [](const pg::Row& r) { return detail::applyRecordOf(r); });
 }
 
 // --- notifiers ----------------------------------------------------------------------------------
@@ -825,11 +902,8 @@ Result<std::vector<NotifierRecord>> PostgresStore::notifiers() {
     if (!res) {
         return Error{res.error()};
     }
-    std::vector<NotifierRecord> out;
-    for (int i = 0; i < res->rows(); ++i) {
-        out.push_back({res->getBytes(i, 0), res->getBytes(i, 1)});
-    }
-    return out;
+    return collectRows(*res,
+                       [](const pg::Row& r) { return detail::textPairOf<NotifierRecord>(r); });
 }
 
 // One statement that returns a row when it changed one: no other writer can come in between.

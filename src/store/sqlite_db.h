@@ -7,7 +7,7 @@
 //   auto db = Db::open(path, Db::Mode::kCreate);
 //   auto st = db->prepare("SELECT name FROM entities WHERE id = ?");
 //   st->bind(1, id);
-//   while (auto row = st->step(); row && *row) use(st->columnText(0));
+//   auto names = collectRows(*st, [](const Statement& row) { return row.columnText(0); });
 #pragma once
 
 #include <sqlite3.h>
@@ -17,6 +17,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 
@@ -50,6 +53,7 @@ public:
     bool isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::optional<int64_t> columnOptInt(int col) const;
     std::string columnText(int col) const;
+    bool columnBool(int col) const { return columnInt(col) != 0; }
 
 private:
     friend class Db;
@@ -109,5 +113,38 @@ private:
     explicit Transaction(Db* db) : db_(db) {}
     Db* db_ = nullptr;
 };
+
+// The row reader every query uses: steps `st` through its rows and calls on_row(st) on each
+// (read the columns there), then resets `st` for the next binding. on_row returns void, or a
+// Status whose error stops the reading and is returned.
+template <typename OnRow>
+core::Status forEachRow(Statement& st, OnRow&& on_row) {
+    for (;;) {
+        auto row = st.step();
+        if (!row || !*row) {
+            st.reset();
+            return row ? core::Status{} : core::Status{core::Error{row.error()}};
+        }
+        if constexpr (std::is_void_v<std::invoke_result_t<OnRow&, const Statement&>>) {
+            on_row(std::as_const(st));
+        } else if (core::Status done = on_row(std::as_const(st)); !done) {
+            st.reset();
+            return done;
+        }
+    }
+}
+
+// Every row of `st` as make_row(st) builds it.
+template <typename MakeRow>
+auto collectRows(Statement& st, MakeRow&& make_row)
+    -> core::Result<std::vector<std::invoke_result_t<MakeRow&, const Statement&>>> {
+    std::vector<std::invoke_result_t<MakeRow&, const Statement&>> out;
+    core::Status st_read =
+        forEachRow(st, [&](const Statement& row) { out.push_back(make_row(row)); });
+    if (!st_read) {
+        return core::Error{st_read.error()};
+    }
+    return out;
+}
 
 }  // namespace netpolgen::store::sqlite

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "store/edge_rows.h"
+#include "store/row_readers.h"
 #include "store/sqlite_db.h"
 
 namespace netpolgen::store {
@@ -18,7 +19,9 @@ namespace {
 using core::Error;
 using core::Result;
 using core::Status;
+using sqlite::collectRows;
 using sqlite::Db;
+using sqlite::forEachRow;
 using sqlite::Statement;
 using sqlite::Transaction;
 
@@ -120,7 +123,41 @@ ALTER TABLE applies ADD COLUMN encoding TEXT NOT NULL DEFAULT 'yaml'
   CHECK(encoding IN ('yaml', 'json'));
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
+// Version 4: what each ingest contributed to each (day, edge) bucket, so that `ingest --force`
+// can take an ingest back exactly (Store::ingest, IngestMode::kReplace), and its skip counts.
+// Keyed by the edge first: a bucket's and an edge's remaining contributions are one range each.
+// Every edge_days row stays the sum (count) and min/max (first/last seen) of its contributions:
+// the buckets stored before this version become contributions of ingest 0, which is no ingest,
+// and the ingests of before are marked not replaceable.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE ingest_edges(
+  cluster_id INTEGER NOT NULL,
+  src INTEGER NOT NULL,
+  dst INTEGER NOT NULL,
+  port INTEGER NOT NULL,
+  protocol INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  ingest_id INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  first_seen INTEGER,
+  last_seen INTEGER,
+  PRIMARY KEY(cluster_id, src, dst, port, protocol, day, ingest_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX ingest_edges_by_ingest ON ingest_edges(ingest_id);
+INSERT INTO ingest_edges
+  SELECT cluster_id, src, dst, port, protocol, day, 0, count, first_seen, last_seen FROM edge_days;
+CREATE TABLE ingest_skips(
+  ingest_id INTEGER NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY(ingest_id, seq)
+) STRICT;
+ALTER TABLE ingests ADD COLUMN replaceable INTEGER NOT NULL DEFAULT 0
+  CHECK(replaceable IN (0, 1));
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 
 // How long a writer waits for another process's transaction before giving up.
 constexpr int kBusyTimeoutMs = 30000;
@@ -240,23 +277,15 @@ Status checkIdentityReadOnly(Db& db) {
 // Every row of `st` as a Row built from its first two text columns (SnapshotFile, NotifierRecord).
 template <typename Row>
 Result<std::vector<Row>> textPairRows(Statement& st) {
-    std::vector<Row> out;
-    for (auto row = st.step();; row = st.step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st.columnText(0), st.columnText(1)});
-    }
+    return collectRows(st, [](const Statement& r) { return detail::textPairOf<Row>(r); });
 }
 
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
-    Result<IngestOutcome> ingest(const IngestBatch& batch) override;
+    using Store::ingest;
+    Result<IngestOutcome> ingest(const IngestBatch& batch, IngestMode mode) override;
     Result<std::vector<IngestRecord>> ingests(const std::string& cluster) override;
     Result<EdgeSet> loadEdges(const EdgeQuery& query) override;
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
@@ -277,19 +306,26 @@ private:
                                     const std::string& id,
                                     const std::string* definition,
                                     const std::string* expected = nullptr);
-    Result<bool> hasIngest(const IngestRecord& record);
+    Result<std::optional<detail::EarlierIngest>> findIngest(const IngestRecord& record);
+    Status takeBack(int64_t cluster_id, int64_t ingest_id);
+    Status recomputeBuckets(int64_t cluster_id, std::vector<detail::DayRow> gone);
+    Status insertContributions(int64_t cluster_id,
+                               int64_t ingest_id,
+                               const std::vector<detail::DayRow>& rows);
+    Status insertSkips(int64_t ingest_id, const std::vector<SkipCount>& skipped);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
     Result<std::vector<int64_t>> entityIds(int64_t cluster_id,
                                            const std::vector<std::string>& names);
     Status upsertDays(int64_t cluster_id, const std::vector<detail::DayRow>& rows);
     Status upsertTotals(int64_t cluster_id, const std::vector<detail::TotalRow>& rows);
-    Status insertIngest(const IngestRecord& record);
+    Result<int64_t> insertIngest(const IngestRecord& record);
     Status loadTotals(int64_t cluster_id, const EdgeQuery& query, detail::EdgeSetBuilder& out);
     Status loadDays(int64_t cluster_id, const EdgeQuery& query, detail::EdgeSetBuilder& out);
     Result<std::vector<std::pair<int64_t, std::string>>> entityNames(int64_t cluster_id);
     Status adjustTotals(int64_t cluster_id, int64_t from_day, core::FlowGraph& pruned);
     Status writeTotalsAfterPrune(int64_t cluster_id, const core::FlowGraph& pruned);
+    Status pruneContributions(int64_t cluster_id, int64_t keep_from);
     Result<std::vector<SnapshotFile>> snapshotFiles(int64_t snapshot_id);
     Result<uint64_t> count(std::string_view sql);
 
@@ -298,7 +334,7 @@ private:
 
 // --- ingest -------------------------------------------------------------------------------------
 
-Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch) {
+Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch, IngestMode mode) {
     if (Status st = detail::validateBatch(batch); !st) {
         return Error{db_->path() + ": " + st.error()};
     }
@@ -306,16 +342,22 @@ Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch) {
     if (!tx) {
         return Error{tx.error()};
     }
-    auto known = hasIngest(batch.record);
-    if (!known) {
-        return Error{known.error()};
+    auto earlier = findIngest(batch.record);
+    if (!earlier) {
+        return Error{earlier.error()};
     }
-    if (*known) {
-        return IngestOutcome::kAlreadyIngested;  // rolls back: nothing was written
+    const IngestOutcome outcome = detail::outcomeOver(*earlier, mode);
+    if (outcome == IngestOutcome::kAlreadyIngested || outcome == IngestOutcome::kNotReplaceable) {
+        return outcome;  // rolls back: nothing was written
     }
     auto cluster_id = clusterId(batch.record.cluster);
     if (!cluster_id) {
         return Error{cluster_id.error()};
+    }
+    if (outcome == IngestOutcome::kReplaced) {
+        if (Status st = takeBack(*cluster_id, (*earlier)->id); !st) {
+            return Error{st.error()};
+        }
     }
     auto ids = entityIds(*cluster_id, batch.entities);
     if (!ids) {
@@ -326,23 +368,115 @@ Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch) {
     if (st) {
         st = upsertTotals(*cluster_id, edges.totals);
     }
+    auto ingest_id = st ? insertIngest(batch.record) : Result<int64_t>(Error{st.error()});
+    if (!ingest_id) {
+        return Error{ingest_id.error()};
+    }
+    st = insertContributions(*cluster_id, *ingest_id, edges.days);
     if (st) {
-        st = insertIngest(batch.record);
+        st = insertSkips(*ingest_id, batch.record.skipped);
     }
     if (st) {
         st = tx->commit();
     }
-    return st ? Result<IngestOutcome>(IngestOutcome::kStored) : Error{st.error()};
+    return st ? Result<IngestOutcome>(outcome) : Error{st.error()};
 }
 
-Result<bool> SqliteStore::hasIngest(const IngestRecord& record) {
-    auto st = db_->prepare("SELECT 1 FROM ingests WHERE cluster = ? AND digest = ?");
+Result<std::optional<detail::EarlierIngest>> SqliteStore::findIngest(const IngestRecord& record) {
+    auto st = db_->prepare("SELECT id, replaceable FROM ingests WHERE cluster = ? AND digest = ?");
     if (!st) {
         return Error{st.error()};
     }
     st->bind(1, record.cluster);
     st->bind(2, record.digest);
-    return st->step();
+    auto row = st->step();
+    if (!row) {
+        return Error{row.error()};
+    }
+    if (!*row) {
+        return std::optional<detail::EarlierIngest>();
+    }
+    return std::optional<detail::EarlierIngest>({st->columnInt(0), st->columnInt(1) != 0});
+}
+
+// Deletes the contributions of `ingest_id`, recomputes the buckets and totals they were part of
+// from the contributions that remain, and deletes the ingest's record.
+Status SqliteStore::takeBack(int64_t cluster_id, int64_t ingest_id) {
+    auto gone = db_->prepare(
+        "DELETE FROM ingest_edges WHERE ingest_id = ? RETURNING day, src, dst, port, protocol");
+    if (!gone) {
+        return Error{gone.error()};
+    }
+    gone->bind(1, ingest_id);
+    auto keys = collectRows(*gone, [](const Statement& r) { return detail::dayKeyOf(r); });
+    if (!keys) {
+        return Error{keys.error()};
+    }
+    if (Status st = recomputeBuckets(cluster_id, std::move(*keys)); !st) {
+        return st;
+    }
+    auto record = db_->prepare("DELETE FROM ingests WHERE id = ?");
+    if (!record) {
+        return Error{record.error()};
+    }
+    record->bind(1, ingest_id);
+    return record->run();  // its ingest_skips go with it (ON DELETE CASCADE)
+}
+
+// `gone`: the (day, edge) keys whose contributions changed. Each bucket, then each edge's totals,
+// is deleted and inserted again as the aggregate of the contributions that remain (nothing when
+// none does).
+Status SqliteStore::recomputeBuckets(int64_t cluster_id, std::vector<detail::DayRow> gone) {
+    const std::string key =
+        " WHERE cluster_id = ?1 AND src = ?2 AND dst = ?3 AND port = ?4 AND protocol = ?5";
+    auto drop_day = db_->prepare("DELETE FROM edge_days" + key + " AND day = ?6");
+    auto add_day = db_->prepare(
+        "INSERT INTO edge_days(cluster_id, day, src, dst, port, protocol, count, first_seen, "
+        "last_seen) SELECT cluster_id, day, src, dst, port, protocol, sum(count), min(first_seen), "
+        "max(last_seen) FROM ingest_edges" +
+        key + " AND day = ?6 GROUP BY day");
+    auto drop_total = db_->prepare("DELETE FROM edge_totals" + key);
+    auto add_total = db_->prepare(
+        "INSERT INTO edge_totals(cluster_id, src, dst, port, protocol, count, first_seen, "
+        "last_seen, undated_count) SELECT cluster_id, src, dst, port, protocol, sum(count), "
+        "min(first_seen), max(last_seen), sum(CASE WHEN day = ?6 THEN count ELSE 0 END) "
+        "FROM ingest_edges" +
+        key + " GROUP BY cluster_id");
+    for (const auto* st : {&drop_day, &add_day, &drop_total, &add_total}) {
+        if (!*st) {
+            return Error{st->error()};
+        }
+    }
+    // Binds the key, and `sixth` where the statement has ?6.
+    const auto run = [&](Statement& st, const detail::DayRow& r, std::optional<int64_t> sixth) {
+        st.bind(1, cluster_id);
+        st.bind(2, r.src);
+        st.bind(3, r.dst);
+        st.bind(4, int64_t{r.port});
+        st.bind(5, int64_t{r.protocol});
+        if (sixth) {
+            st.bind(6, *sixth);
+        }
+        return st.run();
+    };
+    detail::sortByEdge(gone);
+    for (size_t i = 0; i < gone.size(); ++i) {
+        const detail::DayRow& r = gone[i];
+        Status st = run(*drop_day, r, r.day);
+        if (st) {
+            st = run(*add_day, r, r.day);
+        }
+        if (st && (i + 1 == gone.size() || !detail::sameEdge(r, gone[i + 1]))) {
+            st = run(*drop_total, r, std::nullopt);
+            if (st) {
+                st = run(*add_total, r, kUndatedDay);
+            }
+        }
+        if (!st) {
+            return st;
+        }
+    }
+    return {};
 }
 
 Result<std::optional<int64_t>> SqliteStore::findCluster(const std::string& name) {
@@ -513,10 +647,10 @@ Status SqliteStore::upsertTotals(int64_t cluster_id, const std::vector<detail::T
         });
 }
 
-Status SqliteStore::insertIngest(const IngestRecord& r) {
+Result<int64_t> SqliteStore::insertIngest(const IngestRecord& r) {
     auto st = db_->prepare(
-        "INSERT INTO ingests(cluster, digest, source, bytes, lines, flows, ingested_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO ingests(cluster, digest, source, bytes, lines, flows, ingested_at, "
+        "replaceable) VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id");
     if (!st) {
         return Error{st.error()};
     }
@@ -527,46 +661,70 @@ Status SqliteStore::insertIngest(const IngestRecord& r) {
     st->bind(5, static_cast<int64_t>(r.lines));
     st->bind(6, static_cast<int64_t>(r.flows));
     st->bind(7, r.ingested_at);
-    return st->run();
+    auto row = st->step();
+    if (!row) {
+        return Error{row.error()};
+    }
+    const int64_t id = st->columnInt(0);
+    st->reset();
+    return id;
+}
+
+Status SqliteStore::insertContributions(int64_t cluster_id,
+                                        int64_t ingest_id,
+                                        const std::vector<detail::DayRow>& rows) {
+    return upsertChunked(
+        *db_,
+        cluster_id,
+        "INSERT INTO ingest_edges(cluster_id, src, dst, port, protocol, day, ingest_id, count, "
+        "first_seen, last_seen)",
+        9,
+        "",
+        rows,
+        [ingest_id](Statement& st, int i, const detail::DayRow& r) {
+            st.bind(i, r.src);
+            st.bind(i + 1, r.dst);
+            st.bind(i + 2, int64_t{r.port});
+            st.bind(i + 3, int64_t{r.protocol});
+            st.bind(i + 4, r.day);
+            st.bind(i + 5, ingest_id);
+            st.bind(i + 6, static_cast<int64_t>(r.count));
+            st.bind(i + 7, r.first_seen);
+            st.bind(i + 8, r.last_seen);
+        });
+}
+
+Status SqliteStore::insertSkips(int64_t ingest_id, const std::vector<SkipCount>& skipped) {
+    auto st =
+        db_->prepare("INSERT INTO ingest_skips(ingest_id, seq, reason, count) VALUES (?, ?, ?, ?)");
+    if (!st) {
+        return Error{st.error()};
+    }
+    for (size_t i = 0; i < skipped.size(); ++i) {
+        st->bind(1, ingest_id);
+        st->bind(2, static_cast<int64_t>(i));
+        st->bind(3, skipped[i].reason);
+        st->bind(4, static_cast<int64_t>(skipped[i].count));
+        if (Status done = st->run(); !done) {
+            return done;
+        }
+    }
+    return {};
 }
 
 Result<std::vector<IngestRecord>> SqliteStore::ingests(const std::string& cluster) {
-    auto st = db_->prepare(
-        "SELECT cluster, digest, source, bytes, lines, flows, ingested_at FROM ingests "
-        "WHERE cluster = ? ORDER BY id");
+    auto st = db_->prepare(std::string(detail::kIngestListSql) + " WHERE i.cluster = ?1" +
+                           std::string(detail::kIngestListOrder));
     if (!st) {
         return Error{st.error()};
     }
     st->bind(1, cluster);
-    std::vector<IngestRecord> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->columnText(0),
-                       st->columnText(1),
-                       st->columnText(2),
-                       static_cast<uint64_t>(st->columnInt(3)),
-                       static_cast<uint64_t>(st->columnInt(4)),
-                       static_cast<uint64_t>(st->columnInt(5)),
-                       st->columnInt(6)});
-    }
+    detail::IngestListBuilder out;
+    Status read = forEachRow(*st, [&](const Statement& r) { detail::addIngestRow(out, r); });
+    return read ? Result<std::vector<IngestRecord>>(out.finish()) : Error{read.error()};
 }
 
 // --- loadEdges ----------------------------------------------------------------------------------
-
-detail::RawEdge rawEdge(const Statement& st) {
-    return {st.columnInt(0),
-            st.columnInt(1),
-            static_cast<uint32_t>(st.columnInt(2)),
-            static_cast<uint8_t>(st.columnInt(3)),
-            static_cast<uint64_t>(st.columnInt(4)),
-            st.isNull(5) ? core::kUndated : st.columnInt(5),
-            st.isNull(6) ? core::kUndated : st.columnInt(6)};
-}
 
 Result<EdgeSet> SqliteStore::loadEdges(const EdgeQuery& query) {
     auto tx = Transaction::beginRead(*db_);
@@ -607,15 +765,8 @@ Status SqliteStore::loadTotals(int64_t cluster_id,
     }
     st->bind(1, cluster_id);
     st->bind(2, query.window.since);
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return {};
-        }
-        out.addUnique(rawEdge(*st));  // one totals row per key
-    }
+    // One totals row per key.
+    return forEachRow(*st, [&](const Statement& r) { out.addUnique(detail::rawEdgeOf(r)); });
 }
 
 Status SqliteStore::loadDays(int64_t cluster_id,
@@ -637,20 +788,16 @@ Status SqliteStore::loadDays(int64_t cluster_id,
         st->bind(1, cluster_id);
         st->bind(2, first);
         st->bind(3, last);
-        for (auto row = st->step();; row = st->step()) {
-            if (!row) {
-                return Error{row.error()};
-            }
-            if (!*row) {
-                break;
-            }
-            const int64_t day = st->columnInt(7);
+        Status read = forEachRow(*st, [&](const Statement& r) {
+            const int64_t day = r.columnInt(7);
             if (day == kUndatedDay ||
-                detail::bucketInWindow(query.window, st->columnInt(5), st->columnInt(6))) {
-                out.addBucket(day, rawEdge(*st));
+                detail::bucketInWindow(query.window, r.columnInt(5), r.columnInt(6))) {
+                out.addBucket(day, detail::rawEdgeOf(r));
             }
+        });
+        if (!read) {
+            return read;
         }
-        st->reset();
     }
     return {};
 }
@@ -661,16 +808,7 @@ Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::entityNames(in
         return Error{st.error()};
     }
     st->bind(1, cluster_id);
-    std::vector<std::pair<int64_t, std::string>> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.emplace_back(st->columnInt(0), st->columnText(1));
-    }
+    return collectRows(*st, [](const Statement& r) { return detail::entityNameOf(r); });
 }
 
 // --- prune --------------------------------------------------------------------------------------
@@ -705,18 +843,17 @@ Result<PruneResult> SqliteStore::prune(const std::string& cluster, core::Timesta
     del->bind(3, keep_from);
     PruneResult result;
     core::FlowGraph pruned;  // per edge: the pruned count; first_seen = earliest kept flow
-    for (auto row = del->step();; row = del->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            break;
-        }
+    Status st = forEachRow(*del, [&](const Statement& r) {
         ++result.buckets_removed;
-        result.flows_removed += static_cast<uint64_t>(del->columnInt(4));
-        pruned.merge(keyOf(*del), {static_cast<uint64_t>(del->columnInt(4))});
+        result.flows_removed += static_cast<uint64_t>(r.columnInt(4));
+        pruned.merge(keyOf(r), {static_cast<uint64_t>(r.columnInt(4))});
+    });
+    if (st) {
+        st = adjustTotals(**cluster_id, keep_from, pruned);
     }
-    Status st = adjustTotals(**cluster_id, keep_from, pruned);
+    if (st) {
+        st = pruneContributions(**cluster_id, keep_from);
+    }
     if (st) {
         st = tx->commit();
     }
@@ -752,20 +889,16 @@ Status SqliteStore::adjustTotals(int64_t cluster_id, int64_t from_day, core::Flo
         next_day->reset();
         rows->bind(1, cluster_id);
         rows->bind(2, day);
-        for (auto row = rows->step();; row = rows->step()) {
-            if (!row) {
-                return Error{row.error()};
-            }
-            if (!*row) {
-                break;
-            }
-            const core::EdgeStats* stats = pruned.find(keyOf(*rows));
+        Status read = forEachRow(*rows, [&](const Statement& r) {
+            const core::EdgeStats* stats = pruned.find(keyOf(r));
             if (stats && stats->first_seen == core::kUndated) {
-                pruned.merge(keyOf(*rows), {0, rows->columnInt(4), rows->columnInt(4)});
+                pruned.merge(keyOf(r), {0, r.columnInt(4), r.columnInt(4)});
                 --unresolved;
             }
+        });
+        if (!read) {
+            return read;
         }
-        rows->reset();
     }
     return writeTotalsAfterPrune(cluster_id, pruned);
 }
@@ -803,6 +936,20 @@ Status SqliteStore::writeTotalsAfterPrune(int64_t cluster_id, const core::FlowGr
         }
     }
     return {};
+}
+
+// The contributions of the pruned days go too: an ingest replaced later takes back only what is
+// left of it. (A scan of the cluster's contributions, which are keyed by edge first.)
+Status SqliteStore::pruneContributions(int64_t cluster_id, int64_t keep_from) {
+    auto del =
+        db_->prepare("DELETE FROM ingest_edges WHERE cluster_id = ?1 AND day > ?2 AND day < ?3");
+    if (!del) {
+        return Error{del.error()};
+    }
+    del->bind(1, cluster_id);
+    del->bind(2, kUndatedDay);
+    del->bind(3, keep_from);
+    return del->run();
 }
 
 // --- snapshots ----------------------------------------------------------------------------------
@@ -931,32 +1078,12 @@ Result<RecordOutcome> SqliteStore::recordApply(const ApplyRecord& r, int64_t exp
 }
 
 Result<std::vector<ApplyRecord>> SqliteStore::history(const std::string& cluster) {
-    auto st = db_->prepare(
-        "SELECT id, cluster, applied_at, user_name, modification, undo, action, "
-        "reverts_to, via_kubectl, encoding FROM applies WHERE cluster = ? ORDER BY id");
+    auto st = db_->prepare(std::string(detail::kApplySelectSql) + " WHERE cluster = ? ORDER BY id");
     if (!st) {
         return Error{st.error()};
     }
     st->bind(1, cluster);
-    std::vector<ApplyRecord> out;
-    for (auto row = st->step();; row = st->step()) {
-        if (!row) {
-            return Error{row.error()};
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->columnInt(0),
-                       st->columnText(1),
-                       st->columnInt(2),
-                       st->columnText(3),
-                       st->columnText(4),
-                       st->columnText(5),
-                       st->columnText(6),
-                       st->columnOptInt(7),
-                       st->columnInt(8) != 0,
-                       encodingOf(st->columnText(9))});
-    }
+    return collectRows(*st, [](const Statement& r) { return detail::applyRecordOf(r); });
 }
 
 // --- notifiers ----------------------------------------------------------------------------------

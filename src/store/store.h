@@ -11,6 +11,7 @@
 //   auto store = openStore("netpolgen.db");            // or "postgresql://user@host/db"
 //   if (!store) return Error{store.error()};
 //   auto outcome = (*store)->ingest(batch);            // kStored or kAlreadyIngested
+//   outcome = (*store)->ingest(batch, IngestMode::kReplace);  // kReplaced: the earlier one is gone
 //   auto edges = (*store)->loadEdges({.cluster = "prod", .window = {.since = t}});
 #pragma once
 
@@ -50,8 +51,16 @@ struct BucketedEdge {
     EdgeRow edge;
 };
 
+// Lines or flows of an input that were not stored, and why ("invalid", "dropped",
+// "unknown-workload", …: the ingest command names the reasons; the store keeps any).
+struct SkipCount {
+    std::string reason;
+    uint64_t count = 0;
+    bool operator==(const SkipCount&) const = default;
+};
+
 // What one `netpolgen ingest` read. The digest (hex SHA-256 of the input bytes) makes ingesting
-// the same input twice a no-op.
+// the same input twice a no-op, unless it replaces the earlier ingest (IngestMode::kReplace).
 struct IngestRecord {
     std::string cluster;
     std::string digest;
@@ -60,6 +69,10 @@ struct IngestRecord {
     uint64_t lines = 0;
     uint64_t flows = 0;  // sum of the counts of `edges`: checked by the consistency test
     core::Timestamp ingested_at = 0;
+    std::vector<SkipCount> skipped = {};  // reasons with a count > 0, in the order given
+    // Read back only: false for an ingest recorded before schema version 4, whose contributions
+    // to the edges were not kept, so it cannot be replaced exactly.
+    bool replaceable = true;
 };
 
 struct IngestBatch {
@@ -68,7 +81,16 @@ struct IngestBatch {
     std::vector<BucketedEdge> edges;    // at most one row per (day, src, dst, port, protocol)
 };
 
-enum class IngestOutcome { kStored, kAlreadyIngested };
+// kOnce: an input already ingested (same cluster and digest) is left as it is. kReplace: its
+// earlier ingest is taken back exactly, then the batch is stored, in one transaction.
+enum class IngestMode { kOnce, kReplace };
+
+enum class IngestOutcome {
+    kStored,
+    kAlreadyIngested,  // kOnce: nothing changed
+    kReplaced,         // kReplace: the earlier ingest of the digest was taken back first
+    kNotReplaceable,   // kReplace: the earlier ingest predates schema 4; nothing changed
+};
 
 struct EdgeQuery {
     std::string cluster;
@@ -175,8 +197,17 @@ public:
     virtual ~Store() = default;
 
     // Adds the edges and the record in one transaction, unless this cluster already has an
-    // ingest with the same digest (then nothing changes).
-    virtual core::Result<IngestOutcome> ingest(const IngestBatch& batch) = 0;
+    // ingest with the same digest: then kOnce changes nothing, and kReplace first takes back what
+    // that ingest contributed — its (day, edge) counts subtracted, a bucket's first/last seen and
+    // an edge's totals recomputed from the contributions that remain, rows left with nothing
+    // deleted, its record and skip counts deleted — so the store ends as if only the other
+    // ingests and this batch had been stored (pruned days stay pruned). Each ingest's (day, edge)
+    // rows are kept for this (ingest_edges) until prune removes their day.
+    core::Result<IngestOutcome> ingest(const IngestBatch& batch) {
+        return ingest(batch, IngestMode::kOnce);
+    }
+    virtual core::Result<IngestOutcome> ingest(const IngestBatch& batch, IngestMode mode) = 0;
+    // Oldest first, with their skip counts.
     virtual core::Result<std::vector<IngestRecord>> ingests(const std::string& cluster) = 0;
     virtual core::Result<EdgeSet> loadEdges(const EdgeQuery& query) = 0;
     // Removes dated day buckets entirely before `before` (a bucket goes when its whole day does:
@@ -215,12 +246,12 @@ public:
 
 // The schema version this build writes. A store with a newer version is refused (never modified);
 // an older one is migrated forward in one transaction.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
 // (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without
 // its password: "FILE: not a netpolgen store: file is not a database", "…: not a netpolgen store
-// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (3); upgrade
+// (application_id 0x…)", "…: store schema version 7 is newer than this netpolgen (4); upgrade
 // netpolgen", "URI: cannot connect: <libpq's message>", "FILE: cannot write: disk full".
 // A Store is one connection: use it from one thread at a time; open one per thread or process
 // (writers to one SQLite file queue for up to 30 s, PostgreSQL writers to one cluster take turns).

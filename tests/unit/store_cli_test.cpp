@@ -9,9 +9,11 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../support/cli_run.h"
+#include "../support/store_edit.h"
 #include "cli/app.h"
 #include "cli/sha256.h"
 #include "io/flow_reader.h"
@@ -364,6 +366,136 @@ TEST_F(StoreCli, AnUnknownWorkloadIsCountedOrWithStrictFailsWithFileAndLineAndSt
               std::string::npos)
         << err_;
     EXPECT_NE(err_.find("shop/nope (1)"), std::string::npos) << err_;
+}
+
+// The case: flows of a workload the snapshot did not have yet are left out; after a new
+// snapshot, `ingest --force` of the same file gives the store a fresh ingest of it would have.
+TEST_F(StoreCli, ForceReingestsAfterANewSnapshotAsIfTheFirstIngestNeverHappened) {
+    const std::string new_cluster = write("new.yaml", clusterYaml(true));
+    const std::string new_flows = write("new-flows.jsonl", flowsText(true));
+    ASSERT_EQ(run({"snapshot", "--db", db_, "--cluster", cluster_, "--now", kNow}), 0) << err_;
+    ASSERT_EQ(run({"ingest", "--db", db_, "--flows", flows_, "--now", kNow}), 0) << err_;
+    ASSERT_EQ(run({"ingest", "--db", db_, "--flows", new_flows, "--skip-invalid", "--now", kNow}),
+              0)
+        << err_;
+    EXPECT_NE(err_.find("2 flows with an end not in the cluster snapshot left out"),
+              std::string::npos)
+        << err_;
+    ASSERT_EQ(run({"snapshot", "--db", db_, "--cluster", new_cluster, "--now", kNow}), 0) << err_;
+    // Without --force the same input is skipped, and the message says how to replace it.
+    ASSERT_EQ(run({"ingest", "--db", db_, "--flows", new_flows}), 0) << err_;
+    EXPECT_NE(err_.find("skipped (--force replaces that ingest)"), std::string::npos) << err_;
+    ASSERT_EQ(run({"ingest",
+                   "--db",
+                   db_,
+                   "--flows",
+                   new_flows,
+                   "--force",
+                   "--now",
+                   "2026-11-28T00:00:00Z"}),
+              0)
+        << err_;
+    EXPECT_NE(err_.find(new_flows + ": replaced the ingest of 2026-11-27T00:00:00Z (sha256 "),
+              std::string::npos)
+        << err_;
+
+    const std::string fresh_db = (dir_ / "fresh.db").string();
+    ASSERT_EQ(run({"snapshot", "--db", fresh_db, "--cluster", new_cluster, "--now", kNow}), 0);
+    ASSERT_EQ(run({"ingest", "--db", fresh_db, "--flows", flows_, "--now", kNow}), 0) << err_;
+    ASSERT_EQ(run({"ingest", "--db", fresh_db, "--flows", new_flows, "--now", kNow}), 0) << err_;
+    auto replaced = open()->loadEdges({"default", {}});
+    auto fresh_store = store::openStore(fresh_db);
+    ASSERT_TRUE(fresh_store.ok()) << fresh_store.error();
+    auto fresh = (*fresh_store)->loadEdges({"default", {}});
+    ASSERT_TRUE(replaced.ok() && fresh.ok());
+    EXPECT_EQ(replaced->entities, fresh->entities);
+    ASSERT_EQ(replaced->edges.size(), fresh->edges.size());
+    for (size_t i = 0; i < fresh->edges.size(); ++i) {
+        const store::EdgeRow& a = replaced->edges[i];
+        const store::EdgeRow& b = fresh->edges[i];
+        EXPECT_EQ(std::tie(a.src, a.dst, a.port, a.protocol, a.count, a.first_seen, a.last_seen),
+                  std::tie(b.src, b.dst, b.port, b.protocol, b.count, b.first_seen, b.last_seen))
+            << "edge " << i;
+    }
+    EXPECT_EQ(generate(true, {}), [&] {
+        EXPECT_EQ(run({"generate", "--db", fresh_db, "--now", kNow}), 0) << err_;
+        return out_;
+    }());
+}
+
+TEST_F(StoreCli, IngestsListsEachInputWithItsCountsAndSkipsByReason) {
+    fillStore();
+    const std::string bad_text = flowLine("shop/web", "shop/api", 9000, kDay0, 2) +
+                                 flowLine("shop/nope", "shop/db", 1, kDay0, 3) + "{oops\n" +
+                                 flowLine("shop/gone", "shop/db", 1, kDay0 + 5, 1);
+    const std::string bad = write("bad.jsonl", bad_text);
+    ASSERT_EQ(run({"ingest",
+                   "--db",
+                   db_,
+                   "--flows",
+                   bad,
+                   "--skip-invalid",
+                   "--now",
+                   "2026-11-28T00:00:00Z"}),
+              0)
+        << err_;
+    auto digest = [](const std::string& text) {
+        auto sha = cli::Sha256::create();
+        sha->update(text);
+        return sha->hexDigest();
+    };
+    const std::string flows_sha = digest(flowsText(false));
+    const std::string bad_sha = digest(bad_text);
+    ASSERT_EQ(run({"ingests", "--db", db_}), 0) << err_;
+    // Columns as wide as their widest cell; 55 flows: the counts of flowsText's 27 lines.
+    EXPECT_EQ(
+        out_,
+        "TIME                  SHA256        LINES  FLOWS  SKIPPED                        INPUT\n"
+        "2026-11-27T00:00:00Z  " +
+            flows_sha.substr(0, 12) + "  27     55     -                              " + flows_ +
+            "\n2026-11-28T00:00:00Z  " + bad_sha.substr(0, 12) +
+            "  4      2      invalid 1, unknown-workload 2  " + bad + "\n");
+    ASSERT_EQ(run({"ingests", "--db", db_, "--format", "json"}), 0) << err_;
+    EXPECT_NE(
+        out_.find("\"skipped\": {\n        \"invalid\": 1,\n        \"unknown-workload\": 2\n"),
+        std::string::npos)
+        << out_;
+    EXPECT_NE(out_.find("\"sha256\": \"" + bad_sha + "\""), std::string::npos) << out_;
+    EXPECT_NE(out_.find("\"cluster\": \"default\""), std::string::npos) << out_;
+}
+
+TEST_F(StoreCli, IngestsOfAMissingStoreOrAnUnknownClusterAreClearErrors) {
+    fillStore();
+    const std::string missing = (dir_ / "typo.db").string();
+    EXPECT_EQ(run({"ingests", "--db", missing}), 2);
+    EXPECT_NE(err_.find(missing + ": no such store"), std::string::npos) << err_;
+    EXPECT_FALSE(fs::exists(missing));
+    EXPECT_EQ(run({"ingests", "--db", db_, "--cluster-name", "prod"}), 2);
+    EXPECT_NE(err_.find(db_ + ": cluster \"prod\" has no ingests"), std::string::npos) << err_;
+    EXPECT_EQ(out_, "");
+    EXPECT_EQ(run({"ingests", "--db", db_, "--format", "yaml"}), 2);
+}
+
+TEST_F(StoreCli, ForceOnAnIngestOfAnOlderSchemaIsRefusedAndChangesNothing) {
+    fillStore();
+    // What a netpolgen of schema version 3 left.
+    testing_support::editStore(db_,
+                               "DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
+                               "ingests DROP COLUMN replaceable; PRAGMA user_version = 3");
+    auto before = open()->loadEdges({"default", {}});
+    ASSERT_TRUE(before.ok());
+    EXPECT_EQ(run({"ingest", "--db", db_, "--flows", flows_, "--force"}), 2);
+    EXPECT_NE(err_.find(flows_ + ": ingested on 2026-11-27T00:00:00Z (sha256 "), std::string::npos)
+        << err_;
+    EXPECT_NE(err_.find("older than store schema 4, which kept no record of what each ingest "
+                        "added: --force cannot replace it exactly; nothing changed"),
+              std::string::npos)
+        << err_;
+    auto after = open()->loadEdges({"default", {}});
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->edges.size(), before->edges.size());
+    ASSERT_EQ(run({"ingests", "--db", db_}), 0) << err_;
+    EXPECT_NE(out_.find("? ingested before store schema 4"), std::string::npos) << out_;
 }
 
 TEST_F(StoreCli, SimulateAndCompareReadTheStoreLikeTheFiles) {

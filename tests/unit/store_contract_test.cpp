@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <set>
 #include <string>
@@ -66,6 +68,17 @@ protected:
         std::set<std::string> out;
         for (const auto& [name, seen] : load(window, windowed_counts)) {
             out.insert(name);
+        }
+        return out;
+    }
+
+    // n more connections to the store, for concurrent writers.
+    std::vector<std::unique_ptr<Store>> connections(int n) {
+        std::vector<std::unique_ptr<Store>> out;
+        for (int i = 0; i < n; ++i) {
+            auto opened = openStore(location_->location());
+            EXPECT_TRUE(opened) << opened.error();
+            out.push_back(opened ? std::move(*opened) : nullptr);
         }
         return out;
     }
@@ -484,12 +497,8 @@ TEST_P(StoreContract, OfConcurrentAppliesOnOneHistoryExactlyOneIsRecorded) {
     constexpr int kWriters = 10;
     int64_t expected = 0;
     for (const char* action : {"apply", "revert"}) {
-        std::vector<std::unique_ptr<Store>> stores;
-        for (int i = 0; i < kWriters; ++i) {
-            auto opened = openStore(location_->location());
-            ASSERT_TRUE(opened) << opened.error();
-            stores.push_back(std::move(*opened));
-        }
+        std::vector<std::unique_ptr<Store>> stores = connections(kWriters);
+        ASSERT_FALSE(HasFailure());
         std::vector<core::Result<RecordOutcome>> outcomes(kWriters, core::Error{"not run"});
         std::vector<std::thread> threads;
         for (int i = 0; i < kWriters; ++i) {
@@ -685,6 +694,261 @@ TEST_P(StoreContract, RandomWindowsMatchTheRule) {
         }
         EXPECT_EQ(members(w), expected_members) << "query " << q;
     }
+}
+
+// --- re-ingest (IngestMode::kReplace) ---
+
+// What a replace must restore: the totals of every edge, each day's buckets (windowed counts over
+// one day: that day's bucket plus the undated one), and the summary's bucket and flow counts.
+struct Dump {
+    EdgeMap totals;
+    std::map<int64_t, EdgeMap> days;
+    uint64_t buckets = 0;
+    uint64_t flows = 0;
+    bool operator==(const Dump&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Dump& d) {
+    os << "buckets " << d.buckets << ", flows " << d.flows << "\n";
+    for (const auto& [name, seen] : d.totals) {
+        os << "  total " << name << " " << seen << "\n";
+    }
+    for (const auto& [day, edges] : d.days) {
+        for (const auto& [name, seen] : edges) {
+            os << "  day " << day - kDay0 << " " << name << " " << seen << "\n";
+        }
+    }
+    return os;
+}
+
+Dump dumpOf(Store& store) {
+    Dump d;
+    auto totals = store.loadEdges({"prod", {}});
+    EXPECT_TRUE(totals) << totals.error();
+    d.totals = totals ? edgeMap(*totals) : EdgeMap{};
+    for (int64_t day = kDay0 - 2; day <= kDay0 + 12; ++day) {
+        const core::Timestamp start = day * kSecondsPerDay;
+        auto edges = store.loadEdges({"prod", between(start, start + kSecondsPerDay - 1), true});
+        EXPECT_TRUE(edges) << edges.error();
+        d.days[day] = edges ? edgeMap(*edges) : EdgeMap{};
+    }
+    auto summary = store.summary();
+    EXPECT_TRUE(summary) << summary.error();
+    d.buckets = summary ? summary->edge_buckets : 0;
+    d.flows = summary ? summary->flows : 0;
+    return d;
+}
+
+// A: the earliest flow of a>b's day-0 bucket, all of day 2, undated flows; shares keys with B.
+IngestBatch replacedA() {
+    return BatchBuilder("a")
+        .flow("shop/a", "shop/b", 80, kD0 + 100, 2)
+        .flow("shop/b", "shop/c", 443, kD0 + 300)
+        .flow("shop/c", "shop/d", 5432, kD1 + 10, 3)
+        .flow("internet", "shop/d", 8080, core::kUndated, 3)
+        .flow("shop/a", "shop/b", 80, kD2 + 5)
+        .build();
+}
+
+IngestBatch otherB() {
+    return BatchBuilder("b")
+        .flow("shop/a", "shop/b", 80, kD0 + 500)
+        .flow("shop/b", "shop/c", 443, kD0 + 50, 5)
+        .flow("internet", "shop/d", 8080, core::kUndated, 2)
+        .flow("shop/d", "shop/e", 9000, kD1 + 20)
+        .build();
+}
+
+// The same input (digest "a") resolved again: some of A's edges, some of B's, a new one.
+IngestBatch replacementA() {
+    IngestBatch b = BatchBuilder("a")
+                        .flow("shop/a", "shop/b", 80, kD1 + 7)
+                        .flow("shop/c", "shop/d", 5432, kD1 + 99, 2)
+                        .flow("shop/d", "shop/e", 9000, kD1 + 1)
+                        .flow("shop/x", "shop/y", 53, kD3 + 1, 6, core::Protocol::kUdp)
+                        .build();
+    b.record.source = "again.jsonl";
+    b.record.skipped = {{"invalid", 1}};
+    return b;
+}
+
+class FreshStore {
+public:
+    explicit FreshStore(Backend backend) {
+        auto made = makeBackendStore(backend);
+        EXPECT_TRUE(made.location) << made.why;
+        location_ = std::move(made.location);
+        auto opened = openStore(location_->location());
+        EXPECT_TRUE(opened) << opened.error();
+        store_ = std::move(*opened);
+    }
+    Store& operator*() { return *store_; }
+    Store* operator->() { return store_.get(); }
+
+private:
+    std::unique_ptr<StoreLocation> location_;
+    std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, ReplacingAnIngestEqualsNeverHavingStoredIt) {
+    ingest(replacedA());
+    ingest(otherB());
+    auto replaced = store().ingest(replacementA(), IngestMode::kReplace);
+    ASSERT_TRUE(replaced) << replaced.error();
+    EXPECT_EQ(*replaced, IngestOutcome::kReplaced);
+
+    FreshStore fresh(GetParam());
+    ASSERT_TRUE(fresh->ingest(otherB()));
+    ASSERT_TRUE(fresh->ingest(replacementA()));
+    EXPECT_EQ(dumpOf(store()), dumpOf(*fresh));
+    // Spelled out: a>b's day-0 bucket is B's alone again (first seen kD0 + 500, not A's + 100),
+    // day 2 is gone, the undated flows are B's.
+    EXPECT_EQ(
+        load(),
+        (EdgeMap{{kAB, {2, kD0 + 500, kD1 + 7}},
+                 {kBC, {5, kD0 + 50, kD0 + 50}},
+                 {kCD, {2, kD1 + 99, kD1 + 99}},
+                 {kUD, {2, core::kUndated, core::kUndated}},
+                 {edgeName("shop/d", "shop/e", 9000), {2, kD1 + 1, kD1 + 20}},
+                 {edgeName("shop/x", "shop/y", 53, core::Protocol::kUdp), {6, kD3 + 1, kD3 + 1}}}));
+    // One record per digest: B, then A' with its own counts.
+    auto records = store().ingests("prod");
+    ASSERT_TRUE(records) << records.error();
+    ASSERT_EQ(records->size(), 2u);
+    EXPECT_EQ((*records)[0].digest, "b");
+    EXPECT_EQ((*records)[1].digest, "a");
+    EXPECT_EQ((*records)[1].source, "again.jsonl");
+    EXPECT_EQ((*records)[1].flows, 10u);
+    EXPECT_EQ((*records)[1].skipped, (std::vector<SkipCount>{{"invalid", 1}}));
+    EXPECT_TRUE((*records)[1].replaceable);
+}
+
+TEST_P(StoreContract, ReplacingAgainAndAgainEqualsTheLastIngestAlone) {
+    ingest(replacedA());
+    for (int i = 0; i < 3; ++i) {
+        auto replaced =
+            store().ingest(i % 2 == 0 ? replacementA() : replacedA(), IngestMode::kReplace);
+        ASSERT_TRUE(replaced) << replaced.error();
+        EXPECT_EQ(*replaced, IngestOutcome::kReplaced);
+    }
+    FreshStore fresh(GetParam());
+    ASSERT_TRUE(fresh->ingest(replacementA()));
+    EXPECT_EQ(dumpOf(store()), dumpOf(*fresh));
+}
+
+TEST_P(StoreContract, ReplaceWithoutAnEarlierIngestStoresAndOnceLeavesItAlone) {
+    auto first = store().ingest(replacedA(), IngestMode::kReplace);
+    ASSERT_TRUE(first) << first.error();
+    EXPECT_EQ(*first, IngestOutcome::kStored);
+    const Dump before = dumpOf(store());
+    ingest(replacementA(), IngestOutcome::kAlreadyIngested);
+    EXPECT_EQ(dumpOf(store()), before);
+    // Another cluster's ingest of the same digest is not replaced.
+    IngestBatch staging = replacementA();
+    staging.record.cluster = "staging";
+    auto other = store().ingest(staging, IngestMode::kReplace);
+    ASSERT_TRUE(other) << other.error();
+    EXPECT_EQ(*other, IngestOutcome::kStored);
+    const Dump after = dumpOf(store());  // the summary counts both clusters
+    EXPECT_EQ(after.totals, before.totals);
+    EXPECT_EQ(after.days, before.days);
+}
+
+TEST_P(StoreContract, ReplacingAfterAPruneTakesBackOnlyWhatIsLeft) {
+    ingest(replacedA());
+    ingest(otherB());
+    ASSERT_TRUE(store().prune("prod", kD1));  // day 0 goes
+    ingest(replacementA(), IngestOutcome::kAlreadyIngested);
+    auto replaced = store().ingest(replacementA(), IngestMode::kReplace);
+    ASSERT_TRUE(replaced) << replaced.error();
+
+    FreshStore fresh(GetParam());
+    ASSERT_TRUE(fresh->ingest(otherB()));
+    ASSERT_TRUE(fresh->prune("prod", kD1));
+    ASSERT_TRUE(fresh->ingest(replacementA()));
+    EXPECT_EQ(dumpOf(store()), dumpOf(*fresh));
+}
+
+// Random batches over ten days, the middle one replaced: the same as storing the others and the
+// replacement from scratch.
+TEST_P(StoreContract, RandomReplacesEqualAStoreBuiltWithoutThem) {
+    std::mt19937_64 rng(7);
+    const std::vector<std::string> names = {"ns/a", "ns/b", "ns/c", "internet"};
+    const auto randomBatch = [&](const std::string& digest) {
+        BatchBuilder batch(digest);
+        for (int i = 0; i < 150; ++i) {
+            const core::Timestamp t =
+                rng() % 15 == 0 ? core::kUndated : kD0 + static_cast<int64_t>(rng() % (10 * 86400));
+            batch.flow(names[rng() % names.size()],
+                       names[rng() % 3],
+                       80 + static_cast<uint32_t>(rng() % 3),
+                       t,
+                       1 + rng() % 4);
+        }
+        return batch.build();
+    };
+    for (int round = 0; round < 3; ++round) {
+        const IngestBatch first = randomBatch("first");
+        const IngestBatch middle = randomBatch("middle");
+        const IngestBatch last = randomBatch("last");
+        const IngestBatch again = randomBatch("middle");
+        FreshStore tested(GetParam());
+        ASSERT_TRUE(tested->ingest(first));
+        ASSERT_TRUE(tested->ingest(middle));
+        ASSERT_TRUE(tested->ingest(last));
+        auto replaced = tested->ingest(again, IngestMode::kReplace);
+        ASSERT_TRUE(replaced) << replaced.error();
+        EXPECT_EQ(*replaced, IngestOutcome::kReplaced);
+        FreshStore fresh(GetParam());
+        ASSERT_TRUE(fresh->ingest(first));
+        ASSERT_TRUE(fresh->ingest(last));
+        ASSERT_TRUE(fresh->ingest(again));
+        EXPECT_EQ(dumpOf(*tested), dumpOf(*fresh)) << "round " << round;
+    }
+}
+
+// Several connections replace the same input at once: each replace takes back the one before
+// (they take turns), and the end is one ingest of it.
+TEST_P(StoreContract, ConcurrentReplacesOfOneInputLeaveOneIngest) {
+    ingest(replacedA());
+    ingest(otherB());
+    constexpr int kWriters = 4;
+    std::vector<std::unique_ptr<Store>> stores = connections(kWriters);
+    ASSERT_FALSE(HasFailure());
+    std::vector<core::Result<IngestOutcome>> outcomes(kWriters, core::Error{"not run"});
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kWriters; ++i) {
+        threads.emplace_back(
+            [&, i] { outcomes[i] = stores[i]->ingest(replacementA(), IngestMode::kReplace); });
+    }
+    for (std::thread& t : threads) {
+        t.join();
+    }
+    for (const auto& outcome : outcomes) {
+        ASSERT_TRUE(outcome) << outcome.error();
+        EXPECT_EQ(*outcome, IngestOutcome::kReplaced);
+    }
+    FreshStore fresh(GetParam());
+    ASSERT_TRUE(fresh->ingest(otherB()));
+    ASSERT_TRUE(fresh->ingest(replacementA()));
+    EXPECT_EQ(dumpOf(store()), dumpOf(*fresh));
+    auto records = store().ingests("prod");
+    ASSERT_TRUE(records) << records.error();
+    EXPECT_EQ(records->size(), 2u);
+}
+
+TEST_P(StoreContract, SkipCountsRoundTripInOrder) {
+    IngestBatch b = windowBatch();
+    b.record.skipped = {{"unknown-workload", 7}, {"dropped", 2}, {"invalid", 1}};
+    ingest(b);
+    IngestBatch none = windowBatch();
+    none.record.digest = "w2";
+    ingest(none);
+    auto records = store().ingests("prod");
+    ASSERT_TRUE(records) << records.error();
+    ASSERT_EQ(records->size(), 2u);
+    EXPECT_EQ((*records)[0].skipped, b.record.skipped);
+    EXPECT_TRUE((*records)[1].skipped.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(StoreSqlite, StoreContract, ::testing::Values(Backend::kSqlite));

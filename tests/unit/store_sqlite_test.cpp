@@ -124,7 +124,7 @@ TEST(StoreSqliteFiles, NewerSchemaIsRefusedUntouched) {
     rawSql(file, "PRAGMA user_version = 7");
     EXPECT_EQ(refusal(file),
               file.string() +
-                  ": store schema version 7 is newer than this netpolgen (3); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (4); upgrade netpolgen");
 }
 
 TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
@@ -133,7 +133,8 @@ TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
     ingestOneFlow(file);
     // What a netpolgen of schema version 1 left: everything but the notifiers table.
     rawSql(file,
-           "DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
+           "DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE ingests DROP COLUMN "
+           "replaceable; DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
            "modification_yaml; ALTER TABLE applies RENAME COLUMN undo TO undo_yaml; ALTER TABLE "
            "applies DROP COLUMN encoding; PRAGMA user_version = 1");
     auto store = openStore(file.string());
@@ -153,7 +154,9 @@ TEST(StoreSqliteFiles, VersionTwoAppliesStayReadableAsYaml) {
     ingestOneFlow(file);
     // What a netpolgen of schema version 2 left: applies with YAML columns, one record.
     rawSql(file,
-           "DROP TABLE applies; CREATE TABLE applies(id INTEGER PRIMARY KEY AUTOINCREMENT, "
+           "DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE ingests DROP COLUMN "
+           "replaceable; DROP TABLE applies; CREATE TABLE applies(id INTEGER PRIMARY KEY "
+           "AUTOINCREMENT, "
            "cluster TEXT NOT NULL, applied_at INTEGER NOT NULL, user_name TEXT NOT NULL, "
            "modification_yaml TEXT NOT NULL, undo_yaml TEXT NOT NULL, action TEXT NOT NULL "
            "CHECK(action IN ('apply', 'revert')), reverts_to INTEGER REFERENCES applies(id), "
@@ -173,7 +176,22 @@ TEST(StoreSqliteFiles, VersionTwoAppliesStayReadableAsYaml) {
     history = (*store)->history("prod");
     ASSERT_TRUE(history && history->size() == 2u);
     EXPECT_EQ((*history)[1].encoding, RecordEncoding::kJson);
-    EXPECT_EQ((*store)->summary()->schema_version, 3);
+    EXPECT_EQ((*store)->summary()->schema_version, kSchemaVersion);
+}
+
+TEST(StoreSqliteFiles, VersionThreeIngestsStayButCannotBeReplaced) {
+    TempDir dir;
+    const fs::path file = dir.path() / "store.db";
+    {
+        auto store = openStore(file.string());
+        ASSERT_TRUE(store) << store.error();
+        ASSERT_TRUE((*store)->ingest(versionThreeBatch()));
+    }
+    // What a netpolgen of schema version 3 left: no contributions, no skip counts.
+    rawSql(file,
+           "DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE ingests DROP COLUMN "
+           "replaceable; PRAGMA user_version = 3");
+    expectVersionThreeIngestsStayButCannotBeReplaced(file.string());
 }
 
 TEST(StoreSqliteFiles, NewAndEmptyFilesBecomeStores) {

@@ -159,6 +159,49 @@ inline EdgeMap edgeMap(const EdgeSet& set) {
     return out;
 }
 
+// An ingest that a netpolgen of schema version 3 would have stored, to be turned into a version 3
+// store (its contributions and skip counts dropped) and then checked with
+// expectVersionThreeIngestsStayButCannotBeReplaced.
+inline IngestBatch versionThreeBatch() {
+    return BatchBuilder("old").flow("a/a", "a/b", 1, kT0, 2).flow("a/a", "a/b", 1, kT0 + 5).build();
+}
+
+inline EdgeMap allEdges(Store& store) {
+    auto edges = store.loadEdges({"prod", {}});
+    EXPECT_TRUE(edges) << edges.error();
+    return edges ? edgeMap(*edges) : EdgeMap{};
+}
+
+// After migrating the version 3 store at `location`: its ingest is listed as not replaceable,
+// replacing it changes nothing, and a new ingest over its buckets is replaced exactly.
+inline void expectVersionThreeIngestsStayButCannotBeReplaced(const std::string& location) {
+    auto store = openStore(location);
+    ASSERT_TRUE(store) << store.error();
+    auto summary = (*store)->summary();
+    ASSERT_TRUE(summary) << summary.error();
+    EXPECT_EQ(summary->schema_version, kSchemaVersion);
+    auto records = (*store)->ingests("prod");
+    ASSERT_TRUE(records) << records.error();
+    ASSERT_EQ(records->size(), 1u);
+    EXPECT_FALSE((*records)[0].replaceable);
+    const std::string ab = edgeName("a/a", "a/b", 1);
+    const EdgeMap old{{ab, {3, kT0, kT0 + 5}}};
+    EXPECT_EQ(allEdges(**store), old);
+    auto refused = (*store)->ingest(BatchBuilder("old").flow("a/a", "a/b", 1, kT0 + 9).build(),
+                                    IngestMode::kReplace);
+    ASSERT_TRUE(refused) << refused.error();
+    EXPECT_EQ(*refused, IngestOutcome::kNotReplaceable);
+    EXPECT_EQ(allEdges(**store), old) << "nothing changed";
+    // A new ingest into the old bucket, replaced: the old flows stay as they were.
+    ASSERT_TRUE((*store)->ingest(BatchBuilder("new").flow("a/a", "a/b", 1, kT0 + 9).build()));
+    EXPECT_EQ(allEdges(**store), (EdgeMap{{ab, {4, kT0, kT0 + 9}}}));
+    auto replaced = (*store)->ingest(BatchBuilder("new").flow("a/a", "a/b", 1, kT0 + 3, 5).build(),
+                                     IngestMode::kReplace);
+    ASSERT_TRUE(replaced) << replaced.error();
+    EXPECT_EQ(*replaced, IngestOutcome::kReplaced);
+    EXPECT_EQ(allEdges(**store), (EdgeMap{{ab, {8, kT0, kT0 + 5}}}));
+}
+
 // The PostgreSQL test server (tests/store/pg_test_server.sh, a ctest fixture) writes its URI to a
 // file; NETPOLGEN_TEST_PG_URI overrides. Empty when neither is there.
 inline std::string pgTestUri() {
