@@ -191,6 +191,11 @@ int runCompare(CompareCommandOptions options, std::ostream& out, std::ostream& e
     }
     options.inputs.flow_paths.clear();  // compare reads no traffic; --db gives the cluster only
     options.inputs.flows_from_db = false;
+    if (auto st = addLiveCluster(options.modification.live, options.inputs, err, options.quiet);
+        !st) {
+        err << "netpolgen: " << st.error() << "\n";
+        return kExitBadInput;
+    }
     auto loaded =
         loadAndSimulate(options.inputs, options.modification, {}, options.ipblock_matches_pods);
     if (!loaded) {

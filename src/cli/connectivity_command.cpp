@@ -656,8 +656,8 @@ CLI::App* addConnectivityCommand(CLI::App& app, ConnectivityCommandOptions& o) {
         "connectivity",
         "Every allowed connection under the cluster's NetworkPolicies (netpol-analyzer list)");
     cmd->add_option(
-           "--cluster,-c", o.cluster_paths, "Manifests: YAML/JSON file or directory (repeatable)")
-        ->required();
+        "--cluster,-c", o.cluster_paths, "Manifests: YAML/JSON file or directory (repeatable)");
+    addLiveClusterOptions(*cmd, o.live);
     cmd->add_option("--policies",
                     o.policy_paths,
                     "NetworkPolicies to add, or to replace by namespace/name (repeatable)");
@@ -695,6 +695,10 @@ int runConnectivity(const ConnectivityCommandOptions& options,
     InputOptions input;
     input.cluster_paths = options.cluster_paths;
     input.skip_invalid = options.skip_invalid;
+    if (auto st = addLiveCluster(options.live, input, err, options.quiet); !st) {
+        err << kPrefix << st.error() << "\n";
+        return kExitBadInput;
+    }
     auto loaded = loadInputs(input);
     if (!loaded) {
         err << kPrefix << loaded.error() << "\n";

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/live_cluster.h"
 #include "core/cluster.h"
 #include "core/connectivity.h"
 #include "core/exposure.h"
@@ -42,7 +43,8 @@ class App;
 namespace netpolgen::cli {
 
 struct ConnectivityCommandOptions {
-    std::vector<std::string> cluster_paths;  // manifests (at least one)
+    std::vector<std::string> cluster_paths;  // manifests, or:
+    LiveClusterOptions live;                 // the cluster from its API server
     std::vector<std::string> policy_paths;   // extra NetworkPolicies: add or replace by ns/name
     std::string format = "txt";              // txt | json | csv | md | dot | svg
     std::string focus;                       // empty: every workload

@@ -578,8 +578,8 @@ CLI::App* addExplainCommand(CLI::App& app, ExplainCommandOptions& o) {
         "explain", "Explain whether NetworkPolicies allow one connection, and why");
     cmd->add_option("--cluster,-c",
                     o.inputs.cluster_paths,
-                    "Manifests: YAML/JSON file or directory (repeatable)")
-        ->required();
+                    "Manifests: YAML/JSON file or directory (repeatable)");
+    addLiveClusterOptions(*cmd, o.live);
     cmd->add_option(
         "--policies",
         o.policy_paths,
@@ -624,6 +624,9 @@ int runExplain(const ExplainCommandOptions& o, std::ostream& out, std::ostream& 
     }
     InputOptions input_options = o.inputs;
     input_options.flow_paths.clear();
+    if (auto st = addLiveCluster(o.live, input_options, err, false); !st) {
+        return fail(st.error());
+    }
     auto inputs = loadInputs(input_options);
     if (!inputs) {
         return fail(inputs.error());

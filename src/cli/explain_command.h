@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cli/inputs.h"
+#include "cli/live_cluster.h"
 
 namespace CLI {
 class App;
@@ -31,6 +32,7 @@ namespace netpolgen::cli {
 
 struct ExplainCommandOptions {
     InputOptions inputs;                    // cluster_paths only
+    LiveClusterOptions live;                // or the cluster from its API server
     std::vector<std::string> policy_paths;  // --policies: added or replacing by namespace/name
     std::string src;                        // NS/NAME, NS/KIND/NAME or an IP address
     std::string dst;

@@ -47,11 +47,15 @@ double secondsSince(Clock::time_point start) {
 
 // The cluster the flows are resolved against: --cluster files, else the latest snapshot.
 core::Result<std::unique_ptr<LoadedInputs>> loadIngestCluster(const IngestCommandOptions& o,
-                                                              store::Store& store) {
-    if (!o.cluster_paths.empty()) {
+                                                              store::Store& store,
+                                                              std::ostream& err) {
+    if (!o.cluster_paths.empty() || o.live.wanted()) {
         InputOptions inputs;
         inputs.cluster_paths = o.cluster_paths;
         inputs.skip_invalid = o.skip_invalid;
+        if (auto st = addLiveCluster(o.live, inputs, err, o.quiet); !st) {
+            return core::Error{st.error()};
+        }
         return loadInputs(inputs);
     }
     auto snapshot = loadLatestSnapshot(store, o.cluster_name);
@@ -306,12 +310,13 @@ int runIngest(const IngestCommandOptions& o, std::ostream& err) {
         return kExitBadInput;
     }
     // Without --cluster the store must hold a snapshot already: do not create an empty one.
-    auto store = o.cluster_paths.empty() ? openExistingStoreAt(o.db) : openStoreAt(o.db);
+    auto store =
+        o.cluster_paths.empty() && !o.live.wanted() ? openExistingStoreAt(o.db) : openStoreAt(o.db);
     if (!store) {
         err << "netpolgen: " << store.error() << "\n";
         return kExitBadInput;
     }
-    auto inputs = loadIngestCluster(o, **store);
+    auto inputs = loadIngestCluster(o, **store, err);
     if (!inputs) {
         err << "netpolgen: " << inputs.error() << "\n";
         return kExitBadInput;

@@ -238,6 +238,7 @@ void addModificationInputOptions(CLI::App& cmd,
                    inputs.cluster_paths,
                    "Manifests: YAML/JSON file or directory (repeatable); default with --db: the "
                    "latest stored snapshot");
+    addLiveClusterOptions(cmd, o.live);
     addOptionalDbOption(cmd, inputs.db);
     addClusterNameOption(cmd, inputs.cluster_name);
     cmd.add_option("--policies",
@@ -358,6 +359,11 @@ int runSimulate(SimulateCommandOptions options, std::ostream& out, std::ostream&
         return kExitBadInput;
     }
     options.inputs.windowed_counts = true;  // the replay lists each edge's flows in the window
+    if (auto st = addLiveCluster(options.modification.live, options.inputs, err, options.quiet);
+        !st) {
+        err << "netpolgen: " << st.error() << "\n";
+        return kExitBadInput;
+    }
     auto loaded = loadAndSimulate(
         options.inputs, options.modification, options.window, options.ipblock_matches_pods);
     if (!loaded) {

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cli/inputs.h"
+#include "cli/live_cluster.h"
 #include "cli/time_window.h"
 #include "core/simulation.h"
 #include "io/modification_decoder.h"
@@ -53,6 +54,7 @@ struct ModificationInputOptions {
     std::vector<std::string> apply_paths;   // --apply: the modification (files or directories)
     std::string default_namespace;          // for policies of the modification without one
     size_t diff_limit = core::kDefaultDiffLimit;  // connectivity diff entries listed (0: all)
+    LiveClusterOptions live;  // --kubeconfig / --context / --in-cluster instead of --cluster
 };
 
 struct SimulateCommandOptions {

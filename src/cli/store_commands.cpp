@@ -21,6 +21,7 @@ void addIngestCommand(CLI::App& app, StoreCommands& c) {
     cmd->add_option("--cluster,-c",
                     o.cluster_paths,
                     "Manifests to resolve the flows against (default: the latest stored snapshot)");
+    addLiveClusterOptions(*cmd, o.live);
     addClusterNameOption(*cmd, o.cluster_name);
     addFlowFormatOption(*cmd, o.flow_format);
     cmd->add_flag("--skip-invalid",

@@ -39,6 +39,7 @@ struct IngestCommandOptions {
     std::string db;
     std::string cluster_name;
     std::vector<std::string> cluster_paths;  // empty: the latest snapshot of cluster_name
+    LiveClusterOptions live;                 // or the cluster from its API server
     std::vector<std::string> flow_paths;     // "-" = stdin
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     bool skip_invalid = false;

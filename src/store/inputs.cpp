@@ -115,7 +115,8 @@ core::Status loadCluster(const InputOptions& options, Store* store, LoadedInputs
     if (!given) {
         return core::Error{
             "no cluster given: pass --cluster FILE|DIR (manifests or kubectl get -o yaml|json), "
-            "or --db DB holding a snapshot (netpolgen snapshot)"};
+            "--kubeconfig FILE or --context NAME (a live cluster), or --db DB holding a snapshot "
+            "(netpolgen snapshot)"};
     }
     core::ClusterObjects objects;
     io::ManifestOptions manifest_options;
