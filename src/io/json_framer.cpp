@@ -27,6 +27,17 @@ constexpr std::array<uint8_t, 256> buildClasses() {
 
 constexpr std::array<uint8_t, 256> kClasses = buildClasses();
 
+// The bytes that end a run of plain bytes inside a string: 1 for '"', '\\' and newline.
+constexpr std::array<uint8_t, 256> buildInString() {
+    std::array<uint8_t, 256> c{};
+    c['"'] = 1;
+    c['\\'] = 1;
+    c['\n'] = 1;
+    return c;
+}
+
+constexpr std::array<uint8_t, 256> kInString = buildInString();
+
 uint8_t classOf(char c) {
     return kClasses[static_cast<unsigned char>(c)];
 }
@@ -97,59 +108,80 @@ JsonFramer::Event JsonFramer::fatal(char c) {
     return Event::kFatal;
 }
 
-// Scans the value being read; true when it has ended at pos_ (one past its last byte).
+// Scans the value being read; true when it has ended at pos_ (one past its last byte). The state
+// is kept in locals while scanning: the bytes read are chars, which may alias the members.
 bool JsonFramer::scanValue(const char* base, size_t len) {
     const bool element = record_.element;
-    while (pos_ < len) {
-        const char c = base[pos_];
-        const uint8_t k = classOf(c);
-        if (in_string_) {
-            if (escaped_) {
-                escaped_ = false;
-            } else if (k == kQuote) {
-                in_string_ = false;
-            } else if (k == kBackslash) {
-                escaped_ = true;
+    size_t pos = pos_;
+    uint64_t line = line_;
+    uint64_t depth = depth_;
+    bool in_string = in_string_;
+    bool escaped = escaped_;
+    bool ended = false;
+    while (pos < len && !ended) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+                line += base[pos] == '\n' ? 1 : 0;
+                ++pos;
+                continue;
             }
-            line_ += k == kNewline ? 1 : 0;
-            ++pos_;
+            while (pos < len && kInString[static_cast<unsigned char>(base[pos])] == 0) {
+                ++pos;
+            }
+            if (pos == len) {
+                break;
+            }
+            const char c = base[pos++];
+            if (c == '"') {
+                in_string = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else {
+                ++line;  // a raw newline: invalid JSON, but still a line
+            }
             continue;
         }
-        switch (k) {
+        const char c = base[pos];
+        switch (classOf(c)) {
             case kQuote:
-                in_string_ = true;
+                in_string = true;
                 break;
             case kNewline:
-                ++line_;
+                ++line;
                 break;
             case kOpen:
-                ++depth_;
+                ++depth;
                 break;
             case kClose:
-                if (depth_ == 0) {
+                if (depth == 0) {
                     // Only in an element (a top-level object ends when its depth reaches 0): a
                     // "]" ends the element and the array; a stray "}" is part of the element.
-                    if (c == ']') {
-                        return true;
+                    ended = c == ']';
+                    if (ended) {
+                        continue;
                     }
                     break;
                 }
-                if (--depth_ == 0 && !element) {
-                    ++pos_;
-                    return true;
-                }
+                ended = --depth == 0 && !element;
                 break;
             case kComma:
-                if (element && depth_ == 0) {
-                    return true;
+                ended = element && depth == 0;
+                if (ended) {
+                    continue;
                 }
                 break;
             default:
                 break;
         }
-        ++pos_;
+        ++pos;
     }
-    return false;
+    pos_ = pos;
+    line_ = line;
+    depth_ = depth;
+    in_string_ = in_string;
+    escaped_ = escaped;
+    return ended;
 }
 
 JsonFramer::Event JsonFramer::endValue() {
