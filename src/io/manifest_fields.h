@@ -20,6 +20,7 @@
 
 namespace netpolgen::io::detail {
 
+// The API server's words for a bad port number and a bad CIDR.
 inline constexpr std::string_view kPortRange = "must be between 1 and 65535, inclusive";
 
 inline constexpr std::string_view kBadCidr =
@@ -34,6 +35,7 @@ inline constexpr std::string_view kPolicyProtocols = "\"TCP\", \"UDP\", \"SCTP\"
 // Scalar typing, as encoding/json sees the JSON that sigs.k8s.io/yaml makes of a YAML node.
 enum class ValueType : uint8_t { kNull, kBool, kInteger, kNumber, kString, kMap, kList };
 
+// The type encoding/json gives the node, and its name in "Invalid type" messages.
 ValueType typeOf(const SourceNode& n);
 
 std::string_view typeName(ValueType t);
@@ -86,6 +88,7 @@ struct ObjectContext {
     }
 };
 
+// Field paths in messages: "spec.ports", "spec.ports[2]".
 std::string child(std::string_view path, std::string_view key);
 
 std::string indexed(std::string_view path, size_t i);
@@ -95,6 +98,7 @@ bool isNullNode(const SourceNode& n);
 // The value under `key`, or nullptr when the key is absent or its value is null.
 const SourceNode* present(const SourceNode& map, std::string_view key);
 
+// Records "Invalid type: expected EXPECTED, got …" for `n`; returns false.
 bool typeError(ObjectContext& c,
                const SourceNode& n,
                std::string_view path,
@@ -107,12 +111,14 @@ bool mapField(ObjectContext& c,
               std::string_view path,
               const SourceNode*& out);
 
+// `out` is the sequence under `key`, or nullptr when absent or null; anything else is an error.
 bool listField(ObjectContext& c,
                const SourceNode& parent,
                std::string_view key,
                std::string_view path,
                const SourceNode*& out);
 
+// Scalars of one type; anything else is a typeError.
 bool stringValue(ObjectContext& c, const SourceNode& n, std::string_view path, std::string& out);
 
 // Leaves `out` unchanged when the key is absent or null.
@@ -129,6 +135,7 @@ bool boolValue(ObjectContext& c, const SourceNode& n, std::string_view path, boo
 // A map of strings (labels, annotations, a plain selector). Keys are strings by construction.
 bool stringMap(ObjectContext& c, const SourceNode& n, std::string_view path, core::Labels& out);
 
+// A list of strings.
 bool stringList(ObjectContext& c,
                 const SourceNode& n,
                 std::string_view path,
@@ -141,11 +148,13 @@ struct IntOrString {
     std::string name;
 };
 
+// An IntOrString value (a port or targetPort).
 bool intOrStringValue(ObjectContext& c,
                       const SourceNode& n,
                       std::string_view path,
                       IntOrString& out);
 
+// 1-65535.
 bool validPort(int64_t n);
 
 // IANA_SVC_NAME (RFC 6335), the API server's IsValidPortName: the first problem, or nothing.

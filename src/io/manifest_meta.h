@@ -17,6 +17,7 @@
 
 namespace netpolgen::io::detail {
 
+// What metadata gives: namespace, name, labels, annotations, ownerReferences.
 struct ObjectMeta {
     std::string ns;
     std::string name;
@@ -25,8 +26,11 @@ struct ObjectMeta {
     std::vector<core::OwnerRef> owners;
 };
 
+// metadata of `obj` (a name is required); `namespaced`: the kind has a namespace, "default" when
+// none is given.
 bool decodeMetadata(ObjectContext& c, const SourceNode& obj, bool namespaced, ObjectMeta& m);
 
+// A LabelSelector (matchLabels, matchExpressions), checked as the API server checks it.
 bool decodeSelector(ObjectContext& c,
                     const SourceNode& n,
                     std::string_view path,
@@ -51,6 +55,7 @@ bool decodePodTemplate(ObjectContext& c,
                        std::string_view path,
                        core::Workload& out);
 
+// An IP address at `path` appended to `out` ("" and "None" add nothing).
 bool decodeIp(ObjectContext& c,
               const SourceNode& n,
               std::string_view path,

@@ -8,6 +8,7 @@
 
 namespace netpolgen::io::detail {
 
+// One NetworkPolicy, validated as the API server validates it; false with the error in `c`.
 bool decodePolicy(ObjectContext& c, const SourceNode& obj, core::NetworkPolicy& out);
 
 }  // namespace netpolgen::io::detail

@@ -8,6 +8,7 @@
 
 namespace netpolgen::io::detail {
 
+// One object of its kind each; false with the error recorded in `c`.
 bool decodeService(ObjectContext& c, const SourceNode& obj, core::Service& out);
 
 bool decodeRoute(ObjectContext& c, const SourceNode& obj, core::Route& out);

@@ -8,6 +8,7 @@
 
 namespace netpolgen::io::detail {
 
+// One object of its kind each; false with the error recorded in `c`.
 bool decodeNamespace(ObjectContext& c, const SourceNode& obj, core::Namespace& out);
 
 bool decodeWorkload(ObjectContext& c,
