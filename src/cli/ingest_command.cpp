@@ -234,7 +234,7 @@ IngestOutcome ingestOne(const IngestCommandOptions& o,
         return {"", Failure{in.error()}};
     }
     // An empty input records nothing: it is almost always a failed export.
-    if (in->stats.lines == 0) {
+    if (in->stats.records == 0) {
         const std::string message = path + ": no flow lines (empty input)";
         if (!o.skip_invalid) {
             return {"", Failure{message}};

@@ -63,8 +63,12 @@ void storedFlowsSummary(std::string& out, const StoreSource& source, size_t grap
 void fileFlowsSummary(std::string& out, const LoadedInputs& in) {
     const auto& f = in.flow_stats;
     const auto& a = in.aggregation;
-    out += fmt::format("flows: {} lines, {} flows read, {} aggregated into {} edges\n",
+    // Framed input (a JSON array, pretty-printed objects) has more lines than objects.
+    const std::string objects =
+        f.records == f.lines ? "" : fmt::format(" ({} JSON objects)", f.records);
+    out += fmt::format("flows: {} lines{}, {} flows read, {} aggregated into {} edges\n",
                        f.lines,
+                       objects,
                        f.flows,
                        a.aggregated,
                        in.graph.size());

@@ -1,18 +1,23 @@
 // Reading flow files: canonical JSON Lines (DESIGN.md "Input formats") and Hubble JSON
-// (docs/hubble-flows.md), detected per line, from plain, .gz or .zst files or stdin ("-").
+// (docs/hubble-flows.md), detected per object, from plain, .gz or .zst files or stdin ("-").
 //
-// The reader streams: it reads fixed-size chunks into one padded buffer, splits lines itself and
-// runs a simdjson On-Demand parser over each line, so memory does not grow with the number of
-// lines. Every usable connection becomes one core::FlowObservation handed to the consumer; Hubble
-// replies, non-flow lines and the second observation point of one connection are skipped and
-// counted.
+// Framing: one JSON object per line (JSON Lines, what `hubble observe -o json` and the exporter
+// write), or else a JSON array of objects (`jq -s .`), pretty-printed objects (`jq .`), or objects
+// one after another with or without whitespace between them. The first line that is not blank
+// decides: one whole object on it means JSON Lines (io/json_framer.h has the rest).
+//
+// The reader streams: it reads fixed-size chunks into one padded buffer, splits lines (or frames
+// objects) itself and runs a simdjson On-Demand parser over each, so memory does not grow with the
+// number of lines or objects. Every usable connection becomes one core::FlowObservation handed to
+// the consumer; Hubble replies, non-flow lines and the second observation point of one connection
+// are skipped and counted.
 //
 //   FlowReadStats stats;
 //   auto st = readFlowFile("flows.jsonl.gz", {}, stats, [&](const core::FlowObservation& f) {
 //       return aggregator.add(f);                   // an error here is reported as file:line
 //   });
 //
-// Grammar (per line; blank lines are skipped):
+// Grammar (per line or object; blank lines are skipped):
 //   canonical  {"src": EP, "dst": EP, "port": 0..65535, "protocol": "TCP"|"UDP"|"SCTP"|"ICMP",
 //               "time": RFC 3339 | Unix seconds, "count": >= 1}   (only src and dst required)
 //              EP = NAMESPACE/NAME | NAMESPACE/KIND/NAME | internet | internal | IP | CIDR;
@@ -27,10 +32,15 @@
 //              identities 2, 9, 10), kInternal (reserved:host, remote-node, kube-apiserver, …,
 //              identities 1, 3-8) or kIp (cidr:… labels, or only an address). Only the 5-tuples of
 //              one call are compared: both observation points must be in the same input.
-// Limits: lines longer than max_line_bytes are invalid and never held whole; memory is one read
-// buffer of max(16 MiB, max_line_bytes + 1 MiB) (less for a smaller file), the parser's buffers
-// (proportional to the longest line) and a dedupe table of at most 2^20 entries, whatever the
-// input size. Values the decoder never looks at are not validated (simdjson On-Demand).
+// Framed input is read the same way, one object (or array element) at a time; an element that is
+// not an object is invalid. Text between top-level values that is neither an object nor an array
+// stops the reader ("expected a JSON object or array"), with or without skip_invalid; an object or
+// array left open at the end of the input is one invalid record.
+// Limits: lines (objects of framed input) longer than max_line_bytes are invalid and never held
+// whole; memory is one read buffer of max(16 MiB, max_line_bytes + 1 MiB) (less for a smaller
+// file), the parser's buffers (proportional to the longest line or object) and a dedupe table of
+// at most 2^20 entries, whatever the input size. Values the decoder never looks at are not
+// validated (simdjson On-Demand).
 #pragma once
 
 #include <cstdint>
@@ -50,8 +60,8 @@ struct FlowReadStats;
 
 struct FlowReadOptions {
     FlowFormat format = FlowFormat::kAuto;  // kAuto: decided per line
-    bool skip_invalid = false;              // count bad lines instead of failing
-    size_t max_line_bytes = 16u << 20;      // longer lines are invalid (never buffered whole)
+    bool skip_invalid = false;              // count bad records instead of failing
+    size_t max_line_bytes = 16u << 20;      // longer lines/objects are invalid (never held whole)
     // Sees every block of the input as read from the file, stdin or buffer, before decompression:
     // `netpolgen ingest` hashes the input while it is read, so the file is read once.
     std::function<void(std::string_view)> on_raw_bytes;
@@ -61,11 +71,13 @@ struct FlowReadOptions {
 };
 
 // The read functions add to these counters, so one FlowReadStats can sum several inputs. After a
-// successful read every line is counted in exactly one of flows, skipped_* and invalid.
+// successful read every record is counted in exactly one of flows, skipped_* and invalid.
 struct FlowReadStats {
-    uint64_t bytes = 0;                // input bytes after decompression
-    uint64_t lines = 0;                // every line, blank and invalid ones included
-    uint64_t flows = 0;                // observations the consumer accepted
+    uint64_t bytes = 0;    // input bytes after decompression
+    uint64_t lines = 0;    // every line, blank and invalid ones included, whatever the framing
+    uint64_t records = 0;  // JSON Lines: every line; framed input: every object or array element
+                           // (and an unclosed array or invalid element counted as invalid)
+    uint64_t flows = 0;    // observations the consumer accepted
     uint64_t skipped_non_flow = 0;     // blank lines, node_status, lost_events, …
     uint64_t skipped_replies = 0;      // is_reply / reply
     uint64_t skipped_not_initial = 0;  // TCP segments that do not open a connection
@@ -75,7 +87,9 @@ struct FlowReadStats {
     std::vector<std::string> invalid_examples;  // the first few messages, "file:line: what"
 };
 
-// Returns Status() or the error "NAME:LINE: what" of the first bad line (without skip_invalid).
+// Returns Status() or the error "NAME:LINE: what" of the first bad line (without skip_invalid);
+// for framed input "NAME:LINE: object N: what" or "NAME:LINE: element N: what", LINE being where
+// the object starts.
 // An error returned by the consumer is reported the same way (and counted as invalid with
 // skip_invalid). Errors that stop reading whatever the options: "cannot open PATH: …",
 // "NAME: corrupt gzip stream (…)", "NAME: truncated zstd stream (…)", read errors.

@@ -148,7 +148,7 @@ core::Status readFlowFiles(const InputOptions& options, LoadedInputs& loaded) {
     flow_options.format = options.flow_format;
     flow_options.skip_invalid = options.skip_invalid;
     for (const auto& path : options.flow_paths) {
-        const uint64_t lines_before = loaded.flow_stats.lines;
+        const uint64_t records_before = loaded.flow_stats.records;
         core::Status st = io::readFlowFile(
             path, flow_options, loaded.flow_stats, [&](const core::FlowObservation& f) {
                 return aggregator.add(f);
@@ -157,7 +157,7 @@ core::Status readFlowFiles(const InputOptions& options, LoadedInputs& loaded) {
             return core::Error{st.error() + " (--skip-invalid counts and skips such lines)"};
         }
         // No traffic at all would make every policy deny everything: refuse an empty file.
-        if (loaded.flow_stats.lines == lines_before) {
+        if (loaded.flow_stats.records == records_before) {
             if (!options.skip_invalid) {
                 return core::Error{path + ": no flow lines (empty input)"};
             }

