@@ -89,7 +89,7 @@ measure() {
     fi
     awk -F': *' '
         /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { r = $2 }
-        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; ++i) w = w * 60 + p[i] }
+        /Elapsed \(wall clock\)/ { t = $0; sub(/.*\): */, "", t); n = split(t, p, ":"); w = 0; for (i = 1; i <= n; ++i) w = w * 60 + p[i] }
         END { printf "%.3f %.3f %d\n", u + s, w, r }' "$t" >> "$data/m.$name"
 }
 median() {  # column $2 of file $1
