@@ -76,9 +76,10 @@ int runGenerate(GenerateCommandOptions options, std::ostream& out, std::ostream&
         err << "netpolgen: " << generation.error() << "\n";
         return kExitBadInput;
     }
-    const std::string text = options.format == "json"
-                                 ? io::modificationToJson(generation->modification)
-                                 : io::modificationToYaml(generation->modification);
+    // In parts, written one after the other: no second copy of a text of hundreds of MB.
+    const std::vector<std::string> text = options.format == "json"
+                                              ? io::modificationJsonParts(generation->modification)
+                                              : io::modificationYamlParts(generation->modification);
     if (core::Status st = writeOutput(options.output, text, out); !st) {
         err << "netpolgen: " << st.error() << "\n";
         return kExitFailure;

@@ -12,25 +12,27 @@
 namespace netpolgen::cli {
 namespace {
 
-core::Status writeAll(int fd, const std::string& content, const std::string& path) {
-    const char* data = content.data();
-    size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, data, left);
-        if (n < 0 && errno == EINTR) {
-            continue;
+core::Status writeAll(int fd, std::span<const std::string> parts, const std::string& path) {
+    for (const std::string& content : parts) {
+        const char* data = content.data();
+        size_t left = content.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd, data, left);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                return core::Error{"cannot write " + path + ": " + std::strerror(errno)};
+            }
+            data += n;
+            left -= static_cast<size_t>(n);
         }
-        if (n <= 0) {
-            return core::Error{"cannot write " + path + ": " + std::strerror(errno)};
-        }
-        data += n;
-        left -= static_cast<size_t>(n);
     }
     return {};
 }
 
 // Devices and pipes (/dev/null, /dev/stdout, a FIFO) cannot be replaced by a rename: write to them.
-core::Status writeSpecial(const std::string& path, const std::string& content) {
+core::Status writeSpecial(const std::string& path, std::span<const std::string> content) {
     int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) {
         return core::Error{"cannot write " + path + ": " + std::strerror(errno)};
@@ -43,8 +45,16 @@ core::Status writeSpecial(const std::string& path, const std::string& content) {
 }  // namespace
 
 core::Status writeOutput(const std::string& path, const std::string& content, std::ostream& out) {
+    return writeOutput(path, std::span<const std::string>(&content, 1), out);
+}
+
+core::Status writeOutput(const std::string& path,
+                         std::span<const std::string> content,
+                         std::ostream& out) {
     if (path.empty() || path == "-") {
-        out << content;
+        for (const std::string& part : content) {
+            out << part;
+        }
         out.flush();
         if (!out) {
             return core::Error{"cannot write to standard output"};

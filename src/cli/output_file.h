@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ostream>
+#include <span>
 #include <string>
 
 #include "core/result.h"
@@ -11,5 +12,9 @@ namespace netpolgen::cli {
 
 // `path` empty or "-" writes to `out`.
 core::Status writeOutput(const std::string& path, const std::string& content, std::ostream& out);
+// The same for content given in parts, written one after the other (no joined copy).
+core::Status writeOutput(const std::string& path,
+                         std::span<const std::string> parts,
+                         std::ostream& out);
 
 }  // namespace netpolgen::cli

@@ -39,6 +39,10 @@ struct FlowEndpoint {
     std::string_view labels;
     std::string_view ip;    // the endpoint's address when known
     std::string_view cidr;  // kCidr only
+    // The one text the endpoint was decoded from, when one text says all of it (a canonical
+    // "src"/"dst", unescaped): equal texts are equal endpoints, so consumers may resolve each
+    // distinct text once (core/flow_aggregator.h). Empty otherwise (Hubble endpoints).
+    std::string_view text;
 };
 
 struct FlowObservation {

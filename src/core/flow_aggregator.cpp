@@ -35,10 +35,21 @@ Status FlowAggregator::countUnresolved(const EndpointResolution& r, const char* 
     return {};
 }
 
+EndpointResolution FlowAggregator::resolveWorkload(const FlowEndpoint& ep) {
+    if (ep.text.empty()) {
+        return resolver_.resolve(ep);
+    }
+    const auto [id, added] = endpoint_texts_.intern(ep.text);
+    if (added) {
+        resolved_texts_.push_back(resolver_.resolve(ep));
+    }
+    return resolved_texts_[id];
+}
+
 Result<std::optional<EntityId>> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
     switch (ep.kind) {
         case FlowEndpoint::Kind::kWorkload: {
-            const EndpointResolution r = resolver_.resolve(ep);
+            const EndpointResolution r = resolveWorkload(ep);
             if (r.outcome == EndpointResolution::Outcome::kWorkload) {
                 return std::optional<EntityId>(workloadSource(r.workload));
             }
@@ -78,7 +89,14 @@ Result<std::optional<EntityId>> FlowAggregator::resolveSource(const FlowEndpoint
 // A hostNetwork pod sends from its node's address: to a NetworkPolicy that is the node (an
 // in-cluster source that no selector matches), not a pod (docs/egress-and-flavours.md §1.8).
 EntityId FlowAggregator::workloadSource(size_t workload) {
-    if (index_.cluster().workloads[workload].host_network) {
+    if (host_network_.empty()) {
+        const auto& workloads = index_.cluster().workloads;
+        host_network_.reserve(workloads.size());
+        for (const Workload& w : workloads) {
+            host_network_.push_back(w.host_network ? 1 : 0);
+        }
+    }
+    if (host_network_[workload] != 0) {
         ++stats_.src_host_network;
         return kInternalEntity;
     }
@@ -153,7 +171,7 @@ Status FlowAggregator::add(const FlowObservation& flow) {
     // Both ends are looked at before the flow is left out, so that each unknown end is counted.
     EndpointResolution dst;
     if (flow.dst.kind == FlowEndpoint::Kind::kWorkload) {
-        dst = resolver_.resolve(flow.dst);
+        dst = resolveWorkload(flow.dst);
         if (dst.outcome != EndpointResolution::Outcome::kWorkload) {
             if (Status st = countUnresolved(dst, "destination"); !st) {
                 return st;

@@ -1,7 +1,8 @@
 // FlowAggregator: resolves each FlowObservation against the cluster and folds it into a FlowGraph.
 //
 // Resolution (DESIGN.md decision 6): a workload endpoint goes through an EndpointResolver (its
-// workload name, pod, labels, address: core/endpoint_resolver.h); an address is a pod IP (→ its
+// workload name, pod, labels, address: core/endpoint_resolver.h), once per distinct endpoint text
+// when the decoder gives one (FlowEndpoint::text: canonical lines); an address is a pod IP (→ its
 // workload), a Service cluster IP (→ every workload the Service selects, with the Service port
 // translated to the container port), or unknown: private → internal, public → internet. A CIDR
 // source is external (internet). Flows whose destination is not a workload are counted and left
@@ -29,6 +30,7 @@
 #include "core/flow.h"
 #include "core/flow_graph.h"
 #include "core/result.h"
+#include "core/text_ids.h"
 
 namespace netpolgen::core {
 
@@ -74,6 +76,8 @@ public:
     AggregationStats stats() const;
 
 private:
+    // A workload endpoint through the resolver, once per distinct FlowEndpoint::text.
+    EndpointResolution resolveWorkload(const FlowEndpoint& ep);
     // A workload endpoint's workload; nothing when the flow was counted as unresolved.
     Result<std::optional<EntityId>> resolveSource(const FlowEndpoint& ep);
     // dst_workload: the destination's workload when it is a workload endpoint.
@@ -86,6 +90,11 @@ private:
     FlowGraph graph_;
     BucketedFlowGraph* buckets_ = nullptr;
     EndpointResolver resolver_;
+    TextIds endpoint_texts_;                          // FlowEndpoint::text of workload endpoints
+    std::vector<EndpointResolution> resolved_texts_;  // by id in endpoint_texts_
+    // Per workload of the cluster, 1 when it runs in the node's network: read on every line, so
+    // kept apart from the (large, scattered) Workload objects. Filled on first use.
+    std::vector<uint8_t> host_network_;
     bool reject_unresolved_ = false;
     AggregationStats stats_;
     std::vector<uint64_t> unresolved_counts_;  // by EndpointResolution::id

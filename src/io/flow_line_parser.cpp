@@ -808,6 +808,7 @@ void clearEndpoint(core::FlowEndpoint& e) {
     e.labels = {};
     e.ip = {};
     e.cidr = {};
+    e.text = {};
 }
 
 // Bit 7 of each ASCII byte >= `lo` (bytes with bit 7 set must be rejected separately).
@@ -1283,6 +1284,7 @@ ErrorCode FlowLineParser::canonicalEndpoint(Value& value,
         if (!raw.empty() && cached.size == raw.size() &&
             std::memcmp(cached.text.data(), raw.data(), raw.size()) == 0) {
             cached.apply(raw, endpoint);
+            endpoint.text = raw;
             out.seen = true;
             out.text = raw;
             return SUCCESS;
@@ -1296,6 +1298,7 @@ ErrorCode FlowLineParser::canonicalEndpoint(Value& value,
             if (out.issue.what == EndpointIssue::What::kNone) {
                 cached.store(raw, endpoint);
             }
+            endpoint.text = raw;
             out.seen = true;
             out.text = raw;
             return SUCCESS;
@@ -1310,6 +1313,7 @@ ErrorCode FlowLineParser::canonicalEndpoint(Value& value,
     out.seen = true;
     out.text = text;
     out.issue = parseEndpointSegments(text, endpoint);
+    endpoint.text = text;
     return SUCCESS;
 }
 

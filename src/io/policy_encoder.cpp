@@ -195,37 +195,41 @@ EncodedYaml modificationToEncodedYaml(const core::Modification& m, YamlEncoder e
     return {yamlHead(m), encodeDocumentParts(m.apply, encode)};
 }
 
-std::string modificationToYaml(const core::Modification& m) {
+std::vector<std::string> modificationYamlParts(const core::Modification& m) {
     EncodedYaml yaml = modificationToEncodedYaml(m, appendAsIs);
-    size_t total = yaml.head.size();
-    for (const std::string& part : yaml.parts) {
+    std::vector<std::string> parts;
+    parts.reserve(yaml.parts.size() + 1);
+    parts.push_back(std::move(yaml.head));
+    for (std::string& part : yaml.parts) {
+        parts.push_back(std::move(part));
+    }
+    return parts;
+}
+
+namespace {
+
+std::string joined(std::vector<std::string> parts) {
+    size_t total = 0;
+    for (const std::string& part : parts) {
         total += part.size();
     }
-    std::string out = std::move(yaml.head);
+    std::string out = std::move(parts.front());
     out.reserve(total);
-    for (const std::string& part : yaml.parts) {
-        out += part;
+    for (size_t i = 1; i < parts.size(); ++i) {
+        out += parts[i];
+        parts[i] = std::string();
     }
     return out;
 }
 
+}  // namespace
+
+std::string modificationToYaml(const core::Modification& m) {
+    return joined(modificationYamlParts(m));
+}
+
 std::string modificationToJson(const core::Modification& m) {
-    json apply = json::array();
-    for (const auto& p : m.apply) {
-        apply.push_back(policyToJson(p));
-    }
-    json to_delete = json::array();
-    for (const auto& ref : m.to_delete) {
-        to_delete.push_back({{"namespace", ref.ns}, {"name", ref.name}});
-    }
-    json labels = json::array();
-    for (const auto& l : m.namespace_labels) {
-        labels.push_back({{"namespace", l.ns}, {"labels", {{l.key, l.value}}}});
-    }
-    json out = {{"apply", std::move(apply)},
-                {"toDelete", std::move(to_delete)},
-                {"namespaceLabels", std::move(labels)}};
-    return out.dump(2) + "\n";
+    return joined(modificationJsonParts(m));
 }
 
 }  // namespace netpolgen::io

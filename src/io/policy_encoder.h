@@ -36,4 +36,9 @@ using YamlEncoder = void (*)(std::string& out, std::string_view text);
 EncodedYaml modificationToEncodedYaml(const core::Modification& modification, YamlEncoder encode);
 std::string modificationToJson(const core::Modification& modification);
 
+// The two texts in parts to write one after the other (joined: modificationToYaml and
+// modificationToJson), so that a writer holds no second copy of the whole text.
+std::vector<std::string> modificationYamlParts(const core::Modification& modification);
+std::vector<std::string> modificationJsonParts(const core::Modification& modification);
+
 }  // namespace netpolgen::io

@@ -93,8 +93,8 @@ protected:
 
     static FlowObservation flow(Timestamp time, uint64_t count) {
         FlowObservation f;
-        f.src = {FlowEndpoint::Kind::kWorkload, "shop", "web", "", "", "", "", ""};
-        f.dst = {FlowEndpoint::Kind::kWorkload, "shop", "db", "", "", "", "", ""};
+        f.src = {FlowEndpoint::Kind::kWorkload, "shop", "web", "", "", "", "", "", ""};
+        f.dst = {FlowEndpoint::Kind::kWorkload, "shop", "db", "", "", "", "", "", ""};
         f.port = 5432;
         f.time = time;
         f.count = count;

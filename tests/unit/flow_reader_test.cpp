@@ -24,6 +24,7 @@ struct OwnedEndpoint {
     std::string pod;
     std::string ip;
     std::string cidr;
+    std::string text;
 };
 
 struct OwnedFlow {
@@ -42,7 +43,8 @@ OwnedEndpoint own(const core::FlowEndpoint& e) {
             std::string(e.workload_kind),
             std::string(e.pod),
             std::string(e.ip),
-            std::string(e.cidr)};
+            std::string(e.cidr),
+            std::string(e.text)};
 }
 
 struct ReadResult {
@@ -166,8 +168,13 @@ TEST(FlowReaderCanonical, RepeatedEndpointsDecodeTheSame) {
             EXPECT_EQ(x->workload_kind, y->workload_kind) << i;
             EXPECT_EQ(x->ip, y->ip) << i;
             EXPECT_EQ(x->cidr, y->cidr) << i;
+            EXPECT_EQ(x->text, y->text) << i;
         }
     }
+    // The text each endpoint was decoded from, for resolving each distinct one once.
+    EXPECT_EQ(r.flows[3].src.text, "shop/Deployment/frontend");
+    EXPECT_EQ(r.flows[3].dst.text, "10.1.2.3");
+    EXPECT_EQ(r.flows[5].src.text, "payments/api-gateway");
     EXPECT_EQ(r.flows[3].src.workload_kind, "Deployment");
     EXPECT_EQ(r.flows[3].src.name, "frontend");
     EXPECT_EQ(r.flows[3].dst.ip, "10.1.2.3");
@@ -229,6 +236,8 @@ TEST(FlowReaderCanonical, UnderstandsEscapesAndWhitespace) {
     EXPECT_EQ(r.flows[1].time, 1795168800);
     EXPECT_EQ(r.flows[2].src.ns, "a");
     EXPECT_EQ(r.flows[2].src.name, "b");
+    EXPECT_EQ(r.flows[0].src.text, "shop/web");  // unescaped
+    EXPECT_EQ(r.flows[2].src.text, "a/b");
 }
 
 TEST(FlowReaderCanonical, RejectsMalformedNumbers) {
