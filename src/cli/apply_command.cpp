@@ -9,6 +9,7 @@
 #include "cli/app.h"
 #include "cli/cluster_history.h"
 #include "cli/history_commands.h"
+#include "cli/kube_writer.h"
 #include "cli/output_file.h"
 #include "cli/store_inputs.h"
 #include "io/modification_decoder.h"
@@ -67,10 +68,33 @@ std::string recordedText(const Change& change, int64_t id, const HistoryTarget& 
     return text + ": " + countsText(core::countChanges(change.modification));
 }
 
-// Applies the change with kubectl when asked, then records it if the history is still the one
-// planned on (`latest_id`, its last record). Nothing is recorded when kubectl fails; kubectl's
-// changes are rolled back when the record cannot be written or another change was recorded first
-// (exit 2: plan again on the new history).
+// What changes the cluster: kubectl, the API server, or nothing (record only). `client` keeps
+// the API client the writer uses.
+core::Result<std::unique_ptr<ClusterWriter>> writerFor(const RecordOptions& o,
+                                                       std::unique_ptr<kube::ApiClient>& client) {
+    if (o.kubectl) {
+        return std::unique_ptr<ClusterWriter>(std::make_unique<KubectlWriter>(o.kubectl_options));
+    }
+    if (!o.kube) {
+        if (!o.kubectl_options.context.empty()) {
+            return core::Error{"--context needs --kubectl or --kube"};
+        }
+        return std::unique_ptr<ClusterWriter>();
+    }
+    LiveClusterOptions live = o.live;
+    live.context = o.kubectl_options.context;  // none of them: $KUBECONFIG or ~/.kube/config
+    auto connected = connectLive(live);
+    if (!connected) {
+        return core::Error{connected.error()};
+    }
+    client = std::move(*connected);
+    return std::unique_ptr<ClusterWriter>(std::make_unique<KubeApiWriter>(*client));
+}
+
+// Applies the change with kubectl or the API server when asked, then records it if the history is
+// still the one planned on (`latest_id`, its last record). Nothing is recorded when kubectl fails;
+// kubectl's changes are rolled back when the record cannot be written or another change was
+// recorded first (exit 2: plan again on the new history).
 int applyAndRecord(store::Store& store,
                    const HistoryTarget& target,
                    const RecordOptions& options,
@@ -83,9 +107,15 @@ int applyAndRecord(store::Store& store,
         printError(err, time.error());
         return kExitBadInput;
     }
-    if (options.kubectl) {
-        if (core::Status st = runKubectl(
-                options.kubectl_options, change.modification.namespace_labels, change.steps, out);
+    std::unique_ptr<kube::ApiClient> client;
+    auto writer = writerFor(options, client);
+    if (!writer) {
+        printError(err, writer.error());
+        return kExitBadInput;
+    }
+    if (*writer) {
+        if (core::Status st =
+                applyChanges(**writer, change.modification.namespace_labels, change.steps, out);
             !st) {
             printError(err, st.error() + "\nnothing recorded");
             return kExitFailure;
@@ -95,23 +125,25 @@ int applyAndRecord(store::Store& store,
                                                target.cluster,
                                                *time,
                                                options.user.empty() ? defaultUser() : options.user,
-                                               options.kubectl);
+                                               *writer != nullptr);
     auto outcome = store.recordApply(record, latest_id);
     if (!outcome || !outcome->id) {
         std::string message = !outcome
                                   ? "cannot record the " + change.action + ": " + outcome.error()
                                   : store::conflictText(target.cluster, *outcome);
-        if (options.kubectl) {
-            core::Status rolled_back = rollBackKubectl(options.kubectl_options, change.steps, out);
-            message += rolled_back ? "\nkubectl changes rolled back" : "\n" + rolled_back.error();
+        if (*writer) {
+            core::Status rolled_back = rollBackChanges(**writer, change.steps, out);
+            message += rolled_back ? "\n" + (*writer)->name() + " changes rolled back"
+                                   : "\n" + rolled_back.error();
         }
         printError(err, message);
         return !outcome ? kExitFailure : kExitBadInput;
     }
     out << recordedText(change, *outcome->id, target)
         << (options.kubectl ? ", via kubectl\n"
-                            : "; not applied by netpolgen (no --kubectl): recorded as applied by "
-                              "other means (GitOps, kubectl)\n");
+            : options.kube  ? ", via the API server\n"
+                            : "; not applied by netpolgen (no --kubectl or --kube): recorded as "
+                              "applied by other means (GitOps, kubectl)\n");
     return kExitOk;
 }
 
@@ -194,7 +226,7 @@ int runRevert(const RevertCommandOptions& o, std::ostream& out, std::ostream& er
         return kExitBadInput;
     }
     const core::Modification& m = revert->modification;
-    const bool records = o.record.kubectl || o.record_only;
+    const bool records = o.record.kubectl || o.record.kube || o.record_only;
     if (!records || !o.output.empty()) {
         if (int status = writeRevert(o, m, out, err); status != kExitOk) {
             return status;

@@ -21,8 +21,17 @@ void addRecordOptions(CLI::App& cmd, RecordOptions& o) {
     cmd.add_option("--kubectl-path", o.kubectl_options.path, "The kubectl to run")
         ->default_str("kubectl")
         ->needs(kubectl);
-    cmd.add_option("--context", o.kubectl_options.context, "kubectl context (default: current)")
-        ->needs(kubectl);
+    CLI::Option* kube = cmd.add_flag("--kube",
+                                     o.kube,
+                                     "Apply through the API server (dry run first, all or "
+                                     "nothing), then record")
+                            ->excludes(kubectl);
+    cmd.add_option("--context",
+                   o.kubectl_options.context,
+                   "kubeconfig context of --kubectl or --kube (default: current)");
+    cmd.add_option("--kubeconfig", o.live.kubeconfig, "kubeconfig of --kube")->needs(kube);
+    cmd.add_flag("--in-cluster", o.live.in_cluster, "--kube with the pod's service account")
+        ->needs(kube);
 }
 
 CLI::App* addApply(CLI::App& app, ApplyCommandOptions& o) {
@@ -59,7 +68,8 @@ CLI::App* addRevert(CLI::App& app, RevertCommandOptions& o) {
     cmd->add_flag("--record",
                   o.record_only,
                   "Record the revert as applied by other means (GitOps) without running kubectl")
-        ->excludes("--kubectl");
+        ->excludes("--kubectl")
+        ->excludes("--kube");
     cmd->add_option("--format", o.format, "Output format: yaml or json")
         ->check(CLI::IsMember({"yaml", "json"}))
         ->default_str("yaml");

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "cli/kubectl_runner.h"
+#include "cli/live_cluster.h"
 
 namespace CLI {
 class App;
@@ -55,6 +56,10 @@ struct RecordOptions {
     std::string now;   // RFC 3339; empty: the clock
     bool kubectl = false;
     KubectlOptions kubectl_options;
+    // --kube: through the API server of --kubeconfig / --context (kubectl_options.context) /
+    // --in-cluster instead of kubectl.
+    bool kube = false;
+    LiveClusterOptions live;
 };
 
 struct ApplyCommandOptions {

@@ -1,7 +1,6 @@
-// Applying planned steps to a live cluster with kubectl, all or nothing, as StackRox's sensor does
-// (docs/stackrox-generator.md §5.1): one kubectl call per object, in order; on the first failure
-// the steps done are undone in reverse order (delete what was created, replace back what was
-// replaced, re-create what was deleted).
+// Applying planned steps to a live cluster with kubectl (a ClusterWriter, cli/cluster_writer.h:
+// all or nothing, in order, rolled back in reverse on the first failure): one kubectl call per
+// object.
 //
 //   kubectl [--context CTX] create -f -                      the object's YAML on stdin
 //   kubectl [--context CTX] replace -f -                     the object's YAML on stdin
@@ -19,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cluster_writer.h"
 #include "core/generator.h"
 #include "core/policy_state.h"
 #include "core/result.h"
@@ -30,20 +30,19 @@ struct KubectlOptions {
     std::string context;           // --context; empty: kubectl's current context
 };
 
-// Runs the labels, then the steps. Prints one line per change done or rolled back to `log`
-// ("created networkpolicy shop/web", "rolled back: deleted networkpolicy shop/web").
-// Errors: a name the API server would refuse (nothing run), the failed call with kubectl's
-// stderr, what was rolled back, and any rollback call that
-// failed in turn (then the cluster is left partly changed, and the message says which objects).
-core::Status runKubectl(const KubectlOptions& options,
-                        const std::vector<core::NamespaceLabel>& labels,
-                        const std::vector<core::ApplyStep>& steps,
-                        std::ostream& log);
+// Each change is one kubectl call (above); check() refuses names the API server would refuse.
+class KubectlWriter : public ClusterWriter {
+public:
+    explicit KubectlWriter(KubectlOptions options) : options_(std::move(options)) {}
 
-// Undoes `done` (steps that runKubectl completed) in reverse order, for a failure after kubectl
-// succeeded (the history could not be recorded). Errors: as runKubectl's rollback.
-core::Status rollBackKubectl(const KubectlOptions& options,
-                             const std::vector<core::ApplyStep>& done,
-                             std::ostream& log);
+    core::Status check(const std::vector<core::NamespaceLabel>& labels,
+                       const std::vector<core::ApplyStep>& steps) override;
+    core::Status label(const core::NamespaceLabel& label) override;
+    core::Status change(const core::ApplyStep& step) override;
+    std::string name() const override { return "kubectl"; }
+
+private:
+    KubectlOptions options_;
+};
 
 }  // namespace netpolgen::cli

@@ -59,9 +59,7 @@ void addLiveClusterOptions(CLI::App& cmd, LiveClusterOptions& o) {
         ->check(CLI::Range(1, 100000));
 }
 
-core::Result<std::vector<store::NamedManifest>> readLiveCluster(const LiveClusterOptions& o,
-                                                                std::ostream& err,
-                                                                bool quiet) {
+core::Result<std::unique_ptr<kube::ApiClient>> connectLive(const LiveClusterOptions& o) {
     auto config = restConfigOf(o);
     if (!config) {
         return core::Error{config.error()};
@@ -70,7 +68,17 @@ core::Result<std::vector<store::NamedManifest>> readLiveCluster(const LiveCluste
     client_options.qps = o.qps;
     client_options.burst = o.burst;
     client_options.user_agent = std::string("netpolgen/") + NETPOLGEN_VERSION;
-    kube::ApiClient client(*config, client_options);
+    return std::make_unique<kube::ApiClient>(*config, client_options);
+}
+
+core::Result<std::vector<store::NamedManifest>> readLiveCluster(const LiveClusterOptions& o,
+                                                                std::ostream& err,
+                                                                bool quiet) {
+    auto connected = connectLive(o);
+    if (!connected) {
+        return core::Error{connected.error()};
+    }
+    kube::ApiClient& client = **connected;
     kube::ReadReport report;
     kube::ReadOptions read_options;
     read_options.page_size = o.page_size;

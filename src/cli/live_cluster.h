@@ -4,11 +4,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "kube/api_client.h"
 #include "store/inputs.h"
 
 namespace netpolgen::cli {
@@ -25,6 +27,9 @@ struct LiveClusterOptions {
 };
 
 void addLiveClusterOptions(CLI::App& cmd, LiveClusterOptions& options);
+
+// A client for the cluster the options name (kubeconfig, context or in-cluster).
+core::Result<std::unique_ptr<kube::ApiClient>> connectLive(const LiveClusterOptions& options);
 
 // Reads every decoded kind of the cluster (kube/cluster_reader.h). Warnings (optional kinds that
 // could not be read) go to `err` unless quiet. Errors name the kubeconfig or the request.

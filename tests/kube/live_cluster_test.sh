@@ -144,6 +144,38 @@ check "a revoked token: exit 2" [ "$status" = 2 ]
 check "… one clear error" grep -q "(401 Unauthorized).*credentials were refused" "$tmp/err"
 check "… after one request, not a stack of retries" [ "$(requests | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')" = 1 ]
 
+# Applying through the API server (--kube): dry run first, all or nothing, recorded; revert.
+# (admin-token was revoked above: the client certificate of user admin from here on)
+generated() {  # how many generated policies the fake holds
+    curl -sk "$url/__fake/objects" | /usr/bin/python3 -c 'import json,sys; print(sum(1 for o in json.load(sys.stdin)["items"] if o.get("kind") == "NetworkPolicy" and o["metadata"]["name"].startswith("stackrox-generated-")))'
+}
+creates=$(grep -c '^kind: NetworkPolicy' "$tmp/from-file.yaml")
+"$bin" snapshot --db "$tmp/k.db" --kubeconfig "$fake/kubeconfig-cert" -q
+"$bin" apply --db "$tmp/k.db" "$tmp/from-file.yaml" --kube --kubeconfig "$fake/kubeconfig-cert" --user ci > "$tmp/out" 2> "$tmp/err"
+check "apply --kube exits 0" [ $? = 0 ]
+check "… recorded, via the API server" grep -q "^recorded apply #1 .*: $creates created, 0 replaced, 0 deleted, via the API server$" "$tmp/out"
+check "… the cluster holds the $creates policies" [ "$(generated)" = "$creates" ]
+"$bin" revert --db "$tmp/k.db" --kube --kubeconfig "$fake/kubeconfig-cert" > "$tmp/out" 2> "$tmp/err"
+check "revert --kube: exit 0, policies deleted" [ $? = 0 ] && [ "$(generated)" = 0 ]
+
+# The third real create fails (the fake's fault counts stored creates, not the dry run's): the two
+# before are deleted again, nothing is recorded.
+faults '{"failCreateNth": 3}'
+"$bin" apply --db "$tmp/k.db" "$tmp/from-file.yaml" --kube --kubeconfig "$fake/kubeconfig-cert" > "$tmp/out" 2> "$tmp/err"
+check "an apply whose third create is refused exits 1" [ $? = 1 ]
+check "… two creates rolled back" [ "$(grep -c '^rolled back: deleted networkpolicy' "$tmp/out")" = 2 ]
+check "… the cluster holds none of them" [ "$(generated)" = 0 ]
+check "… nothing recorded" bash -c "[ \"\$('$bin' history --db '$tmp/k.db' --format json | grep -c '\"id\"')\" = 2 ]"
+check "… and said why" grep -q "cannot create networkpolicies in namespace default (500" "$tmp/err"
+
+# A create the API server refuses (RBAC) is found by the dry run: nothing changes at all.
+faults '{"failCreateNth": null, "forbid": [{"user": "admin", "verb": "create", "resource": "networkpolicies", "namespace": "default"}]}'
+clear_requests
+"$bin" apply --db "$tmp/k.db" "$tmp/from-file.yaml" --kube --kubeconfig "$fake/kubeconfig-cert" > "$tmp/out" 2> "$tmp/err"
+check "a create refused by RBAC: exit 1, found by the dry run" grep -q "nothing changed: the API server refused the dry run" "$tmp/err"
+check "… only dry-run writes were sent" bash -c "! curl -sk '$url/__fake/requests' | /usr/bin/python3 -c 'import json,sys; sys.exit(0 if any(r[\"method\"] != \"GET\" and \"dryRun=All\" not in r[\"query\"] for r in json.load(sys.stdin)[\"requests\"]) else 1)'"
+faults '{"forbid": []}'
+
 names=$tmp/names
 start_fake "$names" --server-name-only
 "$bin" generate --kubeconfig "$names/kubeconfig-token" --flows "$flows" -q > /dev/null 2> "$tmp/err"

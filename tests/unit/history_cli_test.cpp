@@ -350,8 +350,8 @@ TEST_F(HistoryCli, HistoryListsAppliesAndReverts) {
     ASSERT_EQ(apply(m2, "2026-11-20T10:02:00Z", false), 0) << err_.str();
     EXPECT_EQ(out_.str(),
               "recorded apply #2 for cluster \"default\": 1 created, 0 replaced, 0 deleted; not "
-              "applied by netpolgen (no --kubectl): recorded as applied by other means (GitOps, "
-              "kubectl)\n");
+              "applied by netpolgen (no --kubectl or --kube): recorded as applied by other means "
+              "(GitOps, kubectl)\n");
     // Recorded as applied by other means: the fake cluster never saw apply #2.
     ASSERT_EQ(run({"revert",
                    "--db",
