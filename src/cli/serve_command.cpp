@@ -14,6 +14,7 @@
 #include "cli/app.h"
 #include "cli/bundled_files.h"
 #include "cli/demo_store.h"
+#include "cli/store_commands.h"
 #include "cli/store_inputs.h"
 #include "server/listen_address.h"
 #include "server/notifier_registry.h"
@@ -145,6 +146,7 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
                   "Serve the bundled Online Boutique demo from a temporary store (removed on exit)")
         ->excludes(db)
         ->excludes(cluster);
+    addLiveClusterOptions(*cmd, o.live);
     addClusterNameOption(*cmd, o.cluster_name);
     cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: a free port)")
         ->default_str(o.listen);
@@ -188,6 +190,21 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         options->db = demo->db();
         err << "netpolgen serve: demo: Online Boutique (" << demo->demoDir()
             << ") in a temporary store, removed on exit\n";
+    }
+    if (o.live.wanted()) {
+        // The live cluster as the store's latest snapshot (watching it is still to come).
+        if (o.demo || !o.cluster_paths.empty()) {
+            err << "netpolgen: --kubeconfig/--context/--in-cluster cannot be combined with "
+                   "--demo or --cluster\n";
+            return kExitBadInput;
+        }
+        SnapshotCommandOptions snapshot;
+        snapshot.db = options->db;
+        snapshot.cluster_name = options->cluster_name;
+        snapshot.live = o.live;
+        if (int status = runSnapshot(snapshot, err); status != kExitOk) {
+            return status;
+        }
     }
     if (options->web_dir.empty()) {
         err << "netpolgen serve: no portal (web/dist not built: bash scripts/build-web.sh); "

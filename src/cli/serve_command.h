@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/live_cluster.h"
+
 namespace CLI {
 class App;
 }  // namespace CLI
@@ -35,6 +37,9 @@ struct ServeCommandOptions {
     std::string notifiers;  // notify/notifier_config.h; empty: none
     std::string web_dir;    // the portal's files; empty: the bundled portal, when there is one
     bool demo = false;      // a temporary store with the bundled demo instead of --db
+    // --kubeconfig / --context / --in-cluster: a snapshot of the live cluster is stored in --db
+    // at start (the store is created when missing), and served.
+    LiveClusterOptions live;
 };
 
 // Registers `serve` on `app`; `options` must outlive the parse.

@@ -144,6 +144,19 @@ check "a revoked token: exit 2" [ "$status" = 2 ]
 check "… one clear error" grep -q "(401 Unauthorized).*credentials were refused" "$tmp/err"
 check "… after one request, not a stack of retries" [ "$(requests | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')" = 1 ]
 
+# serve on a live cluster: a snapshot of it is stored at start (the store created), and served.
+"$bin" serve --db "$tmp/serve.db" --kubeconfig "$fake/kubeconfig-cert" --listen 127.0.0.1:0 > "$tmp/serve.out" 2> "$tmp/serve.err" &
+serve_pid=$!
+pids+=($serve_pid)
+for _ in $(seq 100); do grep -q 'listening on' "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
+serve_url=$(sed -n 's/^netpolgen serve: listening on //p' "$tmp/serve.out")
+check "serve --kubeconfig starts on a new store" [ -n "$serve_url" ]
+check "… after storing a snapshot of the live cluster" grep -q '^snapshot 1 of cluster "default" stored' "$tmp/serve.err"
+curl -s "${serve_url}v1/networkpolicies/generate/default?includePorts=true" > "$tmp/api.json"
+"$bin" generate --cluster "$manifests" --no-traffic -q > "$tmp/no-traffic.yaml"
+check "… its generate answer is generate --cluster's (no traffic stored yet)" /usr/bin/python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/api.json'))['modification']['applyYaml'] == open('$tmp/no-traffic.yaml').read() else 1)"
+kill "$serve_pid"
+
 # Applying through the API server (--kube): dry run first, all or nothing, recorded; revert.
 # (admin-token was revoked above: the client certificate of user admin from here on)
 generated() {  # how many generated policies the fake holds
