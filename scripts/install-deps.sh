@@ -44,6 +44,7 @@ libboost1.81-dev     1.81.0-5+deb12u1
 nodejs               18.20.4+dfsg-1~deb12u3
 chromium             156.0.8078.108-1~deb12u1
 wrk                  4.1.0-3+b2
+time                 1.9-0.2
 "
 
 missing=()

@@ -25,8 +25,22 @@ struct UrlDeleter {
     void operator()(CURLU* u) const { curl_url_cleanup(u); }
 };
 
+// An answer is kept whole in memory: a limit keeps a broken or hostile server from exhausting it.
+// A list page of 500 objects is a few MiB; 256 MiB is far above any real page.
+constexpr size_t kMaxAnswerBytes = 256u << 20;
+
+struct Answer {
+    std::string* body;
+    bool too_large = false;
+};
+
 size_t collectBody(char* data, size_t size, size_t n, void* user) {
-    static_cast<std::string*>(user)->append(data, size * n);
+    auto* answer = static_cast<Answer*>(user);
+    if (answer->body->size() + size * n > kMaxAnswerBytes) {
+        answer->too_large = true;
+        return 0;  // curl stops with CURLE_WRITE_ERROR
+    }
+    answer->body->append(data, size * n);
     return size * n;
 }
 
@@ -41,8 +55,11 @@ size_t collectHeader(char* data, size_t size, size_t n, void* user) {
         std::string value = line.substr(colon + 1);
         const size_t b = value.find_first_not_of(" \t");
         const size_t e = value.find_last_not_of(" \t\r\n");
-        (*static_cast<std::map<std::string, std::string>*>(user))[name] =
-            b == std::string::npos ? std::string() : value.substr(b, e - b + 1);
+        auto& headers = *static_cast<std::map<std::string, std::string>*>(user);
+        // Only a few headers are read (Retry-After, Warning); a flood of others is not kept.
+        if (headers.size() < 128 || headers.count(name) != 0) {
+            headers[name] = b == std::string::npos ? std::string() : value.substr(b, e - b + 1);
+        }
     }
     return size * n;
 }
@@ -323,10 +340,15 @@ Result<ApiResponse> ApiClient::once(const std::string& method,
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     }
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collectBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &out.body);
+    Answer answer{&out.body};
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collectHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &out.headers);
     const CURLcode rc = curl_easy_perform(h);
+    if (answer.too_large) {
+        return Error{config_.server + ": " + describeRequest(method, path) +
+                     ": the answer is larger than 256 MiB; refused"};
+    }
     if (rc != CURLE_OK) {
         return Error{config_.server + ": " + describeRequest(method, path) + ": " +
                      (error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc))};

@@ -199,5 +199,32 @@ check "tls-server-name makes it work" same_as_file --kubeconfig "$names/kubeconf
 "$bin" generate --kubeconfig "$fake/kubeconfig-token" --cluster "$manifests" --flows "$flows" -q > /dev/null 2> "$tmp/err"
 check "--cluster with --kubeconfig is refused" grep -q "two cluster sources" "$tmp/err"
 
+# A hostile or broken server answering without end: refused at 256 MiB, not kept in memory.
+/usr/bin/python3 - "$tmp/endless.port" <<'EOF2' &
+import http.server, sys
+class Endless(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        chunk = b" " * (1 << 20)
+        try:
+            for _ in range(2048):
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Endless)
+open(sys.argv[1], "w").write(str(server.server_port))
+server.handle_request()
+EOF2
+pids+=($!)
+for _ in $(seq 50); do [ -s "$tmp/endless.port" ] && break; sleep 0.1; done
+printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: e\n  cluster: {server: "http://127.0.0.1:%s"}\ncontexts:\n- name: e\n  context: {cluster: e, user: u}\ncurrent-context: e\nusers:\n- name: u\n  user: {token: t}\n' "$(cat "$tmp/endless.port")" > "$tmp/endless.kubeconfig"
+/usr/bin/time -f %M -o "$tmp/rss" "$bin" generate --kubeconfig "$tmp/endless.kubeconfig" --no-traffic -q > /dev/null 2> "$tmp/err"
+check "an endless answer is refused at 256 MiB" grep -q "larger than 256 MiB; refused" "$tmp/err"
+check "… in bounded memory (the server would send 2 GiB)" [ "$(tail -1 "$tmp/rss")" -lt 1572864 ]
+
 echo "live cluster: $pass passed, $fail failed"
 [ "$fail" = 0 ]
