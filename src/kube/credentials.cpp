@@ -61,8 +61,8 @@ std::string execInfo(const ExecConfig& exec, const RestConfig& cluster) {
         if (!cluster.ca_pem.empty()) {
             c["certificate-authority-data"] = encodeBase64(cluster.ca_pem);
         }
-        if (!cluster.exec_cluster_config_json.empty()) {
-            c["config"] = nlohmann::json::parse(cluster.exec_cluster_config_json, nullptr, false);
+        if (!cluster.exec_cluster_config.is_null()) {
+            c["config"] = cluster.exec_cluster_config;
         }
         spec["cluster"] = c;
     }

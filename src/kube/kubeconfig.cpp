@@ -219,7 +219,7 @@ Status readCluster(const Entry& e, RestConfig& cfg) {
     if (const SourceNode* ext = e.body->find("extensions"); ext != nullptr && ext->isSequence()) {
         for (const SourceNode& x : ext->children) {
             if (scalar(&x, "name") == "client.authentication.k8s.io/exec" && x.find("extension")) {
-                cfg.exec_cluster_config_json = toJson(*x.find("extension")).dump();
+                cfg.exec_cluster_config = toJson(*x.find("extension"));
             }
         }
     }

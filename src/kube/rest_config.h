@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "nlohmann/json.hpp"
+
 namespace netpolgen::kube {
 
 // kubeconfig `user.exec` (docs/kubernetes-api-client.md §2).
@@ -32,8 +34,9 @@ struct RestConfig {
     std::string token;
     std::string token_file;  // re-read as it rotates
     std::optional<ExecConfig> exec;
-    // The cluster's extension client.authentication.k8s.io/exec as JSON, for the plugin's input.
-    std::string exec_cluster_config_json;
+    // The cluster's extension client.authentication.k8s.io/exec, for the plugin's input (null:
+    // none).
+    nlohmann::json exec_cluster_config;
     std::string username;  // basic auth (legacy)
     std::string password;
     std::string proxy_url;
