@@ -80,6 +80,7 @@ struct ReadInput {
 core::Result<ReadInput> readInput(const IngestCommandOptions& o,
                                   const std::string& path,
                                   const core::ClusterIndex& index,
+                                  const core::IpTenancies& tenancies,
                                   core::BucketedFlowGraph& buckets,
                                   ProgressLine& progress) {
     auto hash = Sha256::create();
@@ -102,6 +103,7 @@ core::Result<ReadInput> readInput(const IngestCommandOptions& o,
     };
     core::FlowAggregator aggregator(index, {}, buckets);
     aggregator.rejectUnresolved(o.strict);
+    aggregator.useTenancies(&tenancies);
     if (core::Status st =
             io::readFlowFile(path,
                              read_options,
@@ -223,13 +225,14 @@ IngestOutcome ingestOne(const IngestCommandOptions& o,
                         const std::string& path,
                         const core::Cluster& cluster,
                         const core::ClusterIndex& index,
+                        const core::IpTenancies& tenancies,
                         store::Store& store,
                         core::Timestamp now,
                         std::ostream& err) {
     const auto start = Clock::now();
     ProgressLine progress(err, progressWanted(o.progress, err), path, fileSize(path));
     core::BucketedFlowGraph buckets(store::kSecondsPerDay);
-    auto in = readInput(o, path, index, buckets, progress);
+    auto in = readInput(o, path, index, tenancies, buckets, progress);
     if (!in) {
         return {"", Failure{in.error()}};
     }
@@ -322,9 +325,21 @@ int runIngest(const IngestCommandOptions& o, std::ostream& err) {
         return kExitBadInput;
     }
     const core::ClusterIndex index((*inputs)->cluster);
+    // Which pod held an address when, as `serve` watching the cluster recorded it: flows naming
+    // only addresses resolve to the pod of their time.
+    auto stored_tenancies = (*store)->ipTenancies(o.cluster_name);
+    if (!stored_tenancies) {
+        err << "netpolgen: " << o.db << ": " << stored_tenancies.error() << "\n";
+        return kExitFailure;
+    }
+    core::IpTenancies tenancies;
+    for (auto& t : *stored_tenancies) {
+        tenancies.add(std::move(t));
+    }
     // Inputs are independent ingests: those before a failing one stay stored.
     for (const auto& path : o.flow_paths) {
-        IngestOutcome outcome = ingestOne(o, path, (*inputs)->cluster, index, **store, *now, err);
+        IngestOutcome outcome =
+            ingestOne(o, path, (*inputs)->cluster, index, tenancies, **store, *now, err);
         if (outcome.failure) {
             err << "netpolgen: " << outcome.failure->message << "\n";
             return outcome.failure->status;

@@ -14,8 +14,10 @@
 #include "cli/app.h"
 #include "cli/bundled_files.h"
 #include "cli/demo_store.h"
+#include "cli/live_snapshots.h"
 #include "cli/store_commands.h"
 #include "cli/store_inputs.h"
+#include "io/time_text.h"
 #include "server/listen_address.h"
 #include "server/notifier_registry.h"
 #include "server/server.h"
@@ -111,6 +113,15 @@ void warnAboutTokens(const ServeCommandOptions& o,
     }
 }
 
+// SIGINT and SIGTERM blocked in this thread and those it starts from now on.
+void blockStopSignals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 // Serves until SIGINT or SIGTERM. The signals are blocked in every thread (the server's workers,
 // created by run(), inherit the mask) and taken by one thread with sigwait, which stops the server:
 // no work in a signal handler.
@@ -147,6 +158,15 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
         ->excludes(db)
         ->excludes(cluster);
     addLiveClusterOptions(*cmd, o.live);
+    cmd->add_option("--snapshot-interval",
+                    o.snapshot_interval,
+                    "With a live cluster: at most one snapshot of its changes per this duration")
+        ->default_str(o.snapshot_interval);
+    cmd->add_option(
+           "--keep-snapshots",
+           o.keep_snapshots,
+           "With a live cluster: how many of its newest snapshots the store keeps (0: all)")
+        ->default_str("10");
     addClusterNameOption(*cmd, o.cluster_name);
     cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: a free port)")
         ->default_str(o.listen);
@@ -191,20 +211,35 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         err << "netpolgen serve: demo: Online Boutique (" << demo->demoDir()
             << ") in a temporary store, removed on exit\n";
     }
+    // Declared before the server: the watch stops only once the server has stopped.
+    std::unique_ptr<LiveSnapshots> live;
     if (o.live.wanted()) {
-        // The live cluster as the store's latest snapshot (watching it is still to come).
         if (o.demo || !o.cluster_paths.empty()) {
             err << "netpolgen: --kubeconfig/--context/--in-cluster cannot be combined with "
                    "--demo or --cluster\n";
             return kExitBadInput;
         }
-        SnapshotCommandOptions snapshot;
-        snapshot.db = options->db;
-        snapshot.cluster_name = options->cluster_name;
-        snapshot.live = o.live;
-        if (int status = runSnapshot(snapshot, err); status != kExitOk) {
-            return status;
+        auto interval = io::parseDuration(o.snapshot_interval);
+        if (!interval || *interval < 1) {
+            err << "netpolgen: --snapshot-interval \"" << o.snapshot_interval
+                << "\": a duration such as 60s or 5m\n";
+            return kExitBadInput;
         }
+        // The watch's threads must not take SIGINT/SIGTERM either (serveUntilSignal): they
+        // inherit this thread's mask, set before they start.
+        blockStopSignals();
+        auto started = LiveSnapshots::start(o.live,
+                                            {options->db,
+                                             options->cluster_name,
+                                             std::chrono::seconds(*interval),
+                                             std::chrono::seconds(120),
+                                             o.keep_snapshots},
+                                            err);
+        if (!started) {
+            err << "netpolgen: " << started.error() << "\n";
+            return kExitFailure;
+        }
+        live = std::move(*started);
     }
     if (options->web_dir.empty()) {
         err << "netpolgen serve: no portal (web/dist not built: bash scripts/build-web.sh); "

@@ -37,9 +37,12 @@ struct ServeCommandOptions {
     std::string notifiers;  // notify/notifier_config.h; empty: none
     std::string web_dir;    // the portal's files; empty: the bundled portal, when there is one
     bool demo = false;      // a temporary store with the bundled demo instead of --db
-    // --kubeconfig / --context / --in-cluster: a snapshot of the live cluster is stored in --db
-    // at start (the store is created when missing), and served.
+    // --kubeconfig / --context / --in-cluster: the live cluster is watched (cli/live_snapshots.h):
+    // a snapshot is stored in --db at start (the store is created when missing) and whenever it
+    // changed, at most once per snapshot_interval.
     LiveClusterOptions live;
+    std::string snapshot_interval = "60s";
+    size_t keep_snapshots = 10;  // of the watched cluster, the newest kept
 };
 
 // Registers `serve` on `app`; `options` must outlive the parse.

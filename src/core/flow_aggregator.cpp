@@ -46,7 +46,26 @@ EndpointResolution FlowAggregator::resolveWorkload(const FlowEndpoint& ep) {
     return resolved_texts_[id];
 }
 
-Result<std::optional<EntityId>> FlowAggregator::resolveSource(const FlowEndpoint& ep) {
+std::optional<EndpointResolution> FlowAggregator::tenantOf(const IpAddress& ip, Timestamp time) {
+    if (tenancies_ == nullptr || time == kUndated) {
+        return std::nullopt;
+    }
+    const PodTenant* tenant = tenancies_->tenantAt(ip, time);
+    if (tenant == nullptr) {
+        return std::nullopt;
+    }
+    // The pod by its controller (a ReplicaSet leads to its Deployment), else by its name.
+    FlowEndpoint ep;
+    ep.kind = FlowEndpoint::Kind::kWorkload;
+    ep.ns = tenant->ns;
+    ep.pod = tenant->pod;
+    ep.name = tenant->owner_name;
+    ep.workload_kind = tenant->owner_kind;
+    return resolver_.resolve(ep);
+}
+
+Result<std::optional<EntityId>> FlowAggregator::resolveSource(const FlowEndpoint& ep,
+                                                              Timestamp time) {
     switch (ep.kind) {
         case FlowEndpoint::Kind::kWorkload: {
             const EndpointResolution r = resolveWorkload(ep);
@@ -62,6 +81,15 @@ Result<std::optional<EntityId>> FlowAggregator::resolveSource(const FlowEndpoint
             auto ip = IpAddress::parse(ep.ip);
             if (!ip) {
                 return Error{"source: " + ip.error()};
+            }
+            if (auto r = tenantOf(*ip, time)) {
+                if (r->outcome == EndpointResolution::Outcome::kWorkload) {
+                    return std::optional<EntityId>(workloadSource(r->workload));
+                }
+                if (Status st = countUnresolved(*r, "source"); !st) {
+                    return Error{st.error()};
+                }
+                return std::optional<EntityId>();
             }
             if (auto w = index_.findPodIp(*ip)) {
                 return std::optional<EntityId>(workloadSource(*w));
@@ -126,6 +154,15 @@ Status FlowAggregator::addToDestination(const FlowObservation& flow,
             if (!ip) {
                 return Error{"destination: " + ip.error()};
             }
+            if (auto r = tenantOf(*ip, flow.time)) {
+                if (r->outcome == EndpointResolution::Outcome::kWorkload) {
+                    add(r->workload, flow.port);
+                    ++stats_.aggregated;
+                    return {};
+                }
+                ++stats_.unresolved;
+                return countUnresolved(*r, "destination");
+            }
             if (auto w = index_.findPodIp(*ip)) {
                 add(*w, flow.port);
                 ++stats_.aggregated;
@@ -164,7 +201,7 @@ Status FlowAggregator::add(const FlowObservation& flow) {
         ++stats_.outside_window;
         return {};
     }
-    auto src = resolveSource(flow.src);
+    auto src = resolveSource(flow.src, flow.time);
     if (!src) {
         return Error{src.error() + " (" + describe(flow.src) + " → " + describe(flow.dst) + ")"};
     }

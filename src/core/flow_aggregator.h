@@ -29,6 +29,7 @@
 #include "core/endpoint_resolver.h"
 #include "core/flow.h"
 #include "core/flow_graph.h"
+#include "core/ip_tenancy.h"
 #include "core/result.h"
 #include "core/text_ids.h"
 
@@ -67,6 +68,10 @@ public:
 
     // With true, a flow whose end is not in the snapshot is an error instead of counted.
     void rejectUnresolved(bool reject) { reject_unresolved_ = reject; }
+    // Which pod held an address when (a watched cluster's history; must outlive the
+    // aggregator): a dated flow to or from an address goes to the pod that held it at the
+    // flow's time, and to the snapshot's pod addresses only when no tenancy covers that time.
+    void useTenancies(const IpTenancies* tenancies) { tenancies_ = tenancies; }
 
     Status add(const FlowObservation& flow);
 
@@ -79,7 +84,9 @@ private:
     // A workload endpoint through the resolver, once per distinct FlowEndpoint::text.
     EndpointResolution resolveWorkload(const FlowEndpoint& ep);
     // A workload endpoint's workload; nothing when the flow was counted as unresolved.
-    Result<std::optional<EntityId>> resolveSource(const FlowEndpoint& ep);
+    Result<std::optional<EntityId>> resolveSource(const FlowEndpoint& ep, Timestamp time);
+    // The pod that held `ip` at `time` (useTenancies), resolved; nothing when no tenancy says.
+    std::optional<EndpointResolution> tenantOf(const IpAddress& ip, Timestamp time);
     // dst_workload: the destination's workload when it is a workload endpoint.
     EntityId workloadSource(size_t workload);
     Status addToDestination(const FlowObservation& flow, EntityId src, size_t dst_workload);
@@ -96,6 +103,7 @@ private:
     // kept apart from the (large, scattered) Workload objects. Filled on first use.
     std::vector<uint8_t> host_network_;
     bool reject_unresolved_ = false;
+    const IpTenancies* tenancies_ = nullptr;
     AggregationStats stats_;
     std::vector<uint64_t> unresolved_counts_;  // by EndpointResolution::id
 };

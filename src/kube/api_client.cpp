@@ -29,19 +29,54 @@ struct UrlDeleter {
 // A list page of 500 objects is a few MiB; 256 MiB is far above any real page.
 constexpr size_t kMaxAnswerBytes = 256u << 20;
 
+}  // namespace
+
+// Where a streamed 2xx body goes (ApiClient::stream).
+struct ApiClient::Sink {
+    const std::function<bool(std::string_view)>* on_data;
+    const std::atomic<bool>* stop;
+    std::chrono::milliseconds timeout;  // the stream's whole life
+    bool stopped = false;
+};
+
+namespace {
+
 struct Answer {
     std::string* body;
+    CURL* handle = nullptr;
+    ApiClient::Sink* sink = nullptr;  // a stream: 2xx bytes go there
     bool too_large = false;
 };
 
 size_t collectBody(char* data, size_t size, size_t n, void* user) {
     auto* answer = static_cast<Answer*>(user);
+    if (answer->sink != nullptr) {
+        long status = 0;
+        curl_easy_getinfo(answer->handle, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300) {
+            if (!(*answer->sink->on_data)(std::string_view(data, size * n))) {
+                answer->sink->stopped = true;
+                return 0;
+            }
+            return size * n;
+        }
+    }
     if (answer->body->size() + size * n > kMaxAnswerBytes) {
         answer->too_large = true;
         return 0;  // curl stops with CURLE_WRITE_ERROR
     }
     answer->body->append(data, size * n);
     return size * n;
+}
+
+// Ends a stream when its stop flag is set; curl calls it at least once a second.
+int checkStop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* sink = static_cast<ApiClient::Sink*>(user);
+    if (sink->stop->load()) {
+        sink->stopped = true;
+        return 1;
+    }
+    return 0;
 }
 
 size_t collectHeader(char* data, size_t size, size_t n, void* user) {
@@ -264,7 +299,8 @@ Result<ApiResponse> ApiClient::once(const std::string& method,
                                     const std::string& path,
                                     const std::string& body,
                                     const std::string& content_type,
-                                    AuthMaterial& used) {
+                                    AuthMaterial& used,
+                                    Sink* sink) {
     auto auth = credentials_.current();
     if (!auth) {
         return Error{auth.error()};
@@ -286,7 +322,13 @@ Result<ApiResponse> ApiClient::once(const std::string& method,
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+    const auto timeout = sink != nullptr ? sink->timeout : options_.timeout;
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    if (sink != nullptr) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, checkStop);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, sink);
+    }
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -340,11 +382,15 @@ Result<ApiResponse> ApiClient::once(const std::string& method,
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     }
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collectBody);
-    Answer answer{&out.body};
+    Answer answer{&out.body, h, sink};
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collectHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &out.headers);
     const CURLcode rc = curl_easy_perform(h);
+    if (sink != nullptr && sink->stopped) {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.status);
+        return out;
+    }
     if (answer.too_large) {
         return Error{config_.server + ": " + describeRequest(method, path) +
                      ": the answer is larger than 256 MiB; refused"};
@@ -389,6 +435,32 @@ Result<std::string> ApiClient::get(const std::string& path) {
         return Error{config_.server + ": " + describeFailure("GET", path, *r)};
     }
     return std::move(r->body);
+}
+
+Result<ApiClient::StreamResult> ApiClient::stream(
+    const std::string& path,
+    const std::function<bool(std::string_view)>& on_data,
+    const std::atomic<bool>& stop,
+    std::chrono::seconds max_duration) {
+    waitForToken();
+    // The server ends a watch at its timeoutSeconds; max_duration only guards against a server
+    // that never does.
+    Sink sink{&on_data, &stop, std::chrono::duration_cast<std::chrono::milliseconds>(max_duration)};
+    AuthMaterial used;
+    auto r = once("GET", path, {}, {}, used, &sink);
+    if (!r) {
+        return Error{r.error()};
+    }
+    if (r->status == 401) {
+        credentials_.unauthorized(used);
+    }
+    StreamResult out;
+    out.status = r->status;
+    out.stopped = sink.stopped;
+    if (r->status < 200 || r->status >= 300) {
+        out.failure = std::move(*r);
+    }
+    return out;
 }
 
 }  // namespace netpolgen::kube

@@ -10,7 +10,9 @@
 // API server's message: "cannot list networkpolicies (403 Forbidden): User \"x\" cannot …".
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,7 +62,25 @@ public:
     // A GET whose answer must be 2xx; otherwise describeFailure's line.
     core::Result<std::string> get(const std::string& path);
 
+    // A long GET (a watch) whose 2xx body is handed to `on_data` as it arrives instead of being
+    // kept (the answer's body stays empty); a non-2xx answer is kept whole, for describeFailure.
+    // `on_data` returning false, or `stop` becoming true (checked at least once a second), ends
+    // the request early: then the status is the HTTP status and `stopped` is set. One
+    // rate-limiter token, no Retry-After loop (the caller backs off), no overall timeout beyond
+    // `max_duration`.
+    struct StreamResult {
+        long status = 0;
+        ApiResponse failure;   // the answer when not 2xx
+        bool stopped = false;  // ended by on_data or stop, not by the server
+    };
+    core::Result<StreamResult> stream(const std::string& path,
+                                      const std::function<bool(std::string_view)>& on_data,
+                                      const std::atomic<bool>& stop,
+                                      std::chrono::seconds max_duration);
+
     const RestConfig& config() const { return config_; }
+
+    struct Sink;  // where a stream's bytes go (api_client.cpp)
 
 private:
     void waitForToken();
@@ -68,7 +88,8 @@ private:
                                    const std::string& path,
                                    const std::string& body,
                                    const std::string& content_type,
-                                   AuthMaterial& used);
+                                   AuthMaterial& used,
+                                   Sink* sink = nullptr);
 
     RestConfig config_;
     ClientOptions options_;

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include "kube/api_kinds.h"
 #include "kube/json_fields.h"
 #include "nlohmann/json.hpp"
 
@@ -11,32 +12,6 @@ namespace {
 using core::Error;
 using core::Result;
 
-struct Kind {
-    const char* prefix;    // "/api/v1", "/apis/apps/v1"
-    const char* resource;  // "deployments"
-    bool namespaced;
-    bool optional;  // a 403/404 is a warning, not an error (OpenShift kinds)
-};
-
-// The kinds io/manifest_decoder.h decodes, in the order a `kubectl get … -o json` dump lists them.
-constexpr Kind kKinds[] = {
-    {"/api/v1", "namespaces", false, false},
-    {"/api/v1", "pods", true, false},
-    {"/api/v1", "services", true, false},
-    {"/api/v1", "replicationcontrollers", true, true},
-    {"/apis/apps/v1", "deployments", true, false},
-    {"/apis/apps/v1", "statefulsets", true, false},
-    {"/apis/apps/v1", "daemonsets", true, false},
-    {"/apis/apps/v1", "replicasets", true, false},
-    {"/apis/batch/v1", "jobs", true, false},
-    {"/apis/batch/v1", "cronjobs", true, false},
-    {"/apis/networking.k8s.io/v1", "networkpolicies", true, false},
-};
-constexpr Kind kOpenShiftKinds[] = {
-    {"/apis/route.openshift.io/v1", "routes", true, true},
-    {"/apis/apps.openshift.io/v1", "deploymentconfigs", true, true},
-};
-
 std::string escape(const std::string& s) {
     char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
     std::string out = e != nullptr ? e : "";
@@ -44,7 +19,8 @@ std::string escape(const std::string& s) {
     return out;
 }
 
-// Which API group versions the server serves (GET /apis), for the optional OpenShift kinds.
+}  // namespace
+
 Result<std::vector<std::string>> servedGroupVersions(ApiClient& client, ReadReport& report) {
     ++report.requests;
     auto body = client.get("/apis");
@@ -69,17 +45,15 @@ Result<std::vector<std::string>> servedGroupVersions(ApiClient& client, ReadRepo
     return out;
 }
 
-// One list, page by page; on 410 Expired (continue token too old) once more without limit, so
-// that the result is one consistent snapshot.
-core::Status listAll(ApiClient& client,
-                     const std::string& path,
-                     const ReadOptions& options,
-                     std::vector<ListedPage>& pages,
-                     ReadReport& report) {
+core::Status listPages(ApiClient& client,
+                       const std::string& path,
+                       int page_size,
+                       std::vector<ListedPage>& pages,
+                       ReadReport& report) {
     const size_t first_page = pages.size();
     std::string cont;
     for (int page = 1;; ++page) {
-        std::string query = path + "?limit=" + std::to_string(options.page_size);
+        std::string query = path + "?limit=" + std::to_string(page_size);
         if (!cont.empty()) {
             query += "&continue=" + escape(cont);
         }
@@ -121,8 +95,10 @@ core::Status listAll(ApiClient& client,
     }
 }
 
+namespace {
+
 core::Status readKind(ApiClient& client,
-                      const Kind& kind,
+                      const ApiKind& kind,
                       const ReadOptions& options,
                       std::vector<ListedPage>& pages,
                       ReadReport& report) {
@@ -137,7 +113,7 @@ core::Status readKind(ApiClient& client,
     }
     for (const auto& path : paths) {
         const size_t before = pages.size();
-        core::Status st = listAll(client, path, options, pages, report);
+        core::Status st = listPages(client, path, options.page_size, pages, report);
         if (!st && kind.optional) {
             pages.resize(before);
             report.warnings.push_back(st.error() + "; " + kind.resource + " are left out");
@@ -160,12 +136,12 @@ Result<std::vector<ListedPage>> readCluster(ApiClient& client,
     if (!served) {
         return Error{served.error()};
     }
-    for (const Kind& kind : kKinds) {
+    for (const ApiKind& kind : kApiKinds) {
         if (core::Status st = readKind(client, kind, options, pages, report); !st) {
             return Error{st.error()};
         }
     }
-    for (const Kind& kind : kOpenShiftKinds) {
+    for (const ApiKind& kind : kOpenShiftKinds) {
         if (std::find(served->begin(), served->end(), kind.prefix) == served->end()) {
             continue;
         }

@@ -34,6 +34,17 @@ struct ReadReport {
     std::vector<std::string> warnings;  // optional kinds that could not be read, relists
 };
 
+// The API group versions the server serves ("/apis/route.openshift.io/v1"), from GET /apis.
+core::Result<std::vector<std::string>> servedGroupVersions(ApiClient& client, ReadReport& report);
+
+// One list at `path`, page by page; on 410 Expired (continue token too old) once more without
+// limit, so that the pages are one consistent snapshot. Appends the pages to `pages`.
+core::Status listPages(ApiClient& client,
+                       const std::string& path,
+                       int page_size,
+                       std::vector<ListedPage>& pages,
+                       ReadReport& report);
+
 core::Result<std::vector<ListedPage>> readCluster(ApiClient& client,
                                                   const ReadOptions& options,
                                                   ReadReport& report);

@@ -150,7 +150,22 @@ ALTER TABLE ingests ADD COLUMN replaceable BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE ingests ALTER COLUMN replaceable DROP DEFAULT;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
+// Version 5: pod address tenancies (see kSchemaV5 in sqlite_store.cpp).
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE ip_tenancies(
+  cluster TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  pod TEXT NOT NULL,
+  owner_kind TEXT NOT NULL,
+  owner_name TEXT NOT NULL,
+  since BIGINT NOT NULL,
+  until BIGINT,
+  PRIMARY KEY(cluster, ip, namespace, pod, since)
+);
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
 
 // Advisory lock keys: (kLockSpace, kMigrationLock) for migrations, (kLockSpace, hashtext(cluster))
@@ -327,6 +342,7 @@ public:
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
     Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
+    Result<std::vector<core::IpTenancy>> ipTenancies(const std::string& cluster) override;
     Result<RecordOutcome> recordApply(const ApplyRecord& record,
                                       int64_t expected_latest_id) override;
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
@@ -804,10 +820,58 @@ Result<int64_t> PostgresStore::putSnapshot(const Snapshot& s) {
             return Error{file.error()};
         }
     }
+    for (const core::IpTenancy& t : s.tenancies) {
+        auto row = query(*conn_,
+                         "INSERT INTO ip_tenancies(cluster, ip, namespace, pod, owner_kind, "
+                         "owner_name, since, until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                         "ON CONFLICT(cluster, ip, namespace, pod, since) DO UPDATE SET "
+                         "owner_kind = excluded.owner_kind, owner_name = excluded.owner_name, "
+                         "until = excluded.until",
+                         Params()
+                             .add(s.cluster)
+                             .add(t.ip.toString())
+                             .add(t.tenant.ns)
+                             .add(t.tenant.pod)
+                             .add(t.tenant.owner_kind)
+                             .add(t.tenant.owner_name)
+                             .add(t.since)
+                             .add(t.until));
+        if (!row) {
+            return Error{row.error()};
+        }
+    }
+    if (s.keep_latest > 0) {
+        // snapshot_files go with their snapshot (ON DELETE CASCADE).
+        auto gone = query(*conn_,
+                          "DELETE FROM snapshots WHERE cluster = $1 AND id NOT IN (SELECT id FROM "
+                          "snapshots WHERE cluster = $1 ORDER BY taken_at DESC, id DESC LIMIT $2)",
+                          Params().add(s.cluster).add(static_cast<int64_t>(s.keep_latest)));
+        if (!gone) {
+            return Error{gone.error()};
+        }
+    }
     if (Status st = tx->commit(); !st) {
         return Error{st.error()};
     }
     return id;
+}
+
+Result<std::vector<core::IpTenancy>> PostgresStore::ipTenancies(const std::string& cluster) {
+    auto res = query(*conn_,
+                     "SELECT ip, namespace, pod, owner_kind, owner_name, since, until "
+                     "FROM ip_tenancies WHERE cluster = $1 "
+                     "ORDER BY ip COLLATE \"C\", since, namespace COLLATE \"C\", pod COLLATE \"C\"",
+                     Params().add(cluster));
+    if (!res) {
+        return Error{res.error()};
+    }
+    std::vector<core::IpTenancy> out;
+    for (auto& t : collectRows(*res, [](const pg::Row& r) { return detail::tenancyOf(r); })) {
+        if (t) {
+            out.push_back(std::move(*t));
+        }
+    }
+    return out;
 }
 
 Result<std::optional<Snapshot>> PostgresStore::latestSnapshot(const std::string& cluster) {
@@ -824,7 +888,7 @@ Result<std::optional<Snapshot>> PostgresStore::latestSnapshot(const std::string&
     if (res->rows() == 0) {
         return std::optional<Snapshot>();
     }
-    Snapshot out{res->getInt(0, 0), cluster, res->getInt(0, 1), {}};
+    Snapshot out{res->getInt(0, 0), cluster, res->getInt(0, 1), {}, {}};
     forEachRow(*res, [&](const pg::Row& r) {
         if (!r.isNull(2)) {
             out.files.push_back(detail::textPairOf<SnapshotFile>(r, 2));

@@ -39,6 +39,20 @@ DayRow dayKeyOf(const Row& r) {
     return key;
 }
 
+// Columns ip, namespace, pod, owner_kind, owner_name, since, until: a tenancy (an address that
+// no longer parses, which only a hand-edited store has, reads as nothing).
+template <typename Row>
+std::optional<core::IpTenancy> tenancyOf(const Row& r) {
+    auto ip = core::IpAddress::parse(r.columnText(0));
+    if (!ip) {
+        return std::nullopt;
+    }
+    return core::IpTenancy{*ip,
+                           {r.columnText(1), r.columnText(2), r.columnText(3), r.columnText(4)},
+                           r.columnInt(5),
+                           r.columnOptInt(6)};
+}
+
 // Columns id, name.
 template <typename Row>
 std::pair<int64_t, std::string> entityNameOf(const Row& r) {

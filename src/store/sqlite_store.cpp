@@ -157,7 +157,23 @@ ALTER TABLE ingests ADD COLUMN replaceable INTEGER NOT NULL DEFAULT 0
   CHECK(replaceable IN (0, 1));
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
+// Version 5: which pod held an address when (core/ip_tenancy.h), from a watched cluster, so that
+// a flow naming only an address resolves to the pod that held it at the flow's time.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE ip_tenancies(
+  cluster TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  pod TEXT NOT NULL,
+  owner_kind TEXT NOT NULL,
+  owner_name TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER,
+  PRIMARY KEY(cluster, ip, namespace, pod, since)
+) STRICT;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5};
 
 // How long a writer waits for another process's transaction before giving up.
 constexpr int kBusyTimeoutMs = 30000;
@@ -291,6 +307,7 @@ public:
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
     Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
+    Result<std::vector<core::IpTenancy>> ipTenancies(const std::string& cluster) override;
     Result<RecordOutcome> recordApply(const ApplyRecord& record,
                                       int64_t expected_latest_id) override;
     Result<std::vector<ApplyRecord>> history(const std::string& cluster) override;
@@ -327,6 +344,8 @@ private:
     Status writeTotalsAfterPrune(int64_t cluster_id, const core::FlowGraph& pruned);
     Status pruneContributions(int64_t cluster_id, int64_t keep_from);
     Result<std::vector<SnapshotFile>> snapshotFiles(int64_t snapshot_id);
+    Status putTenancies(const Snapshot& snapshot);
+    Status keepLatestSnapshots(const Snapshot& snapshot);
     Result<uint64_t> count(std::string_view sql);
 
     std::unique_ptr<Db> db_;
@@ -982,10 +1001,88 @@ Result<int64_t> SqliteStore::putSnapshot(const Snapshot& snapshot) {
             return Error{st.error()};
         }
     }
+    if (Status st = putTenancies(snapshot); !st) {
+        return Error{st.error()};
+    }
+    if (Status st = keepLatestSnapshots(snapshot); !st) {
+        return Error{st.error()};
+    }
     if (Status st = tx->commit(); !st) {
         return Error{st.error()};
     }
     return id;
+}
+
+Status SqliteStore::putTenancies(const Snapshot& snapshot) {
+    if (snapshot.tenancies.empty()) {
+        return {};
+    }
+    auto st = db_->prepare(
+        "INSERT INTO ip_tenancies(cluster, ip, namespace, pod, owner_kind, owner_name, since, "
+        "until) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(cluster, ip, namespace, pod, since) "
+        "DO UPDATE SET owner_kind = excluded.owner_kind, owner_name = excluded.owner_name, "
+        "until = excluded.until");
+    if (!st) {
+        return Error{st.error()};
+    }
+    for (const core::IpTenancy& t : snapshot.tenancies) {
+        st->bind(1, snapshot.cluster);
+        st->bind(2, t.ip.toString());
+        st->bind(3, t.tenant.ns);
+        st->bind(4, t.tenant.pod);
+        st->bind(5, t.tenant.owner_kind);
+        st->bind(6, t.tenant.owner_name);
+        st->bind(7, t.since);
+        st->bind(8, t.until);
+        if (Status run = st->run(); !run) {
+            return run;
+        }
+    }
+    return {};
+}
+
+Status SqliteStore::keepLatestSnapshots(const Snapshot& snapshot) {
+    if (snapshot.keep_latest == 0) {
+        return {};
+    }
+    constexpr std::string_view kOlder =
+        "SELECT id FROM snapshots WHERE cluster = ?1 AND id NOT IN (SELECT id FROM snapshots "
+        "WHERE cluster = ?1 ORDER BY taken_at DESC, id DESC LIMIT ?2)";
+    for (const std::string& sql :
+         {"DELETE FROM snapshot_files WHERE snapshot_id IN (" + std::string(kOlder) + ")",
+          "DELETE FROM snapshots WHERE id IN (" + std::string(kOlder) + ")"}) {
+        auto st = db_->prepare(sql);
+        if (!st) {
+            return Error{st.error()};
+        }
+        st->bind(1, snapshot.cluster);
+        st->bind(2, static_cast<int64_t>(snapshot.keep_latest));
+        if (Status run = st->run(); !run) {
+            return run;
+        }
+    }
+    return {};
+}
+
+Result<std::vector<core::IpTenancy>> SqliteStore::ipTenancies(const std::string& cluster) {
+    auto st = db_->prepare(
+        "SELECT ip, namespace, pod, owner_kind, owner_name, since, until FROM ip_tenancies "
+        "WHERE cluster = ? ORDER BY ip, since, namespace, pod");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, cluster);
+    std::vector<core::IpTenancy> out;
+    if (Status run = forEachRow(*st,
+                                [&](const Statement& row) {
+                                    if (auto t = detail::tenancyOf(row)) {
+                                        out.push_back(std::move(*t));
+                                    }
+                                });
+        !run) {
+        return Error{run.error()};
+    }
+    return out;
 }
 
 Result<std::optional<Snapshot>> SqliteStore::latestSnapshot(const std::string& cluster) {
@@ -1004,7 +1101,7 @@ Result<std::optional<Snapshot>> SqliteStore::latestSnapshot(const std::string& c
     if (!row || !*row) {
         return row ? Result<std::optional<Snapshot>>(std::nullopt) : Error{row.error()};
     }
-    Snapshot out{head->columnInt(0), cluster, head->columnInt(1), {}};
+    Snapshot out{head->columnInt(0), cluster, head->columnInt(1), {}, {}};
     auto files = snapshotFiles(out.id);
     if (!files) {
         return Error{files.error()};

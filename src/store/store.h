@@ -24,6 +24,7 @@
 
 #include "core/flow.h"
 #include "core/flow_aggregator.h"
+#include "core/ip_tenancy.h"
 #include "core/protocol.h"
 #include "core/result.h"
 
@@ -136,6 +137,15 @@ struct Snapshot {
     std::string cluster;
     core::Timestamp taken_at = 0;
     std::vector<SnapshotFile> files;
+    // Pod address tenancies opened or closed since the previous snapshot (a watched cluster,
+    // kube/cluster_watch.h): written with the snapshot, each keyed by (address, namespace, pod,
+    // since), so a tenancy written open and later closed is one row. Not read back with the
+    // snapshot: Store::ipTenancies has all of them.
+    std::vector<core::IpTenancy> tenancies = {};
+    // When > 0: once this snapshot is stored, only the cluster's `keep_latest` newest snapshots
+    // are kept (in the same transaction). A watched cluster stores one a minute: the cluster's
+    // history is in its applies and tenancies, not in old snapshots.
+    size_t keep_latest = 0;
 };
 
 // How an ApplyRecord's modification and undo are written. The store keeps the text as given; the
@@ -218,6 +228,8 @@ public:
     // The snapshot with the greatest taken_at (on a tie, the one stored last), files in the order
     // given; nothing when the cluster has none. Contents come back byte for byte.
     virtual core::Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) = 0;
+    // Every pod address tenancy stored for the cluster, by address then since.
+    virtual core::Result<std::vector<core::IpTenancy>> ipTenancies(const std::string& cluster) = 0;
 
     // Records `record` if the latest record of its cluster is still `expected_latest_id` (0: the
     // cluster has none), in one transaction that other writers of the cluster wait for: of several
@@ -246,7 +258,7 @@ public:
 
 // The schema version this build writes. A store with a newer version is refused (never modified);
 // an older one is migrated forward in one transaction.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
 // (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without

@@ -10,7 +10,7 @@ With the fake API server (tests/kube/fake_apiserver.py) standing in for a cluste
     escalation, all capabilities dropped, resource requests, probes on /v1/healthz, the service
     account the ClusterRoleBindings name, the token Secret and the store's claim mounted;
   - RBAC against the code: the reader ClusterRole grants get and list on every resource
-    src/kube/cluster_reader.cpp lists and no write verb; the writer ClusterRole grants what
+    src/kube/api_kinds.h lists and no write verb; the writer ClusterRole grants what
     src/cli/kube_writer.cpp sends (POST create, PUT update after GET get, DELETE delete on
     networkpolicies; PATCH patch on namespaces);
   - the container's arguments are accepted by the binary: run as in the pod (service account
@@ -70,10 +70,11 @@ def by_kind(items, kind):
 
 
 def code_resources():
-    """(group, resource) pairs the cluster reader lists, from its kind tables."""
-    text = open(os.path.join(ROOT, "src/kube/cluster_reader.cpp"), encoding="utf-8").read()
+    """(group, resource) pairs the cluster reader lists and watches, from its kind tables."""
+    text = open(os.path.join(ROOT, "src/kube/api_kinds.h"), encoding="utf-8").read()
     out = set()
-    for prefix, resource in re.findall(r'\{"(/apis?/[^"]+)", "([a-z]+)", (?:true|false), (?:true|false)\}', text):
+    for prefix, resource in re.findall(r'\{\s*"(/apis?/[^"]+)",\s*"([a-z]+)",\s*"[A-Za-z]+",\s*"[^"]+",'
+                                       r'\s*(?:true|false),\s*(?:true|false)\s*\}', text):
         parts = prefix.split("/")
         out.add(("" if parts[1] == "api" else parts[2], resource))
     return out
@@ -128,8 +129,9 @@ def check_rbac(read_items, write_items):
     check("the cluster reader's kinds were found in the code (%d)" % len(resources), len(resources) >= 11)
     for group, resource in sorted(resources):
         have = grants(reader, group, resource)
-        check("reader: get, list on %s" % (resource if not group else resource + "." + group),
-              {"get", "list"} <= have, "has %s" % sorted(have))
+        # serve --in-cluster lists and watches every kind (kube/cluster_watch.h).
+        check("reader: get, list, watch on %s" % (resource if not group else resource + "." + group),
+              {"get", "list", "watch"} <= have, "has %s" % sorted(have))
     writes = {"create", "update", "patch", "delete", "deletecollection", "*"}
     check("the reader grants no write verb",
           not any(writes & set(r.get("verbs", [])) for r in reader.get("rules", [])))
@@ -177,7 +179,8 @@ def check_runs(binary, args, fake_dir, url):
                 check("/v1/healthz answers 200", answer.status == 200)
         proc.terminate()
         err = proc.communicate(timeout=10)[1]
-        check("it stored a snapshot of the cluster first", 'snapshot 1 of cluster "default"' in err, err)
+        check("it stored a snapshot of the cluster first",
+              'snapshot 1 of the watched cluster "default" stored' in err, err)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,10 +1,12 @@
 // libFuzzer target for what the Kubernetes client decodes from outside: a kubeconfig file, an exec
-// credential plugin's answer, base64 *-data fields, and an API server's error answer. The first
-// byte chooses the decoder, the rest is its input.
+// credential plugin's answer, base64 *-data fields, an API server's error answer, a list page, a
+// watch event and a pod's addresses (kube/object_text.h). The first byte chooses the decoder, the
+// rest is its input.
 //
 // Every decoder must succeed or fail with a message; a kubeconfig error names the file; a base64
 // text that decodes must encode back to the same bytes once whitespace and padding are normalised;
-// an error line for any answer is one line. Any broken property aborts.
+// an error line for any answer is one line; an object kept from a list or an event is still one
+// JSON object, without metadata.managedFields. Any broken property aborts.
 //
 //   ./fuzz_kube_inputs -max_total_time=300 /tmp/scratch tests/fuzz/corpus/kube_inputs/
 #include <sys/mman.h>
@@ -18,6 +20,8 @@
 #include "kube/api_client.h"
 #include "kube/credentials.h"
 #include "kube/kubeconfig.h"
+#include "kube/object_text.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -76,6 +80,37 @@ void apiAnswer(const std::string& text, uint8_t code) {
     }
 }
 
+// What the watching cache keeps of an object must still be the object, minus managedFields.
+void checkKept(const kube::ObjectText& o, const std::string& input) {
+    const auto j = nlohmann::json::parse(o.text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        fail("a kept object is not a JSON object", input + "\n→ " + o.text);
+    }
+    auto m = j.find("metadata");
+    if (m == j.end() || !m->is_object() || m->contains("managedFields")) {
+        fail("a kept object lost its metadata or kept managedFields", input + "\n→ " + o.text);
+    }
+}
+
+void listPage(const std::string& text) {
+    auto page = kube::listPage(text);
+    if (page) {
+        for (const auto& item : page->items) {
+            checkKept(item, text);
+        }
+    }
+}
+
+void watchEvent(const std::string& text) {
+    auto event = kube::watchEvent(text);
+    if (event && (event->type == kube::WatchEvent::Type::kAdded ||
+                  event->type == kube::WatchEvent::Type::kModified ||
+                  event->type == kube::WatchEvent::Type::kDeleted)) {
+        checkKept(event->object, text);
+    }
+    (void)kube::podAddresses(text);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -83,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     }
     const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
-    switch (data[0] % 4) {
+    switch (data[0] % 7) {
         case 0:
             kubeconfig(text);
             break;
@@ -93,8 +128,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         case 2:
             base64(text);
             break;
-        default:
+        case 3:
             apiAnswer(text, data[0]);
+            break;
+        case 4:
+            listPage(text);
+            break;
+        default:
+            watchEvent(text);
             break;
     }
     return 0;

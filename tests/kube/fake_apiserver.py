@@ -109,6 +109,8 @@ POST   /__fake/faults         JSON object merged into the fault set (a null valu
                             continue token.
   ignoreLimit: true         list requests ignore `limit` (return everything, like the watch cache).
   dropWatchAfterEvents: N   the next watch stream is cut (TCP close, no final chunk) after N events.
+                            The three watch faults also take {"count":N,"path_prefix":P}: the next
+                            watch whose path starts with P (e.g. "/apis/apps/v1/deployments").
   truncateWatchEvent: N     the next watch stream writes N full events, then half of the next event's
                             JSON, then the connection is cut.
   watchErrorAfterEvents: N  the next watch sends N events, then an ERROR event (410 Expired), then
@@ -1911,6 +1913,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 objs[k] = e["obj"]
         return [objs[k] for k in sorted(objs)]
 
+    def take_watch_fault(self, st, name):
+        """A one-shot watch fault: N, or {"count": N, "path_prefix": P} for the next watch whose
+        path starts with P only (the other watches leave it set).  Called with st.lock held."""
+        value = st.faults.get(name)
+        if isinstance(value, dict):
+            if not self.rpath.startswith(value.get("path_prefix", "")):
+                return None
+            st.faults.pop(name, None)
+            return value.get("count", 0)
+        return st.faults.pop(name, None)
+
     def sel_ok(self, o, ls, fs):
         return match_labels(ls, o["metadata"].get("labels")) and match_fields(fs, o)
 
@@ -1980,9 +1993,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 msg = "too old resource version: %d (%d)" % (irv, st.compacted_rv)
                 if st.faults.get("watch410", "http") == "http":
                     raise ApiError(410, "Expired", msg)
-            drop_after = st.faults.pop("dropWatchAfterEvents", None)
-            trunc_after = st.faults.pop("truncateWatchEvent", None)
-            error_after = st.faults.pop("watchErrorAfterEvents", None)
+            drop_after = self.take_watch_fault(st, "dropWatchAfterEvents")
+            trunc_after = self.take_watch_fault(st, "truncateWatchEvent")
+            error_after = self.take_watch_fault(st, "watchErrorAfterEvents")
             initial = []
             if too_old:
                 start_rv = st.rv

@@ -151,7 +151,7 @@ pids+=($serve_pid)
 for _ in $(seq 100); do grep -q 'listening on' "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
 serve_url=$(sed -n 's/^netpolgen serve: listening on //p' "$tmp/serve.out")
 check "serve --kubeconfig starts on a new store" [ -n "$serve_url" ]
-check "… after storing a snapshot of the live cluster" grep -q '^snapshot 1 of cluster "default" stored' "$tmp/serve.err"
+check "… after storing a snapshot of the live cluster" grep -q '^netpolgen serve: snapshot 1 of the watched cluster "default" stored' "$tmp/serve.err"
 curl -s "${serve_url}v1/networkpolicies/generate/default?includePorts=true" > "$tmp/api.json"
 "$bin" generate --cluster "$manifests" --no-traffic -q > "$tmp/no-traffic.yaml"
 check "… its generate answer is generate --cluster's (no traffic stored yet)" /usr/bin/python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/api.json'))['modification']['applyYaml'] == open('$tmp/no-traffic.yaml').read() else 1)"

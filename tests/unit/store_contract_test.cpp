@@ -419,6 +419,55 @@ TEST_P(StoreContract, SnapshotsRoundTripLatestPerCluster) {
     EXPECT_EQ((**latest2).id, *tie_id);
 }
 
+TEST_P(StoreContract, AddressTenanciesAreWrittenWithSnapshotsAndUpdatedInPlace) {
+    const auto ip = [](const char* t) { return *core::IpAddress::parse(t); };
+    const core::PodTenant web{"shop", "web-5d9-a1b2c", "ReplicaSet", "web-5d9"};
+    const core::PodTenant cart{"shop", "cart-0", "StatefulSet", "cart"};
+    Snapshot first{0, "prod", kT0, {{"a.json", "{}"}}};
+    first.tenancies = {{ip("10.0.0.5"), web, kT0 - 100, std::nullopt},
+                       {ip("fd00::7"), cart, kT0 - 50, std::nullopt}};
+    ASSERT_TRUE(store().putSnapshot(first));
+    // The next snapshot closes web's tenancy (same key: one row) and opens cart's on the address.
+    Snapshot second{0, "prod", kT0 + 60, {{"a.json", "{}"}}};
+    second.tenancies = {{ip("10.0.0.5"), web, kT0 - 100, kT0 + 30},
+                        {ip("10.0.0.5"), cart, kT0 + 40, std::nullopt}};
+    ASSERT_TRUE(store().putSnapshot(second));
+    Snapshot other{0, "staging", kT0, {{"s.json", "{}"}}};
+    other.tenancies = {{ip("10.0.0.5"), cart, kT0, std::nullopt}};
+    ASSERT_TRUE(store().putSnapshot(other));
+    auto got = store().ipTenancies("prod");
+    ASSERT_TRUE(got) << got.error();
+    ASSERT_EQ(got->size(), 3u);
+    core::IpTenancies history;
+    for (auto& t : *got) {
+        history.add(t);
+    }
+    EXPECT_EQ(*history.tenantAt(ip("10.0.0.5"), kT0), web);
+    EXPECT_EQ(history.tenantAt(ip("10.0.0.5"), kT0 + 35), nullptr);
+    EXPECT_EQ(*history.tenantAt(ip("10.0.0.5"), kT0 + 40), cart);
+    EXPECT_EQ(*history.tenantAt(ip("fd00::7"), kT0), cart);
+    auto none = store().ipTenancies("nowhere");
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreContract, KeepLatestDropsTheOlderSnapshotsOfThatClusterOnly) {
+    ASSERT_TRUE(store().putSnapshot({0, "other", kT0 - 999, {{"o", "o"}}}));
+    for (int i = 0; i < 5; ++i) {
+        Snapshot s{0, "prod", kT0 + i, {{"f" + std::to_string(i), "x"}}};
+        s.keep_latest = 2;
+        ASSERT_TRUE(store().putSnapshot(s));
+    }
+    auto summary = store().summary();
+    ASSERT_TRUE(summary) << summary.error();
+    EXPECT_EQ(summary->snapshots, 3u);  // prod's newest two and other's one
+    auto latest = store().latestSnapshot("prod");
+    ASSERT_TRUE(latest && *latest);
+    EXPECT_EQ((**latest).files.at(0).path, "f4");
+    auto other = store().latestSnapshot("other");
+    ASSERT_TRUE(other && *other);
+}
+
 // Records `r` expecting the cluster's latest record `latest`; the id, or 0 with a test failure.
 int64_t recorded(Store& store, const ApplyRecord& r, int64_t latest) {
     auto outcome = store.recordApply(r, latest);

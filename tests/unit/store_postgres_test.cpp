@@ -163,7 +163,7 @@ TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error(),
               pg::redactUri(where->location()) +
-                  ": store schema version 7 is newer than this netpolgen (4); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (5); upgrade netpolgen");
     EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
     EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
 }
@@ -176,7 +176,8 @@ TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(conn->execScript(
-        "DROP TABLE ingest_edges, ingest_skips; ALTER TABLE ingests DROP COLUMN replaceable; "
+        "DROP TABLE ip_tenancies, ingest_edges, ingest_skips; ALTER TABLE ingests DROP COLUMN "
+        "replaceable; "
         "DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
         "modification_yaml; ALTER TABLE applies RENAME COLUMN undo TO undo_yaml; ALTER TABLE "
         "applies DROP COLUMN encoding; INSERT INTO applies(cluster, applied_at, user_name, "
@@ -184,7 +185,7 @@ TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
         "'apply', false); UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
     auto store = openStore(where->location());
     ASSERT_TRUE(store) << store.error();
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
     auto history = (*store)->history("prod");
     ASSERT_TRUE(history && history->size() == 1u);
     EXPECT_EQ((*history)[0].encoding, RecordEncoding::kYaml) << "older records keep their YAML";
@@ -206,11 +207,12 @@ TEST_F(StorePostgres, VersionThreeIngestsStayButCannotBeReplaced) {
     // What a netpolgen of schema version 3 left: no contributions, no skip counts.
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
-    ASSERT_TRUE(conn->execScript(
-        "DROP TABLE ingest_edges, ingest_skips; ALTER TABLE ingests DROP COLUMN replaceable; "
-        "UPDATE meta SET value = '3' WHERE key = 'schema_version'"));
+    ASSERT_TRUE(
+        conn->execScript("DROP TABLE ip_tenancies, ingest_edges, ingest_skips; ALTER TABLE ingests "
+                         "DROP COLUMN replaceable; "
+                         "UPDATE meta SET value = '3' WHERE key = 'schema_version'"));
     expectVersionThreeIngestsStayButCannotBeReplaced(where->location());
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
 }
 
 IngestBatch overlapping(const std::string& digest, int seed) {

@@ -124,7 +124,7 @@ TEST(StoreSqliteFiles, NewerSchemaIsRefusedUntouched) {
     rawSql(file, "PRAGMA user_version = 7");
     EXPECT_EQ(refusal(file),
               file.string() +
-                  ": store schema version 7 is newer than this netpolgen (4); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (5); upgrade netpolgen");
 }
 
 TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
@@ -133,7 +133,8 @@ TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
     ingestOneFlow(file);
     // What a netpolgen of schema version 1 left: everything but the notifiers table.
     rawSql(file,
-           "DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE ingests DROP COLUMN "
+           "DROP TABLE ip_tenancies; DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
+           "ingests DROP COLUMN "
            "replaceable; DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
            "modification_yaml; ALTER TABLE applies RENAME COLUMN undo TO undo_yaml; ALTER TABLE "
            "applies DROP COLUMN encoding; PRAGMA user_version = 1");
@@ -154,7 +155,8 @@ TEST(StoreSqliteFiles, VersionTwoAppliesStayReadableAsYaml) {
     ingestOneFlow(file);
     // What a netpolgen of schema version 2 left: applies with YAML columns, one record.
     rawSql(file,
-           "DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE ingests DROP COLUMN "
+           "DROP TABLE ip_tenancies; DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
+           "ingests DROP COLUMN "
            "replaceable; DROP TABLE applies; CREATE TABLE applies(id INTEGER PRIMARY KEY "
            "AUTOINCREMENT, "
            "cluster TEXT NOT NULL, applied_at INTEGER NOT NULL, user_name TEXT NOT NULL, "
@@ -189,7 +191,8 @@ TEST(StoreSqliteFiles, VersionThreeIngestsStayButCannotBeReplaced) {
     }
     // What a netpolgen of schema version 3 left: no contributions, no skip counts.
     rawSql(file,
-           "DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE ingests DROP COLUMN "
+           "DROP TABLE ip_tenancies; DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
+           "ingests DROP COLUMN "
            "replaceable; PRAGMA user_version = 3");
     expectVersionThreeIngestsStayButCannotBeReplaced(file.string());
 }
