@@ -14,6 +14,7 @@
 #include "cli/app.h"
 #include "cli/bundled_files.h"
 #include "cli/demo_store.h"
+#include "cli/serve_live_changes.h"
 #include "cli/store_commands.h"
 #include "cli/store_inputs.h"
 #include "server/listen_address.h"
@@ -147,6 +148,10 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
         ->excludes(db)
         ->excludes(cluster);
     addLiveClusterOptions(*cmd, o.live);
+    cmd->add_flag("--record-only",
+                  o.record_only,
+                  "With a live cluster: the apply and revert endpoints only record, as without "
+                  "one (by default they change the cluster through its API server first)");
     addClusterNameOption(*cmd, o.cluster_name);
     cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: a free port)")
         ->default_str(o.listen);
@@ -205,6 +210,22 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         if (int status = runSnapshot(snapshot, err); status != kExitOk) {
             return status;
         }
+    }
+    if (o.live.wanted() && !o.record_only) {
+        // The apply and revert endpoints change this cluster through its API server, then record.
+        auto client = connectLive(o.live);
+        if (!client) {
+            err << "netpolgen: " << client.error() << "\n";
+            return kExitBadInput;
+        }
+        options->live_changes = std::make_shared<KubeLiveChanges>(std::move(*client), err);
+        err << "netpolgen serve: the apply and revert endpoints change the live cluster through "
+               "its API server (dry run first, all or nothing), then record\n";
+    }
+    if (o.record_only && !o.live.wanted()) {
+        err << "netpolgen: --record-only needs a live cluster (--kubeconfig, --context or "
+               "--in-cluster): without one the endpoints only record anyway\n";
+        return kExitBadInput;
     }
     if (options->web_dir.empty()) {
         err << "netpolgen serve: no portal (web/dist not built: bash scripts/build-web.sh); "

@@ -3,6 +3,7 @@
 //   netpolgen serve --db DB [--cluster FILE|DIR …] [--cluster-name NAME]
 //                   [--listen 127.0.0.1:8080] [--token-file FILE] [--max-body 16MiB]
 //                   [--notifiers FILE] [--web-dir DIR] [--allowed-host HOST[:PORT] …]
+//   netpolgen serve --db DB (--kubeconfig F | --context C | --in-cluster) [--record-only] …
 //   netpolgen serve --demo [--listen …] [--notifiers FILE] [--web-dir DIR] [--token-file FILE]
 //
 // Prints `netpolgen serve: listening on http://HOST:PORT/` on stdout once bound (port 0: the free
@@ -38,8 +39,12 @@ struct ServeCommandOptions {
     std::string web_dir;    // the portal's files; empty: the bundled portal, when there is one
     bool demo = false;      // a temporary store with the bundled demo instead of --db
     // --kubeconfig / --context / --in-cluster: a snapshot of the live cluster is stored in --db
-    // at start (the store is created when missing), and served.
+    // at start (the store is created when missing), and served; the apply and revert endpoints
+    // change that cluster through its API server before recording (cli/serve_live_changes.h).
     LiveClusterOptions live;
+    // --record-only: with a live cluster, the apply and revert endpoints still only record (and
+    // revert only computes), as without one (a GitOps pipeline applies).
+    bool record_only = false;
 };
 
 // Registers `serve` on `app`; `options` must outlive the parse.

@@ -32,6 +32,7 @@ constexpr Kind kKinds[] = {
     {"/apis/batch/v1", "cronjobs", true, false},
     {"/apis/networking.k8s.io/v1", "networkpolicies", true, false},
 };
+static_assert(std::string_view(kKinds[std::size(kKinds) - 1].resource) == "networkpolicies");
 constexpr Kind kOpenShiftKinds[] = {
     {"/apis/route.openshift.io/v1", "routes", true, true},
     {"/apis/apps.openshift.io/v1", "deploymentconfigs", true, true},
@@ -172,6 +173,17 @@ Result<std::vector<ListedPage>> readCluster(ApiClient& client,
         if (core::Status st = readKind(client, kind, options, pages, report); !st) {
             return Error{st.error()};
         }
+    }
+    return pages;
+}
+
+Result<std::vector<ListedPage>> readNetworkPolicies(ApiClient& client,
+                                                    const ReadOptions& options,
+                                                    ReadReport& report) {
+    std::vector<ListedPage> pages;
+    if (core::Status st = readKind(client, kKinds[std::size(kKinds) - 1], options, pages, report);
+        !st) {
+        return Error{st.error()};
     }
     return pages;
 }
