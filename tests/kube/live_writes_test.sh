@@ -140,8 +140,8 @@ pids+=($!)
 for _ in $(seq 100); do grep -q 'listening on' "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
 api=$(sed -n 's/^netpolgen serve: listening on //p' "$tmp/serve.out")
 check "serve --kubeconfig started" [ -n "$api" ]
-post() {  # token, path, body file → HTTP status; body in $tmp/answer
-    curl -s -o "$tmp/answer" -w '%{http_code}' -X POST -H "Authorization: Bearer $1" -H 'Content-Type: application/yaml' --data-binary "@$3" "${api}v1/networkpolicies/$2"
+post() {  # token, path, body file[, answer file] → HTTP status; body in $tmp/answer
+    curl -s -o "${4:-$tmp/answer}" -w '%{http_code}' -X POST -H "Authorization: Bearer $1" -H 'Content-Type: application/yaml' --data-binary "@$3" "${api}v1/networkpolicies/$2"
 }
 field() { /usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {"a": a}))' "$tmp/answer" "$1"; }
 check "apply with a read token: 403" [ "$(post read-secret apply/default "$tmp/policies.yaml")" = 403 ]
@@ -169,12 +169,14 @@ check "… nothing recorded" [ "$(field 'len(a["applies"])')" = 2 ]
 faults '{"forbid": []}'
 
 # Two applies at once: serialized, so one creates everything and the other is 409.
-post admin-secret apply/default "$tmp/policies.yaml" > "$tmp/s1" &
+post admin-secret apply/default "$tmp/policies.yaml" "$tmp/a1" > "$tmp/s1" &
 p1=$!
-post admin-secret apply/default "$tmp/policies.yaml" > "$tmp/s2" &
+post admin-secret apply/default "$tmp/policies.yaml" "$tmp/a2" > "$tmp/s2" &
 p2=$!
 wait $p1 $p2
-check "two applies at once: one 200 and one 409" [ "$(cat "$tmp/s1" "$tmp/s2" | sort | tr -d '\n')" = 200409 ]|| cat "$tmp/s1" "$tmp/s2"
+statuses=$(printf '%s\n%s\n' "$(cat "$tmp/s1")" "$(cat "$tmp/s2")" | sort | tr '\n' ' ')
+check "two applies at once: one 200 and one 409 (got $statuses)" [ "$statuses" = "200 409 " ]
+check "… the 409 was planned after the first was recorded (the policies exist in the history)" bash -c "cat '$tmp/a1' '$tmp/a2' | grep -q 'does not apply to cluster.*already exists'"
 check "… the fake holds the $n policies once" [ "$(count stackrox-generated-)" = "$n" ]
 curl -s -H 'Authorization: Bearer read-secret' "${api}v1/networkpolicies/history/default" > "$tmp/answer"
 check "… one more record" [ "$(field 'len(a["applies"])')" = 3 ]
