@@ -32,10 +32,11 @@ void addRecordOptions(CLI::App& cmd, RecordOptions& o) {
     cmd.add_option("--kubeconfig", o.live.kubeconfig, "kubeconfig of --kube")->needs(kube);
     cmd.add_flag("--in-cluster", o.live.in_cluster, "--kube with the pod's service account")
         ->needs(kube);
-    cmd.add_flag("--no-backup{false}",
-                 o.backup,
-                 "--kube deletes without StackRox's backup copy (deleted-NAME-xxxxx, selecting no "
-                 "pod)")
+    cmd.add_flag_callback(
+           "--no-backup",
+           [&o] { o.backup = false; },
+           "--kube deletes without StackRox's backup copy (deleted-NAME-xxxxx, selecting no "
+           "pod)")
         ->needs(kube);
 }
 
@@ -109,9 +110,10 @@ CLI::App* addDeleteGenerated(CLI::App& app, DeleteGeneratedCommandOptions& o) {
     cmd->add_option("--user", r.user, "Who deletes, as recorded (default: $USER@hostname)")
         ->needs(kube);
     cmd->add_option("--now", r.now, "The time recorded (RFC 3339; default: now)")->needs(kube);
-    cmd->add_flag("--no-backup{false}",
-                  r.backup,
-                  "Delete without StackRox's backup copy (deleted-NAME-xxxxx, selecting no pod)")
+    cmd->add_flag_callback(
+           "--no-backup",
+           [&r] { r.backup = false; },
+           "Delete without StackRox's backup copy (deleted-NAME-xxxxx, selecting no pod)")
         ->needs(kube);
     cmd->add_flag(
            "--dry-run", o.dry_run, "With --kube: show the deletions; delete and record nothing")
