@@ -14,6 +14,8 @@
 #include "cli/store_inputs.h"
 #include "io/modification_decoder.h"
 #include "io/policy_encoder.h"
+#include "io/time_text.h"
+#include "kube/cluster_reader.h"
 #include "store/store.h"
 
 namespace netpolgen::cli {
@@ -42,6 +44,25 @@ core::Result<std::unique_ptr<store::Store>> openHistoryStore(const HistoryTarget
     return openStoreAt(target.db);
 }
 
+// The store of `target` (kept in `store`) and its cluster's history, which must replay: what
+// apply and delete-generated --kube plan on.
+core::Result<ClusterHistory> openReplayableHistory(const HistoryTarget& target,
+                                                   std::unique_ptr<store::Store>& store) {
+    auto opened = openHistoryStore(target);
+    if (!opened) {
+        return core::Error{opened.error()};
+    }
+    store = std::move(*opened);
+    auto history = loadClusterHistory(*store, target.cluster, target.db);
+    if (!history) {
+        return core::Error{history.error()};
+    }
+    if (core::Status st = store::requireReplayable(*history); !st) {
+        return core::Error{st.error()};
+    }
+    return history;
+}
+
 // The modification as given: a file or directory (as loadModification reads them), or stdin.
 core::Result<core::Modification> readModification(const std::string& path) {
     io::DecodedModification decoded;
@@ -68,9 +89,17 @@ std::string recordedText(const Change& change, int64_t id, const HistoryTarget& 
     return text + ": " + countsText(core::countChanges(change.modification));
 }
 
+// The live cluster of --kube: --kubeconfig, --context (shared with --kubectl), --in-cluster.
+core::Result<std::unique_ptr<kube::ApiClient>> connectKube(const RecordOptions& o) {
+    LiveClusterOptions live = o.live;
+    live.context = o.kubectl_options.context;  // none of them: $KUBECONFIG or ~/.kube/config
+    return connectLive(live);
+}
+
 // What changes the cluster: kubectl, the API server, or nothing (record only). `client` keeps
-// the API client the writer uses.
+// the API client the writer uses; `time` is the apply's, on the API writer's backups.
 core::Result<std::unique_ptr<ClusterWriter>> writerFor(const RecordOptions& o,
+                                                       core::Timestamp time,
                                                        std::unique_ptr<kube::ApiClient>& client) {
     if (o.kubectl) {
         return std::unique_ptr<ClusterWriter>(std::make_unique<KubectlWriter>(o.kubectl_options));
@@ -81,14 +110,16 @@ core::Result<std::unique_ptr<ClusterWriter>> writerFor(const RecordOptions& o,
         }
         return std::unique_ptr<ClusterWriter>();
     }
-    LiveClusterOptions live = o.live;
-    live.context = o.kubectl_options.context;  // none of them: $KUBECONFIG or ~/.kube/config
-    auto connected = connectLive(live);
+    auto connected = connectKube(o);
     if (!connected) {
         return core::Error{connected.error()};
     }
     client = std::move(*connected);
-    return std::unique_ptr<ClusterWriter>(std::make_unique<KubeApiWriter>(*client));
+    KubeWriteOptions write;
+    write.backup = o.backup;
+    write.apply_id = newApplyId();
+    write.timestamp = io::formatRfc3339(time);
+    return std::unique_ptr<ClusterWriter>(std::make_unique<KubeApiWriter>(*client, write));
 }
 
 // Applies the change with kubectl or the API server when asked, then records it if the history is
@@ -108,7 +139,7 @@ int applyAndRecord(store::Store& store,
         return kExitBadInput;
     }
     std::unique_ptr<kube::ApiClient> client;
-    auto writer = writerFor(options, client);
+    auto writer = writerFor(options, *time, client);
     if (!writer) {
         printError(err, writer.error());
         return kExitBadInput;
@@ -186,18 +217,10 @@ int runApply(const ApplyCommandOptions& o, std::ostream& out, std::ostream& err)
                    o.modification + ": the modification is empty: no policy to apply or delete");
         return kExitBadInput;
     }
-    auto store = openHistoryStore(o.target);
-    if (!store) {
-        printError(err, store.error());
-        return kExitBadInput;
-    }
-    auto history = loadClusterHistory(**store, o.target.cluster, o.target.db);
+    std::unique_ptr<store::Store> store;
+    auto history = openReplayableHistory(o.target, store);
     if (!history) {
         printError(err, history.error());
-        return kExitBadInput;
-    }
-    if (core::Status st = store::requireReplayable(*history); !st) {
-        printError(err, st.error());
         return kExitBadInput;
     }
     auto change = planChange(history->current, std::move(*modification), "apply");
@@ -211,7 +234,7 @@ int runApply(const ApplyCommandOptions& o, std::ostream& out, std::ostream& err)
         printDryRun(*change, o.target, out);
         return kExitOk;
     }
-    return applyAndRecord(**store, o.target, o.record, *change, history->latest_id, out, err);
+    return applyAndRecord(*store, o.target, o.record, *change, history->latest_id, out, err);
 }
 
 int runRevert(const RevertCommandOptions& o, std::ostream& out, std::ostream& err) {
@@ -252,6 +275,110 @@ int runRevert(const RevertCommandOptions& o, std::ostream& out, std::ostream& er
     }
     change->reverts_to = revert->back_to.id;
     return applyAndRecord(**store, o.target, o.record, *change, revert->latest_id, out, err);
+}
+
+namespace {
+
+// The generated policies of the live cluster (isGeneratedPolicy; of `namespaces`, or all), read
+// through its API server as the reader lists them and decoded as a snapshot is.
+core::Result<core::PolicyState> liveGeneratedPolicies(kube::ApiClient& client,
+                                                      const DeleteGeneratedCommandOptions& o) {
+    kube::ReadOptions read;
+    read.page_size = o.record.live.page_size;
+    read.namespaces = o.namespaces;
+    kube::ReadReport report;
+    auto pages = kube::readNetworkPolicies(client, read, report);
+    if (!pages) {
+        return core::Error{pages.error()};
+    }
+    std::vector<store::SnapshotFile> files;
+    for (kube::ListedPage& page : *pages) {
+        files.push_back({std::move(page.name), std::move(page.text)});
+    }
+    auto all = store::policiesOfManifests(files);
+    if (!all) {
+        return core::Error{all.error()};
+    }
+    core::PolicyState generated;
+    for (auto& [ref, policy] : all->policies) {
+        if (isGeneratedPolicy(policy)) {
+            generated.policies.emplace(ref, std::move(policy));
+        }
+    }
+    return generated;
+}
+
+// The live policies the store does not know as they are: recording their deletion would give a
+// history that no longer replays, and an undo that re-creates something else.
+std::string unknownToStore(const core::PolicyState& live, const core::PolicyState& stored) {
+    std::string out;
+    for (const auto& [ref, policy] : live.policies) {
+        const core::NetworkPolicy* known = stored.find(ref);
+        if (known == nullptr || *known != policy) {
+            out += "\n  networkpolicy " + ref.ns + "/" + ref.name +
+                   (known == nullptr ? ": not in the store" : ": differs from the store's");
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+int runDeleteGeneratedKube(const DeleteGeneratedCommandOptions& o,
+                           std::ostream& out,
+                           std::ostream& err) {
+    if (o.db.empty()) {
+        printError(err,
+                   "delete-generated --kube records the deletion with its undo (revert --kube "
+                   "brings the policies back): pass --db FILE (SQLite) or --db postgresql://…");
+        return kExitBadInput;
+    }
+    const HistoryTarget target{o.db, o.cluster};
+    std::unique_ptr<store::Store> store;
+    auto history = openReplayableHistory(target, store);
+    if (!history) {
+        printError(err, history.error());
+        return kExitBadInput;
+    }
+    auto client = connectKube(o.record);
+    if (!client) {
+        printError(err, client.error());
+        return kExitBadInput;
+    }
+    auto live = liveGeneratedPolicies(**client, o);
+    if (!live) {
+        printError(err, live.error());
+        return kExitBadInput;
+    }
+    if (live->policies.empty()) {
+        out << "no policy labelled " << core::kGeneratedLabelKey
+            << "=true in the cluster; nothing deleted or recorded\n";
+        return kExitOk;
+    }
+    if (std::string unknown = unknownToStore(*live, history->current); !unknown.empty()) {
+        printError(err,
+                   "nothing deleted: the store's policies of cluster \"" + target.cluster +
+                       "\" are not the live cluster's, so the deletion could not be recorded "
+                       "with its undo:" +
+                       unknown +
+                       "\ntake a snapshot of the live cluster first (netpolgen snapshot --db " +
+                       target.db + " --cluster-name " + target.cluster + " --kubeconfig …)");
+        return kExitBadInput;
+    }
+    core::Modification m;
+    for (const auto& [ref, policy] : live->policies) {
+        m.to_delete.push_back(ref);
+    }
+    auto change = planChange(history->current, std::move(m), "apply");
+    if (!change) {
+        printError(err, change.error());
+        return kExitFailure;  // every deletion exists in the store (checked above): a bug
+    }
+    if (o.dry_run) {
+        printDryRun(*change, target, out);
+        return kExitOk;
+    }
+    return applyAndRecord(*store, target, o.record, *change, history->latest_id, out, err);
 }
 
 }  // namespace netpolgen::cli

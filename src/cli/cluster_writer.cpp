@@ -30,6 +30,16 @@ core::Status checkChangeNames(const std::vector<core::NamespaceLabel>& labels,
     return {};
 }
 
+namespace {
+
+void logNotes(ClusterWriter& writer, std::ostream& log, const char* prefix) {
+    for (const std::string& note : writer.takeNotes()) {
+        log << prefix << note << "\n";
+    }
+}
+
+}  // namespace
+
 std::string doneText(const core::ApplyStep& step) {
     static constexpr const char* kDone[] = {"created", "replaced", "deleted"};
     return std::string(kDone[static_cast<int>(step.action)]) + " networkpolicy " + step.ref.ns +
@@ -43,11 +53,13 @@ core::Status rollBackChanges(ClusterWriter& writer,
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
         const core::ApplyStep inverse = core::inverseOf(*it);
         // Go on after a failure: every other object rolled back is one less to fix by hand.
-        if (core::Status st = writer.change(inverse); !st) {
+        core::Status st = writer.undo(*it);
+        if (st) {
+            log << "rolled back: " << doneText(inverse) << "\n";
+        } else {
             failures += "\n  " + st.error();
-            continue;
         }
-        log << "rolled back: " << doneText(inverse) << "\n";
+        logNotes(writer, log, "rolled back: ");
     }
     if (!failures.empty()) {
         return core::Error{"rollback incomplete, the cluster is partly changed:" + failures};
@@ -70,7 +82,9 @@ core::Status applyChanges(ClusterWriter& writer,
     }
     std::vector<core::ApplyStep> done;
     for (const core::ApplyStep& step : steps) {
-        if (core::Status st = writer.change(step); !st) {
+        core::Status changed = writer.change(step);
+        logNotes(writer, log, "");
+        if (core::Status st = changed; !st) {
             core::Status rolled_back = rollBackChanges(writer, done, log);
             std::string outcome = "no policy was changed";
             if (!rolled_back) {

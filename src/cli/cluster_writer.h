@@ -25,12 +25,20 @@ public:
                                const std::vector<core::ApplyStep>& steps) = 0;
     virtual core::Status label(const core::NamespaceLabel& label) = 0;
     virtual core::Status change(const core::ApplyStep& step) = 0;
+    // Undoes `done`, a change this writer made: by default the inverse change (delete what was
+    // created, replace back, re-create what was deleted). The API writer also removes the backup
+    // copy it made of a deleted policy.
+    virtual core::Status undo(const core::ApplyStep& done) { return change(core::inverseOf(done)); }
+    // Lines about changes besides the steps themselves since the last call (backup copies made
+    // or removed), for the log; taken once.
+    virtual std::vector<std::string> takeNotes() { return {}; }
     // "kubectl", "the API server": in messages.
     virtual std::string name() const = 0;
 };
 
 // Runs the labels, then the steps. Prints one line per change done or rolled back to `log`
-// ("created networkpolicy shop/web", "rolled back: deleted networkpolicy shop/web"). Errors: the
+// ("created networkpolicy shop/web", "rolled back: deleted networkpolicy shop/web", and the
+// writer's notes: "backed up networkpolicy shop/web as shop/deleted-web-x7k2p"). Errors: the
 // check's, the failed change with its reason, what was rolled back, and any rollback change that
 // failed in turn (then the cluster is left partly changed, and the message says which objects).
 core::Status applyChanges(ClusterWriter& writer,
@@ -38,8 +46,8 @@ core::Status applyChanges(ClusterWriter& writer,
                           const std::vector<core::ApplyStep>& steps,
                           std::ostream& log);
 
-// Undoes `done` (steps applyChanges completed) in reverse order, for a failure after they
-// succeeded (the history could not be recorded).
+// Undoes `done` (steps applyChanges completed) in reverse order with ClusterWriter::undo, for a
+// failure after they succeeded (the history could not be recorded).
 core::Status rollBackChanges(ClusterWriter& writer,
                              const std::vector<core::ApplyStep>& done,
                              std::ostream& log);

@@ -10,6 +10,7 @@
 #include "cli/app.h"
 #include "cli/cluster_history.h"
 #include "cli/history_commands.h"
+#include "cli/kube_writer.h"
 #include "cli/output_file.h"
 #include "cli/store_inputs.h"
 #include "cli/text_table.h"
@@ -168,11 +169,6 @@ core::Result<core::PolicyState> currentPolicies(const DeleteGeneratedCommandOpti
     return core::policyStateOf(std::move(policies));
 }
 
-bool isGenerated(const core::NetworkPolicy& p) {
-    auto it = p.labels.find(std::string(core::kGeneratedLabelKey));
-    return it != p.labels.end() && it->second == "true";
-}
-
 // "kubectl delete networkpolicy -l KEY=true -n NS" per namespace asked for, or one with -A.
 std::string kubectlLines(const std::set<std::string>& namespaces, bool all) {
     const std::string base =
@@ -188,6 +184,12 @@ std::string kubectlLines(const std::set<std::string>& namespaces, bool all) {
 }
 
 }  // namespace
+
+bool isGeneratedPolicy(const core::NetworkPolicy& p) {
+    auto it = p.labels.find(std::string(core::kGeneratedLabelKey));
+    return it != p.labels.end() && it->second == "true" &&
+           p.annotations.count(kDeletedAnnotation) == 0;
+}
 
 int runHistory(const HistoryCommandOptions& o, std::ostream& out, std::ostream& err) {
     if (o.target.db.empty()) {
@@ -250,7 +252,7 @@ int runDeleteGenerated(const DeleteGeneratedCommandOptions& o,
     core::Modification m;
     std::set<std::string> namespaces;
     for (const auto& [ref, policy] : policies->policies) {
-        if (isGenerated(policy) && (wanted.empty() || wanted.count(ref.ns) > 0)) {
+        if (isGeneratedPolicy(policy) && (wanted.empty() || wanted.count(ref.ns) > 0)) {
             m.to_delete.push_back(ref);
             namespaces.insert(ref.ns);
         }

@@ -32,6 +32,12 @@ void addRecordOptions(CLI::App& cmd, RecordOptions& o) {
     cmd.add_option("--kubeconfig", o.live.kubeconfig, "kubeconfig of --kube")->needs(kube);
     cmd.add_flag("--in-cluster", o.live.in_cluster, "--kube with the pod's service account")
         ->needs(kube);
+    cmd.add_flag_callback(
+           "--no-backup",
+           [&o] { o.backup = false; },
+           "--kube deletes without StackRox's backup copy (deleted-NAME-xxxxx, selecting no "
+           "pod)")
+        ->needs(kube);
 }
 
 CLI::App* addApply(CLI::App& app, ApplyCommandOptions& o) {
@@ -89,6 +95,29 @@ CLI::App* addDeleteGenerated(CLI::App& app, DeleteGeneratedCommandOptions& o) {
         ->check(CLI::IsMember({"yaml", "json"}))
         ->default_str("yaml");
     cmd->add_option("--output,-o", o.output, "Write to FILE (atomically) instead of stdout");
+    RecordOptions& r = o.record;
+    CLI::Option* kube = cmd->add_flag("--kube",
+                                      r.kube,
+                                      "Delete the live cluster's generated policies through its "
+                                      "API server (dry run first, all or nothing) and record it "
+                                      "in --db")
+                            ->excludes("--cluster");
+    cmd->add_option("--context", r.kubectl_options.context, "kubeconfig context of --kube")
+        ->needs(kube);
+    cmd->add_option("--kubeconfig", r.live.kubeconfig, "kubeconfig of --kube")->needs(kube);
+    cmd->add_flag("--in-cluster", r.live.in_cluster, "--kube with the pod's service account")
+        ->needs(kube);
+    cmd->add_option("--user", r.user, "Who deletes, as recorded (default: $USER@hostname)")
+        ->needs(kube);
+    cmd->add_option("--now", r.now, "The time recorded (RFC 3339; default: now)")->needs(kube);
+    cmd->add_flag_callback(
+           "--no-backup",
+           [&r] { r.backup = false; },
+           "Delete without StackRox's backup copy (deleted-NAME-xxxxx, selecting no pod)")
+        ->needs(kube);
+    cmd->add_flag(
+           "--dry-run", o.dry_run, "With --kube: show the deletions; delete and record nothing")
+        ->needs(kube);
     return cmd;
 }
 
@@ -114,7 +143,8 @@ std::optional<int> runHistoryCommands(const HistoryCommands& c,
         return runRevert(c.revert, out, err);
     }
     if (c.delete_generated_cmd != nullptr && c.delete_generated_cmd->parsed()) {
-        return runDeleteGenerated(c.delete_generated, out, err);
+        return c.delete_generated.record.kube ? runDeleteGeneratedKube(c.delete_generated, out, err)
+                                              : runDeleteGenerated(c.delete_generated, out, err);
     }
     return std::nullopt;
 }

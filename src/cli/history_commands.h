@@ -20,13 +20,21 @@
 //   netpolgen delete-generated (--db DB | --cluster FILE|DIR …) [--namespace NS …]
 //                              [--cluster-name NAME] [-o FILE] [--format yaml|json]
 //     A modification deleting every policy labelled network-policy-generator.stackrox.io/
-//     generated=true, and the one-line kubectl command that does the same on stderr.
+//     generated=true, and the one-line kubectl command that does the same on stderr. Backup
+//     copies of deleted policies (annotation network-policies.stackrox.io/deleted) are left.
+//   netpolgen delete-generated --kube --db DB [--kubeconfig F] [--context C] [--in-cluster]
+//                              [--namespace NS …] [--user U] [--now T] [--no-backup] [--dry-run]
+//     The generated policies of the live cluster (read through the API server) deleted through
+//     it as `apply --kube` applies (dry run, backups, all or nothing) and recorded as an apply, so
+//     that `revert --kube` brings them back. The store must know them as they are (else: take a
+//     snapshot first).
 //
 // --db defaults to $NETPOLGEN_DB, else netpolgen.db; --cluster-name to "default"
 // (cli/store_inputs.h).
 //
-// Exit status: 0; 1 when kubectl or the store fails (nothing recorded, kubectl changes rolled
-// back); 2 for bad input (unknown id, invalid modification, no history, no snapshot).
+// Exit status: 0; 1 when kubectl, the API server or the store fails (nothing recorded, kubectl
+// changes rolled back); 2 for bad input (unknown id, invalid modification, no history, no
+// snapshot).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +45,7 @@
 
 #include "cli/kubectl_runner.h"
 #include "cli/live_cluster.h"
+#include "core/network_policy.h"
 
 namespace CLI {
 class App;
@@ -60,6 +69,8 @@ struct RecordOptions {
     // --in-cluster instead of kubectl.
     bool kube = false;
     LiveClusterOptions live;
+    // --no-backup: --kube deletes without StackRox's backup copy (cli/kube_writer.h).
+    bool backup = true;
 };
 
 struct ApplyCommandOptions {
@@ -92,6 +103,10 @@ struct DeleteGeneratedCommandOptions {
     std::vector<std::string> namespaces;
     std::string format = "yaml";
     std::string output;
+    // --kube: the generated policies of the live cluster, deleted through the API server and
+    // recorded in --db (required) as an apply.
+    RecordOptions record;
+    bool dry_run = false;
 };
 
 // The four commands' options, registered together so that app.cpp stays one line per concern.
@@ -120,5 +135,12 @@ int runRevert(const RevertCommandOptions& options, std::ostream& out, std::ostre
 int runDeleteGenerated(const DeleteGeneratedCommandOptions& options,
                        std::ostream& out,
                        std::ostream& err);
+// What delete-generated deletes: a policy labelled network-policy-generator.stackrox.io/
+// generated=true that is not a backup copy (annotation network-policies.stackrox.io/deleted).
+bool isGeneratedPolicy(const core::NetworkPolicy& policy);
+// delete-generated --kube (in apply_command.cpp, beside apply).
+int runDeleteGeneratedKube(const DeleteGeneratedCommandOptions& options,
+                           std::ostream& out,
+                           std::ostream& err);
 
 }  // namespace netpolgen::cli

@@ -15,6 +15,7 @@
 #include "cli/bundled_files.h"
 #include "cli/demo_store.h"
 #include "cli/live_snapshots.h"
+#include "cli/serve_live_changes.h"
 #include "cli/store_commands.h"
 #include "cli/store_inputs.h"
 #include "io/time_text.h"
@@ -167,6 +168,10 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
            o.keep_snapshots,
            "With a live cluster: how many of its newest snapshots the store keeps (0: all)")
         ->default_str("10");
+    cmd->add_flag("--record-only",
+                  o.record_only,
+                  "With a live cluster: the apply and revert endpoints only record, as without "
+                  "one (by default they change the cluster through its API server first)");
     addClusterNameOption(*cmd, o.cluster_name);
     cmd->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: a free port)")
         ->default_str(o.listen);
@@ -211,6 +216,11 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         err << "netpolgen serve: demo: Online Boutique (" << demo->demoDir()
             << ") in a temporary store, removed on exit\n";
     }
+    if (o.record_only && !o.live.wanted()) {
+        err << "netpolgen: --record-only needs a live cluster (--kubeconfig, --context or "
+               "--in-cluster): without one the endpoints only record anyway\n";
+        return kExitBadInput;
+    }
     // Declared before the server: the watch stops only once the server has stopped.
     std::unique_ptr<LiveSnapshots> live;
     if (o.live.wanted()) {
@@ -240,6 +250,17 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
             return kExitFailure;
         }
         live = std::move(*started);
+    }
+    if (o.live.wanted() && !o.record_only) {
+        // The apply and revert endpoints change this cluster through its API server, then record.
+        auto client = connectLive(o.live);
+        if (!client) {
+            err << "netpolgen: " << client.error() << "\n";
+            return kExitBadInput;
+        }
+        options->live_changes = std::make_shared<KubeLiveChanges>(std::move(*client), err);
+        err << "netpolgen serve: the apply and revert endpoints change the live cluster through "
+               "its API server (dry run first, all or nothing), then record\n";
     }
     if (options->web_dir.empty()) {
         err << "netpolgen serve: no portal (web/dist not built: bash scripts/build-web.sh); "

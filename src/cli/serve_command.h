@@ -3,6 +3,7 @@
 //   netpolgen serve --db DB [--cluster FILE|DIR …] [--cluster-name NAME]
 //                   [--listen 127.0.0.1:8080] [--token-file FILE] [--max-body 16MiB]
 //                   [--notifiers FILE] [--web-dir DIR] [--allowed-host HOST[:PORT] …]
+//   netpolgen serve --db DB (--kubeconfig F | --context C | --in-cluster) [--record-only] …
 //   netpolgen serve --demo [--listen …] [--notifiers FILE] [--web-dir DIR] [--token-file FILE]
 //
 // Prints `netpolgen serve: listening on http://HOST:PORT/` on stdout once bound (port 0: the free
@@ -43,6 +44,11 @@ struct ServeCommandOptions {
     LiveClusterOptions live;
     std::string snapshot_interval = "60s";
     size_t keep_snapshots = 10;  // of the watched cluster, the newest kept
+    // The apply and revert endpoints change the cluster through its API server before recording
+    // (cli/serve_live_changes.h).
+    // --record-only: with a live cluster, the apply and revert endpoints still only record (and
+    // revert only computes), as without one (a GitOps pipeline applies).
+    bool record_only = false;
 };
 
 // Registers `serve` on `app`; `options` must outlive the parse.

@@ -3,7 +3,9 @@
 // (kube/cluster_reader.h) and the watching cache (kube/cluster_watch.h).
 #pragma once
 
+#include <iterator>
 #include <string>
+#include <string_view>
 
 namespace netpolgen::kube {
 
@@ -35,6 +37,9 @@ inline constexpr ApiKind kApiKinds[] = {
      true,
      false},
 };
+// readNetworkPolicies (kube/cluster_reader.h) reads the last one alone.
+static_assert(std::string_view(kApiKinds[std::size(kApiKinds) - 1].resource) == "networkpolicies");
+
 // OpenShift's, read only where discovery (GET /apis) shows their group version.
 inline constexpr ApiKind kOpenShiftKinds[] = {
     {"/apis/route.openshift.io/v1", "routes", "Route", "route.openshift.io/v1", true, true},

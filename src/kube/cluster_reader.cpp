@@ -152,4 +152,16 @@ Result<std::vector<ListedPage>> readCluster(ApiClient& client,
     return pages;
 }
 
+Result<std::vector<ListedPage>> readNetworkPolicies(ApiClient& client,
+                                                    const ReadOptions& options,
+                                                    ReadReport& report) {
+    std::vector<ListedPage> pages;
+    if (core::Status st =
+            readKind(client, kApiKinds[std::size(kApiKinds) - 1], options, pages, report);
+        !st) {
+        return Error{st.error()};
+    }
+    return pages;
+}
+
 }  // namespace netpolgen::kube

@@ -49,4 +49,10 @@ core::Result<std::vector<ListedPage>> readCluster(ApiClient& client,
                                                   const ReadOptions& options,
                                                   ReadReport& report);
 
+// Only the NetworkPolicies (of options.namespaces, or all), page by page as readCluster lists
+// them.
+core::Result<std::vector<ListedPage>> readNetworkPolicies(ApiClient& client,
+                                                          const ReadOptions& options,
+                                                          ReadReport& report);
+
 }  // namespace netpolgen::kube

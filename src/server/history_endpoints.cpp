@@ -1,6 +1,9 @@
 // apply, undo, revert and history (server/endpoints.h), on the store's policy history as
-// `netpolgen apply` (without --kubectl), `history` and `revert` use it (store/cluster_history.h).
+// `netpolgen apply`, `history` and `revert` use it (store/cluster_history.h). With a live cluster
+// (ServerOptions::live_changes) apply and revert change it first, as `apply --kube` and
+// `revert --kube`; without, apply only records and revert only computes.
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -64,16 +67,54 @@ core::Result<core::Modification> bodyModification(const std::string& body) {
     return store::canonicalModification(decoded.modification);
 }
 
-}  // namespace
+// Records `change` planned on the history up to `latest_id`; with a live cluster, makes it there
+// first (rolled back when the record fails). The record's id, or the answer to give.
+core::Result<int64_t> changeAndRecord(const ServerOptions& options,
+                                      store::Store& store,
+                                      const ApiRequest& request,
+                                      const store::Change& change,
+                                      int64_t latest_id,
+                                      std::optional<ApiResponse>& failure) {
+    const core::Timestamp now = clockNow();
+    const store::ApplyRecord record = store::recordOf(
+        change, request.cluster, now, request.user, options.live_changes != nullptr);
+    std::optional<int64_t> id;
+    // Recorded only if no other change landed since the history was read: of concurrent applies
+    // planned on the same history, one wins and the others are 409 (nothing recorded).
+    const auto write = [&]() -> core::Status {
+        auto outcome = store.recordApply(record, latest_id);
+        if (!outcome) {
+            failure = apiError(500, "cannot record the " + change.action + ": " + outcome.error());
+        } else if (!outcome->id) {
+            failure = apiError(409, store::conflictText(request.cluster, *outcome));
+        } else {
+            id = *outcome->id;
+            return {};
+        }
+        return core::Error{failure->body["error"].get<std::string>()};
+    };
+    if (!options.live_changes) {
+        if (write()) {
+            return *id;
+        }
+        return core::Error{"not recorded"};
+    }
+    if (auto failed = options.live_changes->changeThenRecord(change, now, write)) {
+        if (failure) {  // changed, then not recorded: the record's error and the rollback's
+            failure->body["error"] =
+                failure->body["error"].get<std::string>() + "; " + failed->message;
+        } else {
+            failure = apiError(failed->status, failed->message);
+        }
+        return core::Error{"not changed"};
+    }
+    return *id;
+}
 
-ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params, {}); !st) {
-        return apiError(400, st.error());
-    }
-    auto modification = bodyModification(request.body);
-    if (!modification) {
-        return apiError(400, modification.error());
-    }
+// Plans and records (with a live cluster: applies, then records) the apply of the body.
+ApiResponse applyLocked(const ServerOptions& options,
+                        const ApiRequest& request,
+                        core::Modification modification) {
     auto store = store::openExistingStoreAt(options.db);
     if (!store) {
         return historyError(store.error());
@@ -85,27 +126,44 @@ ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& reques
     if (auto st = store::requireReplayable(*history); !st) {
         return apiError(409, st.error());
     }
-    auto change = store::planChange(history->current, std::move(*modification), "apply");
+    auto change = store::planChange(history->current, std::move(modification), "apply");
     if (!change) {
         return apiError(409,
                         "the modification does not apply to cluster \"" + request.cluster +
                             "\": " + change.error());
     }
-    const store::ApplyRecord record =
-        store::recordOf(*change, request.cluster, clockNow(), request.user, false);
-    // Recorded only if no other apply landed since the history was read: of concurrent applies
-    // planned on the same history, one wins and the others are 409 (nothing recorded).
-    auto outcome = (*store)->recordApply(record, history->latest_id);
-    if (!outcome) {
-        return apiError(500, "cannot record the apply: " + outcome.error());
+    std::optional<ApiResponse> failure;
+    auto id = changeAndRecord(options, **store, request, *change, history->latest_id, failure);
+    if (!id) {
+        return *failure;
     }
-    if (!outcome->id) {
-        return apiError(409, store::conflictText(request.cluster, *outcome));
+    json answer = {{"applyId", *id},
+                   {"counts", countsJson(change->modification)},
+                   {"undoModification", modificationJson(change->undo)}};
+    if (options.live_changes) {
+        answer["appliedToCluster"] = true;
     }
-    return {200,
-            {{"applyId", *outcome->id},
-             {"counts", countsJson(change->modification)},
-             {"undoModification", modificationJson(change->undo)}}};
+    return {200, std::move(answer)};
+}
+
+// The lock that keeps one server's live changes apart: from reading the history to recording.
+std::unique_lock<std::mutex> liveLock(const ServerOptions& options) {
+    return options.live_changes ? std::unique_lock<std::mutex>(options.live_changes->mutex())
+                                : std::unique_lock<std::mutex>();
+}
+
+}  // namespace
+
+ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& request) {
+    if (auto st = checkParams(request.params, {}); !st) {
+        return apiError(400, st.error());
+    }
+    auto modification = bodyModification(request.body);
+    if (!modification) {
+        return apiError(400, modification.error());
+    }
+    const std::unique_lock<std::mutex> lock = liveLock(options);
+    return applyLocked(options, request, std::move(*modification));
 }
 
 namespace {
@@ -162,6 +220,7 @@ ApiResponse revertEndpoint(const ServerOptions& options, const ApiRequest& reque
     if (*steps && *to) {
         return apiError(400, "steps, to: give one of them");
     }
+    const std::unique_lock<std::mutex> lock = liveLock(options);
     auto store = store::openExistingStoreAt(options.db);
     if (!store) {
         return historyError(store.error());
@@ -177,11 +236,29 @@ ApiResponse revertEndpoint(const ServerOptions& options, const ApiRequest& reque
         const bool none = e.find("no applied modification") != std::string::npos;
         return none ? apiError(404, e) : historyError(e);
     }
-    return {200,
-            {{"modification", modificationJson(revert->modification)},
-             {"yaml", io::modificationToYaml(revert->modification)},
-             {"revertsTo", recordJson(revert->back_to)},
-             {"counts", countsJson(revert->modification)}}};
+    json answer = {{"modification", modificationJson(revert->modification)},
+                   {"yaml", io::modificationToYaml(revert->modification)},
+                   {"revertsTo", recordJson(revert->back_to)},
+                   {"counts", countsJson(revert->modification)}};
+    // With a live cluster the revert is made there and recorded, as `revert --kube`; without,
+    // it is only computed, as `revert` prints it.
+    if (!options.live_changes || core::isEmpty(revert->modification)) {
+        return {200, std::move(answer)};
+    }
+    auto change = store::planChange(revert->current, revert->modification, "revert");
+    if (!change) {
+        return apiError(500, change.error());  // modificationBetween always applies: a bug
+    }
+    change->reverts_to = revert->back_to.id;
+    std::optional<ApiResponse> failure;
+    auto id = changeAndRecord(options, **store, request, *change, revert->latest_id, failure);
+    if (!id) {
+        return *failure;
+    }
+    answer["applyId"] = *id;
+    answer["undoModification"] = modificationJson(change->undo);
+    answer["appliedToCluster"] = true;
+    return {200, std::move(answer)};
 }
 
 ApiResponse historyEndpoint(const ServerOptions& options, const ApiRequest& request) {

@@ -12,6 +12,7 @@
 #include "notify/sender.h"
 #include "server/access_tokens.h"
 #include "server/inputs_cache.h"
+#include "server/live_changes.h"
 #include "store/stored_inputs.h"
 
 namespace netpolgen::server {
@@ -53,6 +54,9 @@ struct ServerOptions {
     // Loaded inputs shared between requests (server/inputs_cache.h); Server sets one up when
     // null and clears it after its own writes.
     std::shared_ptr<InputsCache> inputs_cache;
+    // The live cluster the apply and revert endpoints change before recording
+    // (server/live_changes.h); null: they only record (a GitOps or kubectl user applies).
+    std::shared_ptr<LiveChanges> live_changes;
 };
 
 }  // namespace netpolgen::server

@@ -12,7 +12,8 @@ With the fake API server (tests/kube/fake_apiserver.py) standing in for a cluste
   - RBAC against the code: the reader ClusterRole grants get and list on every resource
     src/kube/api_kinds.h lists and no write verb; the writer ClusterRole grants what
     src/cli/kube_writer.cpp sends (POST create, PUT update after GET get, DELETE delete on
-    networkpolicies; PATCH patch on namespaces);
+    networkpolicies; PATCH patch on namespaces) and list (delete-generated --kube); deploy/ serves
+    with --record-only, deploy/writer/ without;
   - the container's arguments are accepted by the binary: run as in the pod (service account
     token and CA, KUBERNETES_SERVICE_HOST/PORT pointing at the fake), netpolgen serve stores a
     snapshot of the cluster, listens, and /v1/healthz answers 200.
@@ -146,6 +147,17 @@ def check_rbac(read_items, write_items):
                   needed[method] in grants(writers[0], "networking.k8s.io", "networkpolicies"))
         check("writer: patch namespaces (the code sends PATCH)",
               "PATCH" in sent and "patch" in grants(writers[0], "", "namespaces"))
+        apply_code = open(os.path.join(ROOT, "src/cli/apply_command.cpp"), encoding="utf-8").read()
+        check("writer: list networkpolicies (delete-generated --kube lists them)",
+              "readNetworkPolicies" in apply_code and
+              "list" in grants(writers[0], "networking.k8s.io", "networkpolicies"))
+    # deploy/ has read-only RBAC: its server only records; deploy/writer/ lets it change the cluster.
+    def args_of(items):
+        deps = by_kind(items, "Deployment")
+        return deps[0]["spec"]["template"]["spec"]["containers"][0]["args"] if deps else []
+    check("deploy/ serves with --record-only (its RBAC cannot write)", "--record-only" in args_of(read_items))
+    check("deploy/writer/ serves without --record-only (the API's apply changes the cluster)",
+          "--record-only" not in args_of(write_items) and "--in-cluster" in args_of(write_items))
 
 
 def check_runs(binary, args, fake_dir, url):

@@ -100,6 +100,8 @@ POST   /__fake/faults         JSON object merged into the fault set (a null valu
   respond: [{"count":N, "code":C, "path_prefix":P, "method":M, "body":"text", "contentType":"text/plain",
              "status":{...Status overrides...}, "retryAfter":S}]
         next N matching requests get this canned answer (e.g. a 404 with a text body, 503, 500).
+        "dryRun": false|true matches only requests without|with the dryRun parameter (a write
+        that passes its dry run and then fails).
   forbid: [{"user":U, "verb":V, "resource":R, "namespace":NS, "group":G}]   ("*" or absent = any)
         replaces the forbid list; 403 Forbidden with the real message.
   failCreateNth: N          the Nth create (POST) from now fails with 500 InternalError.
@@ -1322,6 +1324,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def matches(self, f):
         if f.get("path_prefix") and not self.rpath.startswith(f["path_prefix"]):
+            return False
+        if "dryRun" in f and bool(f["dryRun"]) != ("dryRun" in self.params):
             return False
         if f.get("method") and f["method"].upper() != self.command:
             return False

@@ -14,20 +14,7 @@
 #   tests/kube/live_cluster_test.sh path/to/netpolgen
 set -u
 bin=${1:?usage: live_cluster_test.sh path/to/netpolgen}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-shared=${NETPOLGEN_SHARED_DIR:-$root/../shared}
-tmp=$(mktemp -d /tmp/netpolgen-live.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0
-fail=0
-check() {  # description, command…
-    local what=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); echo "PASS $what"; else fail=$((fail + 1)); echo "FAIL: $what"; fi
-}
+source "$(dirname "$0")/script_lib.sh" netpolgen-live
 
 # The kinds the fake serves, from Online Boutique's manifests (ServiceAccounts left out).
 /usr/bin/python3 - "$shared/samples/online-boutique/kubernetes-manifests.yaml" "$tmp/objects.yaml" <<'EOF'
@@ -38,18 +25,6 @@ EOF
 manifests=$shared/samples/online-boutique/kubernetes-manifests.yaml
 flows=$root/demo/online-boutique/flows.jsonl
 
-start_fake() {  # dir, extra args… → sets $url
-    local dir=$1
-    shift
-    mkdir -p "$dir"
-    /usr/bin/python3 "$here/fake_apiserver.py" --dir "$dir" --objects "$tmp/objects.yaml" "$@" \
-        > "$dir/out" 2> "$dir/err" &
-    pids+=($!)
-    for _ in $(seq 100); do grep -q 'listening on' "$dir/out" 2>/dev/null && break; sleep 0.1; done
-    url=$(sed -n 's/^fake-apiserver: listening on //p' "$dir/out")
-    [ -n "$url" ] || { echo "the fake did not start: $(cat "$dir/err")"; exit 1; }
-}
-faults() { curl -sk -X POST -H 'Content-Type: application/json' -d "$1" "$url/__fake/faults" > /dev/null; }
 requests() { curl -sk "$url/__fake/requests"; }
 clear_requests() { curl -sk -X DELETE "$url/__fake/requests" > /dev/null; }
 

@@ -667,6 +667,25 @@ TEST_F(HistoryCli, DryRunAppliesAndRecordsNothing) {
     EXPECT_EQ(out_.str(), "no applied modification recorded for cluster \"default\"\n");
 }
 
+TEST_F(HistoryCli, DeleteGeneratedThroughTheApiServerNeedsAStoreForItsUndo) {
+    EXPECT_EQ(run({"delete-generated", "--kube", "--kubeconfig", (dir_ / "none").string()}), 2);
+    EXPECT_EQ(err_.str(),
+              "netpolgen: delete-generated --kube records the deletion with its undo (revert "
+              "--kube brings the policies back): pass --db FILE (SQLite) or --db "
+              "postgresql://…\n");
+    EXPECT_NE(run({"delete-generated", "--db", db_, "--dry-run"}), 0);  // --dry-run needs --kube
+    EXPECT_NE(run({"delete-generated", "--cluster", db_, "--kube"}), 0);
+}
+
+TEST_F(HistoryCli, DeleteGeneratedLeavesBackupCopies) {
+    core::NetworkPolicy backup = policy("shop", "deleted-stackrox-generated-db-x7k2p", "db");
+    backup.labels["network-policy-generator.stackrox.io/generated"] = "true";
+    backup.annotations["network-policies.stackrox.io/deleted"] = "kept";
+    const std::string cluster = write("backup.yaml", yamlOf(backup));
+    ASSERT_EQ(run({"delete-generated", "--cluster", cluster}), 0) << err_.str();
+    EXPECT_EQ(out_.str(), "# No policies need to be created or deleted.\n");
+}
+
 TEST_F(HistoryCli, DeleteGeneratedListsTheLabelledPolicies) {
     ASSERT_EQ(run({"delete-generated", "--db", db_}), 0) << err_.str();
     EXPECT_EQ(out_.str(),
