@@ -18,13 +18,16 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "core/flow.h"
+#include "io/endpoint_text.h"
 #include "io/flow_dedupe.h"
+#include "io/flow_json_fields.h"
+#include "io/flow_keys.h"
 #include "io/flow_reader.h"
+#include "io/hubble_endpoint.h"
 
 namespace netpolgen::io {
 
@@ -38,89 +41,11 @@ enum class LineOutcome : uint8_t {
     kInvalid,     // error() says why
 };
 
-// What went wrong with a field's value; the message is only built when the line is rejected.
-enum class Problem : uint8_t {
-    kNone,
-    kNotString,
-    kNotInteger,
-    kNotObject,
-    kNotArray,
-    kNotBool,
-    kPortRange,
-    kCountRange,
-    kUnknownProtocol,
-    kTimeType,
-    kTimeRange,
-    kBadIp,
-};
-
-struct FieldProblem {
-    Problem problem = Problem::kNone;
-    std::string_view field;  // a static name such as "port" or "IP.source"
-    std::string_view token;  // the offending text from the line, if any
-
-    void set(Problem p, std::string_view f, std::string_view t = {}) {
-        if (problem == Problem::kNone) {
-            problem = p;
-            field = f;
-            token = t;
-        }
-    }
-    explicit operator bool() const { return problem != Problem::kNone; }
-};
-
-// Every key the decoder looks at (defined in flow_line_parser.cpp).
-enum class FlowKey : uint8_t;
-
 class FlowLineParser {
 public:
     // Passed to simdjson for its own bookkeeping. On-Demand skips nested values without recursion
     // and the decoder itself descends at most five levels, so deep input costs no stack.
     static constexpr size_t kMaxDepth = 64;
-
-    // Everything read from one Hubble Endpoint object.
-    struct HubbleEndpoint {
-        std::string_view ns;
-        std::string_view pod;
-        std::string_view workload_name;
-        std::string_view workload_kind;
-        std::string_view labels;  // the raw text of the labels array's elements (in the line)
-        uint64_t identity = 0;
-        bool k8s_labels = false;  // some label is a k8s:… label: the endpoint is a pod
-        bool world = false;       // reserved:world, reserved:world-ipv4, reserved:world-ipv6
-        bool internal = false;    // reserved:host, remote-node, kube-apiserver, health, init, …
-        bool cidr = false;        // a cidr:… label
-    };
-
-    // Why a canonical endpoint is not valid; `part` is the offending segment, if any.
-    struct EndpointIssue {
-        enum class What : uint8_t {
-            kNone,
-            kUnrecognised,
-            kBadCidr,
-            kTooManySegments,
-            kEmptyNamespace,
-            kBadNamespace,
-            kBadKind,
-            kEmptyName,
-            kBadName,
-        };
-        What what = What::kNone;
-        std::string_view part;
-    };
-
-    // A "time" value: RFC 3339 text (parsed only when the line is used) or Unix seconds.
-    struct TimeValue {
-        bool present = false;
-        bool is_text = false;
-        std::string_view text;
-        int64_t seconds = 0;
-    };
-
-    // Canonical endpoint texts already validated, by a hash of their bytes: files repeat the same
-    // few hundred endpoints, and a compare is cheaper than a validation.
-    static constexpr size_t kEndpointCacheSize = 256;
-    static constexpr size_t kMaxCachedEndpoint = 64;
 
     explicit FlowLineParser(FlowFormat format);
 
@@ -132,9 +57,13 @@ public:
     const std::string& error() const { return error_; }
 
 private:
-    using Key = FlowKey;
-    using Value = simdjson::ondemand::value;
-    using ErrorCode = simdjson::error_code;
+    using Key = detail::FlowKey;
+    using Value = detail::Value;
+    using ErrorCode = detail::ErrorCode;
+    using FieldProblem = detail::FieldProblem;
+    using TimeValue = detail::TimeValue;
+    using EndpointIssue = detail::EndpointIssue;
+    using HubbleEndpoint = detail::HubbleEndpoint;
 
     // "src" or "dst", decoded as soon as it is read (while its raw text can still be used) into
     // the observation being filled.
@@ -142,50 +71,6 @@ private:
         bool seen = false;
         std::string_view text;
         EndpointIssue issue;
-    };
-
-    // A valid endpoint text and where its parts are (offsets into the text).
-    struct EndpointCacheEntry {
-        std::array<char, kMaxCachedEndpoint> text{};
-        uint8_t size = 0;  // 0: empty
-        core::FlowEndpoint::Kind kind = core::FlowEndpoint::Kind::kUnknown;
-        uint8_t ns_size = 0;
-        uint8_t kind_offset = 0;
-        uint8_t kind_size = 0;
-        uint8_t name_offset = 0;
-        uint8_t name_size = 0;
-
-        void store(std::string_view raw, const core::FlowEndpoint& ep) {
-            if (raw.empty() || raw.size() > kMaxCachedEndpoint) {
-                return;
-            }
-            std::memcpy(text.data(), raw.data(), raw.size());
-            size = static_cast<uint8_t>(raw.size());
-            kind = ep.kind;
-            const auto offset = [&](std::string_view part) {
-                return static_cast<uint8_t>(part.empty() ? 0 : part.data() - raw.data());
-            };
-            ns_size = static_cast<uint8_t>(ep.ns.size());
-            kind_offset = offset(ep.workload_kind);
-            kind_size = static_cast<uint8_t>(ep.workload_kind.size());
-            name_offset = offset(ep.name);
-            name_size = static_cast<uint8_t>(ep.name.size());
-        }
-
-        // Fills `ep` (cleared) for `raw`, a text equal to the stored one.
-        void apply(std::string_view raw, core::FlowEndpoint& ep) const {
-            using Kind = core::FlowEndpoint::Kind;
-            ep.kind = kind;
-            if (kind == Kind::kWorkload) {
-                ep.ns = raw.substr(0, ns_size);
-                ep.workload_kind = raw.substr(kind_offset, kind_size);
-                ep.name = raw.substr(name_offset, name_size);
-            } else if (kind == Kind::kIp) {
-                ep.ip = raw;
-            } else if (kind == Kind::kCidr) {
-                ep.cidr = raw;
-            }
-        }
     };
 
     struct Canonical {
@@ -255,7 +140,7 @@ private:
     bool hubble_dirty_ = true;  // hubble_ was written since it was last reset
     TimeValue top_time_;  // "time" at the top level: canonical time, envelope or bare-Flow time
     FieldProblem time_problem_;
-    std::array<EndpointCacheEntry, kEndpointCacheSize> endpoint_cache_{};
+    std::array<detail::EndpointCacheEntry, detail::kEndpointCacheSize> endpoint_cache_{};
     // The last RFC 3339 text parsed and its value.
     std::string last_time_text_;
     core::Timestamp last_time_ = core::kUndated;

@@ -4,6 +4,7 @@
 
 #include "kube/api_kinds.h"
 #include "kube/json_fields.h"
+#include "kube/list_page.h"
 #include "nlohmann/json.hpp"
 
 namespace netpolgen::kube {
@@ -51,6 +52,7 @@ core::Status listPages(ApiClient& client,
                        std::vector<ListedPage>& pages,
                        ReadReport& report) {
     const size_t first_page = pages.size();
+    ListPageScanner scanner;
     std::string cont;
     for (int page = 1;; ++page) {
         std::string query = path + "?limit=" + std::to_string(page_size);
@@ -78,15 +80,12 @@ core::Status listPages(ApiClient& client,
         if (r->status < 200 || r->status >= 300) {
             return Error{client.config().server + ": " + describeFailure("GET", query, *r)};
         }
-        const nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("items")) {
+        auto head = scanner.scan(r->body);
+        if (!head) {
             return Error{client.config().server + path + ": the answer is not a List"};
         }
-        report.objects += j["items"].is_array() ? j["items"].size() : 0;
-        cont.clear();
-        if (auto m = j.find("metadata"); m != j.end()) {
-            cont = stringField(*m, "continue");
-        }
+        report.objects += head->items;
+        cont = std::move(head->cont);
         pages.push_back({client.config().server + path + " (page " + std::to_string(page) + ")",
                          std::move(r->body)});
         if (cont.empty()) {
