@@ -17,20 +17,7 @@
 #   tests/kube/watch_test.sh path/to/netpolgen
 set -u
 bin=${1:?usage: watch_test.sh path/to/netpolgen}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-shared=${NETPOLGEN_SHARED_DIR:-$root/../shared}
-tmp=$(mktemp -d /tmp/netpolgen-watch.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0
-fail=0
-check() {  # description, command…
-    local what=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); echo "PASS $what"; else fail=$((fail + 1)); echo "FAIL: $what"; fi
-}
+source "$(dirname "$0")/script_lib.sh" netpolgen-watch
 
 /usr/bin/python3 - "$shared/samples/online-boutique/kubernetes-manifests.yaml" "$tmp/objects.yaml" <<'EOF'
 import sys, yaml
@@ -54,12 +41,7 @@ yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
 EOF
 
 fake=$tmp/fake
-mkdir -p "$fake"
-/usr/bin/python3 "$here/fake_apiserver.py" --dir "$fake" --objects "$tmp/objects.yaml" > "$fake/out" 2> "$fake/err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q 'listening on' "$fake/out" 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's/^fake-apiserver: listening on //p' "$fake/out")
-[ -n "$url" ] || { echo "the fake did not start: $(cat "$fake/err")"; exit 1; }
+start_fake "$fake"
 post() { curl -sk -X POST -H 'Content-Type: application/json' -d "$2" "$url/__fake/$1" > /dev/null; }
 requests() { curl -sk "$url/__fake/requests"; }
 db=$tmp/s.db
