@@ -112,7 +112,8 @@ POST   /__fake/faults         JSON object merged into the fault set (a null valu
   ignoreLimit: true         list requests ignore `limit` (return everything, like the watch cache).
   dropWatchAfterEvents: N   the next watch stream is cut (TCP close, no final chunk) after N events.
                             The three watch faults also take {"count":N,"path_prefix":P}: the next
-                            watch whose path starts with P (e.g. "/apis/apps/v1/deployments").
+                            watch whose path starts with P (e.g. "/apis/apps/v1/deployments"), or a
+                            list of those (each used once, by the first watch it matches).
   truncateWatchEvent: N     the next watch stream writes N full events, then half of the next event's
                             JSON, then the connection is cut.
   watchErrorAfterEvents: N  the next watch sends N events, then an ERROR event (410 Expired), then
@@ -1919,13 +1920,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def take_watch_fault(self, st, name):
         """A one-shot watch fault: N, or {"count": N, "path_prefix": P} for the next watch whose
-        path starts with P only (the other watches leave it set).  Called with st.lock held."""
+        path starts with P only (the other watches leave it set), or a list of such objects.
+        Called with st.lock held."""
         value = st.faults.get(name)
         if isinstance(value, dict):
-            if not self.rpath.startswith(value.get("path_prefix", "")):
-                return None
-            st.faults.pop(name, None)
-            return value.get("count", 0)
+            value = [value]
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                if isinstance(v, dict) and self.rpath.startswith(v.get("path_prefix", "")):
+                    rest = value[:i] + value[i + 1:]
+                    if rest:
+                        st.faults[name] = rest
+                    else:
+                        st.faults.pop(name, None)
+                    return v.get("count", 0)
+            return None
         return st.faults.pop(name, None)
 
     def sel_ok(self, o, ls, fs):
