@@ -17,10 +17,19 @@ od::parser& threadParser() {
     return parser;
 }
 
+// On-demand parsing checks only what it reads, and on malformed input its iterators may go where
+// they must not: every text is validated as a whole first, by the DOM parser (its buffers reused).
+// The kept text must be valid JSON anyway: the snapshot decodes it again.
+bool isValidJson(const simdjson::padded_string& padded) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    return parser.parse(padded).get(root) == simdjson::SUCCESS;
+}
+
 // One JSON object read on demand with this thread's parser: valid until the parser's next use.
 struct OnDemandObject {
     explicit OnDemandObject(std::string_view json) : padded(json) {
-        ok = threadParser().iterate(padded).get(doc) == simdjson::SUCCESS &&
+        ok = isValidJson(padded) && threadParser().iterate(padded).get(doc) == simdjson::SUCCESS &&
              doc.get_object().get(object) == simdjson::SUCCESS;
     }
     simdjson::padded_string padded;
