@@ -2,8 +2,8 @@
 # The README's second command (and what .ci/run calls): builds once and runs every test.
 #   0. the portal's bundle (web/dist: npm ci + esbuild), which the browser test opens
 #   1. one build with clang, AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/): the
-#      libraries, the binary, the tests, the benchmarks (compiled, not run) and the libFuzzer
-#      targets
+#      libraries, the binary, the tests and the libFuzzer targets (not the benchmarks: no test
+#      runs them, and the release build of scripts/setup.sh compiles them)
 #   2. every test under the sanitizers: unit, property, golden CLI, schema, store (with a real
 #      PostgreSQL), kill -9, history, server, browser (headless chromium), install (ctest)
 #   3. libFuzzer smoke runs over the committed corpora (FUZZ_SECONDS each, default 15)
