@@ -114,8 +114,8 @@ def join_pages(folder, limit, out):
     items = []
     with open(os.path.join(folder, "index.tsv")) as index:
         for line in index:
-            _, page_limit, _, name = line.rstrip("\n").split("\t")
-            if page_limit != limit:
+            _, page_limit, _, name, *rv = line.rstrip("\n").split("\t")
+            if page_limit != limit or (rv and rv[0]):  # the watch cache's copies: once is enough
                 continue
             with open(os.path.join(folder, name)) as f:
                 page = json.load(f)

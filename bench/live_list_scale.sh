@@ -16,11 +16,16 @@
 # 4. Floor, in the same run: `netpolgen snapshot --db F --cluster floor.json`, floor.json being the
 #    saved pages' objects as one List (decoding, building the cluster, storing; no HTTP).
 # 5. `netpolgen snapshot --db X --kubeconfig K` against the fake with the default client settings
-#    (QPS 5, burst 10, pages of 500, as client-go), then with the flags a user of a large cluster
-#    would set; and the same against bench/replay_pages.py, which serves the saved answers as they
-#    were (a live list over HTTPS without the fake's Python cost; its own share measured with curl).
-# Each run under /usr/bin/time -v: wall, CPU (user + sys: netpolgen's own, the servers are other
-# processes), max RSS; ratios to the floor.
+#    (QPS 5, burst 10, each kind's list from the watch cache: resourceVersion=0, one answer per
+#    kind, as client-go's reflector), then --kube-consistent-read (pages of 500 from etcd, as
+#    kubectl get) with the flags a user of a large cluster would set; and the same against
+#    bench/replay_pages.py, which serves the saved answers as they were (a live list over HTTPS
+#    without the fake's Python cost; its own share measured with curl).
+# 6. `netpolgen serve --kubeconfig K`: the seconds until it logs "the cluster is listed and cached"
+#    (every kind listed into the watch cache: issue 12.7's "initial list and cache"), and until the
+#    first snapshot is stored; peak RSS (VmHWM) at each point.
+# Each snapshot run under /usr/bin/time -v: wall, CPU (user + sys: netpolgen's own, the servers are
+# other processes), max RSS; ratios to the floor.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -94,28 +99,33 @@ rm -rf "$pages"
 mkdir -p "$pages"
 get /apis > "$pages/apis.json"
 printf '/apis\t\t\tapis.json\n' > "$pages/index.tsv"
-# fetch_all LIMIT: every page of every path into $pages, indexed for replay_pages.py; prints the
-# seconds it took and the number of requests.
+# fetch_all LIMIT [RV]: every page of every path into $pages, indexed for replay_pages.py; prints
+# the seconds it took and the number of requests. RV 0: the first page from the watch cache (which
+# ignores limit: one request per path), as netpolgen asks by default.
 fetch_all() {
-    local limit=$1 n=0 t0 token file
+    local limit=$1 rv=${2:-} n=0 t0 token file
     t0=$(now)
     for path in "${paths[@]}"; do
         token=""
         while :; do
             n=$((n + 1))
-            file=$limit-$n.json
+            file=$limit-$rv-$n.json
+            local page_rv=""  # the resourceVersion goes with the first page only
+            [ -n "$token" ] || page_rv=$rv
             get "$path" --data-urlencode "limit=$limit" ${token:+--data-urlencode "continue=$token"} \
-                > "$pages/$file"
-            printf '%s\t%s\t%s\t%s\n' "$path" "$limit" "$token" "$file" >> "$pages/index.tsv"
+                ${page_rv:+--data-urlencode "resourceVersion=$page_rv"} > "$pages/$file"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$path" "$limit" "$token" "$file" "$page_rv" \
+                >> "$pages/index.tsv"
             token=$(grep -o '"continue":"[^"]*"' "$pages/$file" | head -1 | sed 's/.*:"//; s/"$//' || true)
             [ -n "$token" ] || break
         done
     done
     echo "$(seconds "$t0" "$(now)") $n"
 }
+read -r curlcache requestscache < <(fetch_all 500 0)
 read -r curl500 requests500 < <(fetch_all 500)
 read -r curl5000 requests5000 < <(fetch_all 5000)
-echo "the fake, with curl: pages of 500: $requests500 requests, $curl500 s; pages of 5000: $requests5000 requests, $curl5000 s"
+echo "the fake, with curl: from the watch cache: $requestscache requests, $curlcache s; pages of 500: $requests500 requests, $curl500 s; pages of 5000: $requests5000 requests, $curl5000 s"
 
 # The floor's input: the served objects (kind and apiVersion put back) as one List.
 /usr/bin/python3 "$here/live_cluster_objects.py" --join-pages "$pages" 500 "$out/floor.json"
@@ -127,19 +137,23 @@ replay_pid=$!
 replay_url=$(wait_for "$out/replay.out" 'replay: listening on' "$replay_pid") ||
     { echo "the replay did not start: $(cat "$out/replay.err")" >&2; exit 1; }
 sed "s|server: .*|server: $replay_url|" "$fake/kubeconfig-token" > "$out/kubeconfig-replay"
-replay_share() {  # LIMIT: the seconds curl takes for the replayed pages of LIMIT
-    local limit=$1 t0
+replay_share() {  # FILE-PREFIX: the seconds curl takes for the replayed pages saved under it
+    local prefix=$1 t0
     t0=$(now)
-    while IFS=$'\t' read -r path l cont _; do
-        [ "$l" = "$limit" ] || continue
+    # '|' for the tabs: read merges adjacent tabs (IFS whitespace), which would shift the fields
+    # after an empty continue token.
+    while IFS='|' read -r path l cont file rv; do
+        [[ "$file" == "$prefix"* ]] || continue
         curl -sf --cacert "$fake/ca.crt" -G --data-urlencode "limit=$l" \
-            ${cont:+--data-urlencode "continue=$cont"} "$replay_url$path" > /dev/null
-    done < "$pages/index.tsv"
+            ${cont:+--data-urlencode "continue=$cont"} ${rv:+--data-urlencode "resourceVersion=$rv"} \
+            "$replay_url$path" > /dev/null || { echo "replay: $path $l $cont: no answer" >&2; exit 1; }
+    done < <(tr '\t' '|' < "$pages/index.tsv")
     seconds "$t0" "$(now)"
 }
-replay500=$(replay_share 500)
-replay5000=$(replay_share 5000)
-echo "the replay, with curl: pages of 500: $replay500 s; pages of 5000: $replay5000 s"
+replaycache=$(replay_share 500-0-)
+replay500=$(replay_share 500--)
+replay5000=$(replay_share 5000--)
+echo "the replay, with curl: from the watch cache: $replaycache s; pages of 500: $replay500 s; pages of 5000: $replay5000 s"
 
 # ---- runs ----------------------------------------------------------------------------------------
 # measure ARGS…: the run with the best wall time of $runs; sets wall, cpu (s) and rss (MB).
@@ -176,10 +190,47 @@ row() {  # label server-seconds kubeconfig args…
 }
 k=$fake/kubeconfig-token
 r=$out/kubeconfig-replay
-row "replay: snapshot --kubeconfig (defaults: QPS 5, burst 10, pages of 500)" "$replay500" "$r"
-row "replay: … --kube-qps 50 --kube-burst 100" "$replay500" "$r" --kube-qps 50 --kube-burst 100
-row "replay: … --kube-page-size 5000" "$replay5000" "$r" --kube-page-size 5000
-row "replay: … --kube-qps 1000 --kube-burst 10000 (no client limit)" "$replay500" "$r" --kube-qps 1000 --kube-burst 10000
-row "fake: snapshot --kubeconfig (defaults)" "$curl500" "$k"
-row "fake: … --kube-qps 50 --kube-burst 100" "$curl500" "$k" --kube-qps 50 --kube-burst 100
-row "fake: … --kube-page-size 5000" "$curl5000" "$k" --kube-page-size 5000
+paged=--kube-consistent-read
+row "replay: snapshot --kubeconfig (defaults: the watch cache, QPS 5, burst 10)" "$replaycache" "$r"
+row "replay: … $paged (pages of 500)" "$replay500" "$r" $paged
+row "replay: … $paged --kube-qps 50 --kube-burst 100" "$replay500" "$r" $paged --kube-qps 50 --kube-burst 100
+row "replay: … $paged --kube-page-size 5000" "$replay5000" "$r" $paged --kube-page-size 5000
+row "fake: snapshot --kubeconfig (defaults: the watch cache)" "$curlcache" "$k"
+row "fake: … $paged (pages of 500)" "$curl500" "$k" $paged
+row "fake: … $paged --kube-qps 50 --kube-burst 100" "$curl500" "$k" $paged --kube-qps 50 --kube-burst 100
+
+# serve: the list and cache of every kind (until "the cluster is listed and cached"), then the first
+# snapshot stored; the peak RSS at each point from /proc.
+serve_run() {  # kubeconfig label share
+    local config=$1 label=$2 share=$3 t0 listed stored rss_listed rss_stored pid
+    rm -f "$out/serve.db"
+    t0=$(now)
+    "$bin" serve --db "$out/serve.db" --kubeconfig "$config" --listen 127.0.0.1:0 \
+        > "$out/serve.out" 2> "$out/serve.err" &
+    pid=$!
+    for _ in $(seq 6000); do
+        grep -q 'listed and cached' "$out/serve.err" 2> /dev/null && break
+        kill -0 "$pid" 2> /dev/null || break
+        sleep 0.05
+    done
+    listed=$(seconds "$t0" "$(now)")
+    rss_listed=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2> /dev/null || echo "?")
+    for _ in $(seq 6000); do
+        grep -q 'snapshot 1 of the watched' "$out/serve.err" 2> /dev/null && break
+        kill -0 "$pid" 2> /dev/null || break
+        sleep 0.05
+    done
+    stored=$(seconds "$t0" "$(now)")
+    rss_stored=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2> /dev/null || echo "?")
+    kill "$pid" 2> /dev/null
+    wait "$pid" 2> /dev/null
+    grep -q 'listed and cached' "$out/serve.err" ||
+        { echo "serve did not list the cluster: $(cat "$out/serve.err")" >&2; exit 1; }
+    printf '| %s: listed and cached | %s | %s | — | — | %s | %s | %s s | %s s |\n' "$label" "$listed" \
+        "$(ratio "$listed" "$floor_wall")" "$rss_listed" "$(ratio "$rss_listed" "$floor_rss")" \
+        "$share" "$(seconds "$share" "$listed")"
+    printf '| %s: first snapshot stored | %s | %s | — | — | %s | %s | — | — |\n' "$label" "$stored" \
+        "$(ratio "$stored" "$floor_wall")" "$rss_stored" "$(ratio "$rss_stored" "$floor_rss")"
+}
+serve_run "$r" "replay: serve --kubeconfig (defaults)" "$replaycache"
+serve_run "$k" "fake: serve --kubeconfig (defaults)" "$curlcache"

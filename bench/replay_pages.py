@@ -3,10 +3,11 @@
 
     replay_pages.py DIR CERT KEY
 
-DIR/index.tsv holds one line per saved answer: PATH, LIMIT, CONTINUE ("" for a first page), FILE.
-A GET with the same path, limit and continue gets the saved body (application/json); anything else
-is a 404. No authentication, no work per request but reading a file: what is left of a live list
-when the API server costs nothing (bench/live_list_scale.sh). Prints
+DIR/index.tsv holds one line per saved answer: PATH, LIMIT, CONTINUE ("" for a first page), FILE,
+and optionally RESOURCEVERSION ("0": a list from the watch cache). A GET with the same path, limit,
+continue and resourceVersion gets the saved body (application/json); anything else is a 404. No
+authentication, no work per request but reading a file: what is left of a live list when the API
+server costs nothing (bench/live_list_scale.sh). Prints
 `replay: listening on https://127.0.0.1:PORT` when ready.
 """
 import http.server
@@ -21,9 +22,9 @@ def main():
     pages = {}
     with open(os.path.join(folder, "index.tsv")) as f:
         for line in f:
-            path, limit, cont, name = line.rstrip("\n").split("\t")
+            path, limit, cont, name, *rv = line.rstrip("\n").split("\t")
             with open(os.path.join(folder, name), "rb") as body:
-                pages[(path, limit, cont)] = body.read()
+                pages[(path, limit, cont, rv[0] if rv else "")] = body.read()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -31,7 +32,8 @@ def main():
         def do_GET(self):
             url = urllib.parse.urlsplit(self.path)
             q = urllib.parse.parse_qs(url.query)
-            body = pages.get((url.path, q.get("limit", [""])[0], q.get("continue", [""])[0]))
+            body = pages.get((url.path, q.get("limit", [""])[0], q.get("continue", [""])[0],
+                              q.get("resourceVersion", [""])[0]))
             if body is None:
                 body = b'{"kind":"Status","apiVersion":"v1","status":"Failure","code":404}\n'
                 self.send_response(404)

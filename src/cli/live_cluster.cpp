@@ -57,6 +57,10 @@ void addLiveClusterOptions(CLI::App& cmd, LiveClusterOptions& o) {
     cmd.add_option("--kube-page-size", o.page_size, "Objects per list request to the API server")
         ->default_str("500")
         ->check(CLI::Range(1, 100000));
+    cmd.add_flag("--kube-consistent-read",
+                 o.consistent_read,
+                 "List the newest state page by page (as kubectl get) instead of the API "
+                 "server's watch cache (one request per kind, may be a moment old)");
 }
 
 core::Result<std::unique_ptr<kube::ApiClient>> connectLive(const LiveClusterOptions& o) {
@@ -82,6 +86,7 @@ core::Result<std::vector<store::NamedManifest>> readLiveCluster(const LiveCluste
     kube::ReadReport report;
     kube::ReadOptions read_options;
     read_options.page_size = o.page_size;
+    read_options.from = o.consistent_read ? kube::ListFrom::kLatest : kube::ListFrom::kWatchCache;
     auto pages = kube::readCluster(client, read_options, report);
     if (!pages) {
         return core::Error{pages.error()};

@@ -21,7 +21,8 @@ struct LiveClusterOptions {
     bool in_cluster = false;
     double qps = 5;
     int burst = 10;
-    int page_size = 500;  // items per list request (client-go's pager default)
+    int page_size = 500;           // items per list request (client-go's pager default)
+    bool consistent_read = false;  // kube::ListFrom::kLatest instead of the watch cache
 
     bool wanted() const { return !kubeconfig.empty() || !context.empty() || in_cluster; }
 };

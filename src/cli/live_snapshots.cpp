@@ -31,10 +31,13 @@ core::Result<std::unique_ptr<LiveSnapshots>> LiveSnapshots::start(const LiveClus
     std::unique_ptr<LiveSnapshots> out(new LiveSnapshots(std::move(*client), options, log));
     kube::WatchOptions watch_options;
     watch_options.page_size = live.page_size;
+    watch_options.first_list =
+        live.consistent_read ? kube::ListFrom::kLatest : kube::ListFrom::kWatchCache;
     out->watch_ = std::make_unique<kube::ClusterWatch>(*out->client_, watch_options);
     if (core::Status st = out->watch_->start(); !st) {
         return core::Error{st.error()};
     }
+    const auto started = std::chrono::steady_clock::now();
     if (!out->watch_->waitSynced(options.sync_timeout)) {
         // One line: the refusal that ended the wait (every kind is refused alike for a revoked
         // token), else what is still failing.
@@ -47,6 +50,12 @@ core::Result<std::unique_ptr<LiveSnapshots>> LiveSnapshots::start(const LiveClus
         }
         return core::Error{"the cluster could not be listed: " + why};
     }
+    log << fmt::format(
+               "netpolgen serve: the cluster is listed and cached: {} objects in {:.1f} s; "
+               "watching\n",
+               out->watch_->objectCount(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
+        << std::flush;
     if (core::Status st = out->record(); !st) {
         return core::Error{st.error()};
     }

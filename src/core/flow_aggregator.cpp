@@ -6,6 +6,8 @@
 namespace netpolgen::core {
 namespace {
 
+constexpr size_t kPendingAdds = 256;  // a few groups of FlowGraph::addAll
+
 std::string describe(const FlowEndpoint& ep) {
     if (!ep.ns.empty()) {
         return std::string(ep.ns) + "/" + std::string(!ep.name.empty() ? ep.name : ep.pod);
@@ -139,7 +141,10 @@ Status FlowAggregator::addToDestination(const FlowObservation& flow,
         const EdgeKey key{src, workloadEntity(workload), port, flow.protocol};
         // One well-predicted branch: the generate path (no buckets) stays a direct graph add.
         if (buckets_ == nullptr) {
-            graph_.add(key, flow.count, flow.time);
+            pending_.push_back({key, flow.count, flow.time});
+            if (pending_.size() == kPendingAdds) {
+                flushPending();
+            }
         } else {
             buckets_->add(key, flow.count, flow.time);
         }

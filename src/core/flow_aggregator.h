@@ -75,8 +75,15 @@ public:
 
     Status add(const FlowObservation& flow);
 
-    const FlowGraph& graph() const { return graph_; }
-    FlowGraph takeGraph() { return std::move(graph_); }
+    // The edges so far (the flows still buffered for the graph are added first).
+    const FlowGraph& graph() {
+        flushPending();
+        return graph_;
+    }
+    FlowGraph takeGraph() {
+        flushPending();
+        return std::move(graph_);
+    }
     // The counters, with top_unresolved filled in.
     AggregationStats stats() const;
 
@@ -91,10 +98,16 @@ private:
     EntityId workloadSource(size_t workload);
     Status addToDestination(const FlowObservation& flow, EntityId src, size_t dst_workload);
     Status countUnresolved(const EndpointResolution& r, const char* end);
+    void flushPending() {
+        graph_.addAll(pending_);
+        pending_.clear();
+    }
 
     const ClusterIndex& index_;
     TimeWindow window_;
     FlowGraph graph_;
+    // Resolved flows on their way to graph_, added a group at a time (FlowGraph::addAll).
+    std::vector<EdgeAdd> pending_;
     BucketedFlowGraph* buckets_ = nullptr;
     EndpointResolver resolver_;
     TextIds endpoint_texts_;                          // FlowEndpoint::text of workload endpoints

@@ -17,46 +17,29 @@ void widen(EdgeStats& stats, Timestamp first, Timestamp last) {
 
 }  // namespace
 
-EdgeStats& FlowGraph::slotFor(const EdgeKey& key) {
-    if ((edges_.size() + 1) * 4 > table_.size() * 3) {
-        grow();
-    }
+EdgeStats& FlowGraph::slotFor(const EdgeKey& key, uint64_t hash) {
     const size_t mask = table_.size() - 1;
-    for (size_t i = EdgeKeyHash{}(key)&mask;; i = (i + 1) & mask) {
-        uint32_t& pos = table_[i];
-        if (pos == kEmpty) {
-            pos = static_cast<uint32_t>(edges_.size());
+    const uint32_t tag = tagOf(hash);
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const uint64_t e = table_[i];
+        if (e == kEmpty) {
+            table_[i] = entry(hash, static_cast<uint32_t>(edges_.size()));
             edges_.push_back({key, EdgeStats{}});
             return edges_.back().second;
         }
-        if (edges_[pos].first == key) {
-            return edges_[pos].second;
+        if (tagOf(e) == tag) {
+            Edge& edge = edges_[static_cast<uint32_t>(e)];
+            if (edge.first == key) {
+                return edge.second;
+            }
         }
     }
 }
 
-void FlowGraph::grow() {
-    rehash(table_.empty() ? 1024 : table_.size() * 2);
-}
-
-void FlowGraph::rehash(size_t slots) {
-    table_.assign(slots, kEmpty);
-    const size_t mask = table_.size() - 1;
-    for (uint32_t pos = 0; pos < edges_.size(); ++pos) {
-        size_t i = EdgeKeyHash{}(edges_[pos].first) & mask;
-        while (table_[i] != kEmpty) {
-            i = (i + 1) & mask;
-        }
-        table_[i] = pos;
-    }
-}
-
-void FlowGraph::reserve(size_t edges) {
-    edges_.reserve(edges);
-    // The table keeps a load factor below 3/4 (slotFor); one rehash now instead of one per
-    // doubling.
+void FlowGraph::makeRoom(size_t more) {
+    // The load factor stays below 3/4.
     size_t slots = table_.empty() ? 1024 : table_.size();
-    while ((edges + 1) * 4 > slots * 3) {
+    while ((edges_.size() + more) * 4 > slots * 3) {
         slots *= 2;
     }
     if (slots != table_.size()) {
@@ -64,14 +47,62 @@ void FlowGraph::reserve(size_t edges) {
     }
 }
 
+void FlowGraph::rehash(size_t slots) {
+    table_.assign(slots, kEmpty);
+    const size_t mask = table_.size() - 1;
+    for (uint32_t pos = 0; pos < edges_.size(); ++pos) {
+        const uint64_t hash = hashOf(edges_[pos].first);
+        size_t i = hash & mask;
+        while (table_[i] != kEmpty) {
+            i = (i + 1) & mask;
+        }
+        table_[i] = entry(hash, pos);
+    }
+}
+
+void FlowGraph::reserve(size_t edges) {
+    edges_.reserve(edges);
+    // One rehash now instead of one per doubling.
+    makeRoom(edges > edges_.size() ? edges - edges_.size() : 0);
+}
+
 void FlowGraph::add(const EdgeKey& key, uint64_t count, Timestamp time) {
-    EdgeStats& stats = slotFor(key);
+    makeRoom(1);
+    EdgeStats& stats = slotFor(key, hashOf(key));
     stats.count += count;
     widen(stats, time, time);
 }
 
+void FlowGraph::addAll(std::span<const EdgeAdd> adds) {
+    constexpr size_t kGroup = 16;  // about the misses a core keeps in flight
+    uint64_t hashes[kGroup];
+    for (size_t at = 0; at < adds.size(); at += kGroup) {
+        const size_t n = std::min(kGroup, adds.size() - at);
+        const EdgeAdd* group = adds.data() + at;
+        makeRoom(n);
+        const size_t mask = table_.size() - 1;
+        for (size_t i = 0; i < n; ++i) {
+            hashes[i] = hashOf(group[i].key);
+            __builtin_prefetch(&table_[hashes[i] & mask]);
+        }
+        for (size_t i = 0; i < n; ++i) {
+            // The edge of the first entry probed, when its tag says it is likely the one.
+            const uint64_t e = table_[hashes[i] & mask];
+            if (e != kEmpty && tagOf(e) == tagOf(hashes[i])) {
+                __builtin_prefetch(&edges_[static_cast<uint32_t>(e)]);
+            }
+        }
+        for (size_t i = 0; i < n; ++i) {
+            EdgeStats& stats = slotFor(group[i].key, hashes[i]);
+            stats.count += group[i].count;
+            widen(stats, group[i].time, group[i].time);
+        }
+    }
+}
+
 void FlowGraph::merge(const EdgeKey& key, const EdgeStats& other) {
-    EdgeStats& stats = slotFor(key);
+    makeRoom(1);
+    EdgeStats& stats = slotFor(key, hashOf(key));
     stats.count += other.count;
     widen(stats, other.first_seen, other.last_seen);
 }
@@ -81,9 +112,11 @@ const EdgeStats* FlowGraph::find(const EdgeKey& key) const {
         return nullptr;
     }
     const size_t mask = table_.size() - 1;
-    for (size_t i = EdgeKeyHash{}(key)&mask; table_[i] != kEmpty; i = (i + 1) & mask) {
-        if (edges_[table_[i]].first == key) {
-            return &edges_[table_[i]].second;
+    const uint64_t hash = hashOf(key);
+    for (size_t i = hash & mask; table_[i] != kEmpty; i = (i + 1) & mask) {
+        const uint64_t e = table_[i];
+        if (tagOf(e) == tagOf(hash) && edges_[static_cast<uint32_t>(e)].first == key) {
+            return &edges_[static_cast<uint32_t>(e)].second;
         }
     }
     return nullptr;

@@ -49,6 +49,7 @@ Result<std::vector<std::string>> servedGroupVersions(ApiClient& client, ReadRepo
 core::Status listPages(ApiClient& client,
                        const std::string& path,
                        int page_size,
+                       ListFrom from,
                        std::vector<ListedPage>& pages,
                        ReadReport& report) {
     const size_t first_page = pages.size();
@@ -56,6 +57,9 @@ core::Status listPages(ApiClient& client,
     std::string cont;
     for (int page = 1;; ++page) {
         std::string query = path + "?limit=" + std::to_string(page_size);
+        if (cont.empty() && from == ListFrom::kWatchCache) {
+            query += "&resourceVersion=0";
+        }
         if (!cont.empty()) {
             query += "&continue=" + escape(cont);
         }
@@ -112,7 +116,7 @@ core::Status readKind(ApiClient& client,
     }
     for (const auto& path : paths) {
         const size_t before = pages.size();
-        core::Status st = listPages(client, path, options.page_size, pages, report);
+        core::Status st = listPages(client, path, options.page_size, options.from, pages, report);
         if (!st && kind.optional) {
             pages.resize(before);
             report.warnings.push_back(st.error() + "; " + kind.resource + " are left out");

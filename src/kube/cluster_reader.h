@@ -22,8 +22,16 @@ struct ListedPage {
     std::string text;  // the List JSON
 };
 
+// Where a list is served from. kWatchCache sends `resourceVersion=0` on the first page, as
+// client-go's reflector does: the API server answers from its watch cache, which is cheap for it
+// and ignores `limit` (one answer per kind, so one request against the client's rate limit
+// instead of one per 500 objects); the state may be a moment old. kLatest leaves the
+// resourceVersion unset: the newest state, read from etcd page by page (kubectl get does this).
+enum class ListFrom { kWatchCache, kLatest };
+
 struct ReadOptions {
     int page_size = 500;  // client-go's pager default
+    ListFrom from = ListFrom::kLatest;
     // Only these namespaces (empty: the whole cluster). Namespace objects are always all read.
     std::vector<std::string> namespaces;
 };
@@ -38,10 +46,13 @@ struct ReadReport {
 core::Result<std::vector<std::string>> servedGroupVersions(ApiClient& client, ReadReport& report);
 
 // One list at `path`, page by page; on 410 Expired (continue token too old) once more without
-// limit, so that the pages are one consistent snapshot. Appends the pages to `pages`.
+// limit, so that the pages are one consistent snapshot. Appends the pages to `pages`. With
+// kWatchCache only the first request carries `resourceVersion=0` (a continue request must not
+// name one, as client-go's pager clears it).
 core::Status listPages(ApiClient& client,
                        const std::string& path,
                        int page_size,
+                       ListFrom from,
                        std::vector<ListedPage>& pages,
                        ReadReport& report);
 

@@ -153,7 +153,11 @@ void ClusterWatch::run(KindState& k) {
 bool ClusterWatch::listKind(KindState& k) {
     std::vector<ListedPage> pages;
     ReadReport report;
-    core::Status st = listPages(client_, clusterPath(k.kind), options_.page_size, pages, report);
+    // The first list from the API server's watch cache, as client-go's reflector does (one cheap
+    // answer per kind); a relist, after a 410 or a failure, reads the latest state.
+    const ListFrom from = k.listed ? ListFrom::kLatest : options_.first_list;
+    core::Status st =
+        listPages(client_, clusterPath(k.kind), options_.page_size, from, pages, report);
     if (!st && k.kind.optional && isRefusal(st.error())) {
         {
             std::lock_guard<std::mutex> lock(mu_);
@@ -411,6 +415,15 @@ std::vector<ListedPage> ClusterWatch::pages() const {
             {client_.config().server + clusterPath(k->kind) + " (watched)", std::move(text)});
     }
     return out;
+}
+
+size_t ClusterWatch::objectCount() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t n = 0;
+    for (const auto& k : kinds_) {
+        n += k->objects.size();
+    }
+    return n;
 }
 
 uint64_t ClusterWatch::generation() const {

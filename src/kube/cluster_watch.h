@@ -41,6 +41,8 @@ namespace netpolgen::kube {
 
 struct WatchOptions {
     int page_size = 500;
+    // Where each kind's first list comes from (cluster_reader.h); relists read the latest state.
+    ListFrom first_list = ListFrom::kWatchCache;
     // A watch request's timeoutSeconds is drawn from [min, 2·min) as client-go's reflector does.
     std::chrono::seconds watch_timeout{300};
     std::chrono::milliseconds backoff_initial{800};
@@ -75,6 +77,8 @@ public:
     void stop();
 
     std::vector<ListedPage> pages() const;
+    // Objects in the cache, over every kind.
+    size_t objectCount() const;
     uint64_t generation() const;
     WatchCounters counters() const;
     // The last failure of each kind still failing, one line each.

@@ -56,7 +56,8 @@ uid (deterministic uuid5), creationTimestamp, generation (bumped when .spec chan
 
 List (section 5): `<Kind>List`, items without kind/apiVersion, body ends with "\n";
 limit/continue (opaque base64 token; all pages served from the snapshot taken by the first page,
-remainingItemCount); continue + resourceVersion (not ""/"0") -> 400; resourceVersionMatch
+remainingItemCount); resourceVersion=0 without continue -> the whole list, limit ignored (the
+watch cache); continue + resourceVersion (not ""/"0") -> 400; resourceVersionMatch
 validation; labelSelector (=, ==, !=, in, notin, exists, !exists); fieldSelector (=, ==, != on
 metadata.name, metadata.namespace and any other dotted path).
 Watch (section 6): watch=1|true; RV unset/"0" -> synthetic ADDED of current state; RV N -> events
@@ -916,6 +917,20 @@ class State:
         self.by_path = {(r.group, r.version, r.resource): r for r in self.resources}
         self.by_kind = {(r.api_version, r.kind): r for r in self.resources}
         self.uid_seq = 0
+        self.item_bytes = {}  # (kind, ns, name, resourceVersion) -> list item JSON
+
+    def encoded_item(self, o):
+        """o as a list item (no kind/apiVersion), JSON, encoded once per resourceVersion."""
+        md = o.get("metadata", {})
+        key = (o.get("kind"), md.get("namespace"), md.get("name"), md.get("resourceVersion"))
+        b = self.item_bytes.get(key)
+        if b is None:
+            if len(self.item_bytes) > 4 * max(10000, len(self.objects)):
+                self.item_bytes.clear()  # older versions of changed objects
+            b = json.dumps({k: v for k, v in o.items() if k not in ("kind", "apiVersion")},
+                           separators=(",", ":")).encode()
+            self.item_bytes[key] = b
+        return b
 
     # -- time/uid
     def now(self):
@@ -1148,7 +1163,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     def send_json(self, code, obj, headers=None, ctype="application/json"):
-        body = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+        self.send_body(code, (json.dumps(obj, separators=(",", ":")) + "\n").encode(), headers,
+                       ctype)
+
+    def send_body(self, code, body, headers=None, ctype="application/json"):
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Cache-Control", "no-cache, private")
@@ -1821,7 +1839,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         raise ApiError(410, "Expired", "The resourceVersion for the provided list "
                                        "is too old.")
                     exact_items = self.state_at(res, ns, irv)
-            if st.faults.get("ignoreLimit"):
+            if st.faults.get("ignoreLimit") or (rv == "0" and not cont):
+                # resourceVersion=0 is served from the watch cache, which ignores limit (the
+                # apiserver's cacher delegates a paginated list to etcd only for RV != "0")
                 limit = 0
             lkind = res.kind + "List"
             meta = {}
@@ -1888,18 +1908,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send_json(200, to_table(res, items, m, self.params.get(
                     "includeObject", "Metadata"), tv),
                     ctype="application/json;as=Table;v=%s;g=meta.k8s.io" % tv)
-            out_items = []
-            for o in items:
-                c = copy.deepcopy(o)
-                c.pop("kind", None)
-                c.pop("apiVersion", None)
-                out_items.append(c)
             meta["resourceVersion"] = str(list_rv)
-            body = {"kind": lkind, "apiVersion": res.api_version,
+            head = {"kind": lkind, "apiVersion": res.api_version,
                     "metadata": {"resourceVersion": meta["resourceVersion"], **{
-                        k: v for k, v in meta.items() if k != "resourceVersion"}},
-                    "items": out_items}
-        return self.send_json(200, body)
+                        k: v for k, v in meta.items() if k != "resourceVersion"}}}
+            # Items without kind/apiVersion, each encoded once per resourceVersion (the real
+            # apiserver's watch cache also keeps each object's serialization).
+            body = (json.dumps(head, separators=(",", ":"))[:-1] + ',"items":[').encode() + \
+                b",".join(st.encoded_item(o) for o in items) + b"]}\n"
+        return self.send_body(200, body)
 
     def state_at(self, res, ns, irv):
         """Objects of res (in ns) as they were at resourceVersion irv, replayed from the event log

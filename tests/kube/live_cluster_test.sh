@@ -6,8 +6,11 @@
 #     every way of authenticating (token, client certificate, token file, exec plugin, insecure,
 #     tls-server-name on a server whose certificate has only a DNS name) and --in-cluster;
 #   - snapshot --kubeconfig, then generate --db: the same bytes again;
-#   - paging (--kube-page-size 3: limit/continue, never resourceVersion with continue), an empty
-#     first page, an expired continue token (listed again whole), a server ignoring limit;
+#   - by default each kind's list asks the watch cache (resourceVersion=0, which ignores limit): one
+#     request per kind even with --kube-page-size 3;
+#   - paging (--kube-consistent-read --kube-page-size 3: limit/continue, no resourceVersion at
+#     all), an empty first page, an expired continue token (listed again whole), a server ignoring
+#     limit;
 #   - 429 with Retry-After is waited out; a 403 on list networkpolicies, a revoked token and a
 #     server certificate that does not match are one clear error each (exit 2), without retries.
 #
@@ -75,27 +78,41 @@ same_command "explain" explain --src default/frontend --dst default/cartservice 
 check "ingest --kubeconfig resolves as ingest against the snapshot" cmp -s "$tmp/ingested.yaml" "$tmp/from-file.yaml"
 
 clear_requests
-check "paging with --kube-page-size 3" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+check "from the watch cache with --kube-page-size 3" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
 requests > "$tmp/requests.json"
-check "limit=3 and continue were sent, never resourceVersion with continue" /usr/bin/python3 - "$tmp/requests.json" <<'EOF'
+check "one request per kind, each with resourceVersion=0, no continue" /usr/bin/python3 - "$tmp/requests.json" <<'EOF'
+import json, sys
+reqs = json.load(open(sys.argv[1]))["requests"]
+lists = [r for r in reqs if r["method"] == "GET" and r["path"] != "/apis"]
+deployments = [r for r in lists if r["path"].endswith("/deployments")]
+ok = len(deployments) == 1 and all("resourceVersion=0" in r["query"] and "continue=" not in r["query"]
+                                   for r in lists)
+sys.exit(0 if ok else 1)
+EOF
+
+clear_requests
+paged="--kube-consistent-read --kube-page-size 3"
+check "paging with --kube-consistent-read --kube-page-size 3" same_as_file --kubeconfig "$fake/kubeconfig-token" $paged
+requests > "$tmp/requests.json"
+check "limit=3 and continue were sent, never a resourceVersion" /usr/bin/python3 - "$tmp/requests.json" <<'EOF'
 import json, sys
 reqs = json.load(open(sys.argv[1]))["requests"]
 lists = [r for r in reqs if r["path"].endswith("/deployments")]
 conts = [r for r in reqs if "continue=" in r["query"]]
 ok = lists and all("limit=3" in r["query"] for r in lists) and len(conts) >= 3 and \
-    not any("resourceVersion=" in r["query"] for r in conts)
+    not any("resourceVersion=" in r["query"] for r in reqs)
 sys.exit(0 if ok else 1)
 EOF
 
 faults '{"emptyPageFirst": 3}'
-check "an empty first page with a continue token" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+check "an empty first page with a continue token" same_as_file --kubeconfig "$fake/kubeconfig-token" $paged
 faults '{"expireContinue": 1}'
-check "an expired continue token: listed again whole, same bytes" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+check "an expired continue token: listed again whole, same bytes" same_as_file --kubeconfig "$fake/kubeconfig-token" $paged
 faults '{"expireContinue": 1}'
-"$bin" generate --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3 --flows "$flows" > /dev/null 2> "$tmp/err"
+"$bin" generate --kubeconfig "$fake/kubeconfig-token" $paged --flows "$flows" > /dev/null 2> "$tmp/err"
 check "… and said so" grep -q "continue token expired; listed again in one request" "$tmp/err"
 faults '{"ignoreLimit": true}'
-check "a server that ignores limit" same_as_file --kubeconfig "$fake/kubeconfig-token" --kube-page-size 3
+check "a server that ignores limit" same_as_file --kubeconfig "$fake/kubeconfig-token" $paged
 faults '{"ignoreLimit": null}'
 
 faults '{"status429": {"count": 2, "retryAfter": 1, "path_prefix": "/apis/apps/v1/deployments"}}'
