@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# `netpolgen collect --follow` on a Hubble exporter file that is written, rotated by rename (and
+# the rotated file compressed), truncated (copytruncate) and written with a partial last line
+# while collect runs, with collect killed by SIGKILL twice and restarted. In the end the store
+# must hold exactly what one `netpolgen ingest` of the same lines stores: the same (day, edge)
+# rows with counts and first/last seen, and the same `generate --db` output; the source's ingest
+# record counts every line once; SIGTERM ends collect with exit 0.
+#
+#   tests/collect/follow_test.sh path/to/netpolgen
+set -euo pipefail
+
+bin=$(cd "$(dirname "${1:?usage: follow_test.sh path/to/netpolgen}")" && pwd)/$(basename "$1")
+tmp=$(mktemp -d /tmp/netpolgen-follow.XXXXXX)
+collect_pid=
+cleanup() {
+    if [ -n "$collect_pid" ]; then kill -9 "$collect_pid" 2> /dev/null || true; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp"
+fail=0
+failed() { echo "FAIL: $*"; fail=$((fail + 1)); }
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# ---- a cluster of 20 workloads in 4 namespaces, and Hubble lines over two UTC days ---------------
+awk 'BEGIN {
+    for (n = 0; n < 4; n++) printf "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns%d\n", n
+    for (w = 0; w < 20; w++) {
+        printf "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w%d\n  namespace: ns%d\n", w, w % 4
+        printf "spec:\n  selector:\n    matchLabels:\n      app: w%d\n  template:\n    metadata:\n", w
+        printf "      labels:\n        app: w%d\n    spec:\n      containers:\n      - name: c\n", w
+        printf "        ports:\n        - containerPort: %d\n", 8000 + w % 3
+    }
+}' > cluster.yaml
+# Lines [from, to): every line a distinct connection (no two observation points), some replies,
+# some of a workload the cluster lacks, some invalid.
+lines() {
+    awk -v from="$1" -v to="$2" 'BEGIN {
+        for (i = from; i < to; i++) {
+            if (i % 53 == 7) { print "{\"flow\": not json"; continue }
+            s = (i * 7) % 20; d = (i * 11 + 3) % 20
+            sod = 43200 + i * 131
+            day = sod >= 86400 ? "2026-12-07" : "2026-12-06"
+            sod = sod % 86400
+            time = sprintf("%sT%02d:%02d:%02d.%09dZ", day, int(sod / 3600), int(sod % 3600 / 60), sod % 60, i)
+            src = (i % 41 == 5) ? "ghost" : sprintf("w%d", s)
+            printf "{\"flow\":{\"time\":\"%s\",\"verdict\":\"FORWARDED\",", time
+            printf "\"IP\":{\"source\":\"10.1.0.%d\",\"destination\":\"10.1.1.%d\",\"ipVersion\":\"IPv4\"},", s, d
+            printf "\"l4\":{\"TCP\":{\"source_port\":%d,\"destination_port\":%d,\"flags\":{\"SYN\":true}}},", 20000 + i, 8000 + d % 3
+            printf "\"source\":{\"namespace\":\"ns%d\",\"pod_name\":\"%s-7d4b9c-x%d\",\"workloads\":[{\"name\":\"%s\",\"kind\":\"Deployment\"}]},", s % 4, src, i, src
+            printf "\"destination\":{\"namespace\":\"ns%d\",\"pod_name\":\"w%d-7d4b9c-y%d\",\"workloads\":[{\"name\":\"w%d\",\"kind\":\"Deployment\"}]},", d % 4, d, i, d
+            printf "\"Type\":\"L3_L4\",\"is_reply\":%s,\"traffic_direction\":\"EGRESS\"},\"node_name\":\"n1\",\"time\":\"%s\"}\n", (i % 37 == 3) ? "true" : "false", time
+        }
+    }'
+}
+bounds=(0 80 160 240 320 400 480 560 640)
+for k in 1 2 3 4 5 6 7 8; do lines "${bounds[k - 1]}" "${bounds[k]}" > "seg$k.jsonl"; done
+total=${bounds[8]}
+
+db=follow.db
+"$bin" snapshot --db "$db" --cluster cluster.yaml -q
+start_collect() {  # log file
+    "$bin" collect --db "$db" --follow events.log --commit-interval 300ms --poll-interval 50ms \
+        --status 2> "$1" &
+    collect_pid=$!
+}
+kill9_collect() {
+    kill -9 "$collect_pid"
+    { wait "$collect_pid"; } 2> /dev/null || true
+    collect_pid=
+}
+committed_lines() { q "$db" 'SELECT coalesce(sum(lines), 0) FROM ingests' 2> /dev/null || echo 0; }
+wait_committed() {  # lines label
+    for _ in $(seq 1 300); do
+        [ "$(committed_lines)" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    failed "$2: $(committed_lines) lines committed after 15 s, expected $1"
+}
+
+# ---- appends, a partial line, rotation by rename --------------------------------------------------
+start_collect collect1.log
+cat seg1.jsonl >> events.log
+wait_committed 80 "first lines"
+line=$(head -n 1 seg2.jsonl)
+printf '%s' "${line:0:100}" >> events.log  # the writer is mid-line
+sleep 0.5
+[ "$(committed_lines)" = 80 ] || failed "a partial line was consumed: $(committed_lines) lines committed"
+offset=$(q "$db" 'SELECT byte_offset FROM follow_cursors')
+[ "$offset" = "$(stat -c %s seg1.jsonl)" ] || failed "the cursor ($offset) moved past the last complete line"
+printf '%s\n' "${line:100}" >> events.log
+tail -n +2 seg2.jsonl >> events.log
+wait_committed 160 "the partial line completed"
+mv events.log events-2026-12-07T10-00-00.000.log  # the exporter's rotation
+cat seg3.jsonl >> events.log
+wait_committed 240 "after the rename"
+grep -q 'flows read' collect1.log || failed "no status line: $(cat collect1.log)"
+
+# ---- killed mid-way; meanwhile the rotated file is compressed and more lines come -----------------
+cat seg4.jsonl >> events.log
+sleep 0.$((RANDOM % 4))
+kill9_collect
+gzip events-2026-12-07T10-00-00.000.log
+touch -d '1 hour ago' events-2026-12-07T10-00-00.000.log.gz
+cat seg5.jsonl >> events.log
+start_collect collect2.log
+wait_committed 400 "after the restart"
+
+# ---- copytruncate, then killed right after more lines ---------------------------------------------
+cat seg6.jsonl >> events.log
+cp events.log events.log.1
+: > events.log
+cat seg7.jsonl >> events.log
+wait_committed 560 "after the truncation"
+cat seg8.jsonl >> events.log
+kill9_collect
+start_collect collect3.log
+wait_committed "$total" "after the second restart"
+
+kill -TERM "$collect_pid"
+status=0
+wait "$collect_pid" || status=$?
+collect_pid=
+[ "$status" = 0 ] || failed "collect exited $status on SIGTERM: $(cat collect3.log)"
+
+# ---- the store equals a one-shot ingest of the same lines -----------------------------------------
+cat seg*.jsonl > all.jsonl
+"$bin" snapshot --db oneshot.db --cluster cluster.yaml -q
+"$bin" ingest --db oneshot.db --flows all.jsonl --skip-invalid -q
+edge_dump() {
+    q "$1" "SELECT d.day, s.name, t.name, d.port, d.protocol, d.count, d.first_seen, d.last_seen
+            FROM edge_days d JOIN entities s ON s.id = d.src JOIN entities t ON t.id = d.dst
+            ORDER BY 1, 2, 3, 4, 5"
+}
+edge_dump "$db" > follow.edges
+edge_dump oneshot.db > oneshot.edges
+[ -s oneshot.edges ] || failed "the one-shot ingest stored no edges"
+diff oneshot.edges follow.edges > edges.diff || failed "edges differ from a one-shot ingest: $(head -20 edges.diff)"
+[ "$(q "$db" 'SELECT sum(count) FROM edge_totals')" = "$(q oneshot.db 'SELECT sum(count) FROM edge_totals')" ] ||
+    failed "edge totals differ"
+"$bin" generate --db oneshot.db > oneshot.yaml 2> /dev/null
+"$bin" generate --db "$db" > follow.yaml 2> /dev/null
+[ -s oneshot.yaml ] && cmp -s oneshot.yaml follow.yaml || failed "generate --db differs from the one-shot store"
+record=$(q "$db" 'SELECT lines, flows FROM ingests')
+oneshot=$(q oneshot.db 'SELECT lines, flows FROM ingests')
+[ "$record" = "$oneshot" ] || failed "the followed source's record (lines|flows) $record, the one-shot ingest's $oneshot"
+skips() { q "$1" "SELECT reason || '=' || count FROM ingest_skips ORDER BY reason"; }
+[ "$(skips "$db")" = "$(skips oneshot.db)" ] || failed "skip counts $(skips "$db" | tr '\n' ' ') differ from $(skips oneshot.db | tr '\n' ' ')"
+
+if (( fail > 0 )); then
+    echo "collect --follow: $fail failures"
+    exit 1
+fi
+echo "collect --follow: ok ($total lines, 2 kills, rename, gzip, copytruncate, partial line)"
