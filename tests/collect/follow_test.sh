@@ -65,7 +65,7 @@ start_collect() {  # log file
     collect_pid=$!
 }
 kill9_collect() {
-    kill -9 "$collect_pid"
+    kill -9 "$collect_pid" 2> /dev/null || failed "collect had exited before the kill: $(tail -3 collect*.log)"
     { wait "$collect_pid"; } 2> /dev/null || true
     collect_pid=
 }
