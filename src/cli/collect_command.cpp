@@ -20,6 +20,7 @@
 #include "cli/flow_format_option.h"
 #include "cli/ingest_batch.h"
 #include "cli/progress.h"
+#include "cli/stop_signals.h"
 #include "cli/store_inputs.h"
 #include "collect/file_follower.h"
 #include "core/cluster_index.h"
@@ -49,16 +50,6 @@ std::optional<Millis> parseMillis(const std::string& text) {
 
 core::Timestamp wallNow() {
     return static_cast<core::Timestamp>(std::time(nullptr));
-}
-
-// SIGINT and SIGTERM are taken by sigtimedwait in the loop (its idle wait), never by a handler.
-sigset_t stopSignals() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    return signals;
 }
 
 // True when a stop signal arrived within `wait`.
@@ -267,7 +258,8 @@ void Collector::report() {
 }
 
 int Collector::run(Millis commit_every, Millis poll_every) {
-    const sigset_t signals = stopSignals();
+    // SIGINT and SIGTERM are taken by sigtimedwait in the loop (its idle wait).
+    const sigset_t signals = blockStopSignals();
     if (core::Status st = start(); !st) {
         err_ << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;

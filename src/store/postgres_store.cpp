@@ -376,6 +376,7 @@ public:
 private:
     Result<bool> changesOneRow(const std::string& sql, const Params& params);
     Status lockCluster(const std::string& cluster);
+    Result<Transaction> beginBatch(const IngestBatch& batch);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
     Result<std::vector<int64_t>> entityIds(int64_t cluster_id,
@@ -411,7 +412,8 @@ Status PostgresStore::lockCluster(const std::string& cluster) {
     return lock ? Status{} : Status{Error{lock.error()}};
 }
 
-Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch, IngestMode mode) {
+// A checked batch's write transaction, holding its cluster's lock.
+Result<Transaction> PostgresStore::beginBatch(const IngestBatch& batch) {
     if (Status st = detail::validateBatch(batch); !st) {
         return Error{conn_->where() + ": " + st.error()};
     }
@@ -421,6 +423,14 @@ Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch, IngestMode
     }
     if (Status st = lockCluster(batch.record.cluster); !st) {
         return Error{st.error()};
+    }
+    return tx;
+}
+
+Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch, IngestMode mode) {
+    auto tx = beginBatch(batch);
+    if (!tx) {
+        return Error{tx.error()};
     }
     auto known = query(*conn_,
                        "SELECT id, replaceable FROM ingests WHERE cluster = $1 AND digest = $2",
@@ -691,15 +701,9 @@ Result<FollowState> PostgresStore::followState(const std::string& cluster,
 
 Result<bool> PostgresStore::commitFollow(const FollowCommit& commit) {
     const IngestBatch& batch = commit.batch;
-    if (Status st = detail::validateBatch(batch); !st) {
-        return Error{conn_->where() + ": " + st.error()};
-    }
-    auto tx = Transaction::begin(*conn_);
+    auto tx = beginBatch(batch);
     if (!tx) {
         return Error{tx.error()};
-    }
-    if (Status st = lockCluster(batch.record.cluster); !st) {
-        return Error{st.error()};
     }
     auto earlier = findIngest(batch.record.cluster, batch.record.digest);
     auto stored = !earlier   ? Result<std::optional<FileCursor>>(Error{earlier.error()})

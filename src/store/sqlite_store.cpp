@@ -346,6 +346,7 @@ private:
                                     const std::string& id,
                                     const std::string* definition,
                                     const std::string* expected = nullptr);
+    Result<Transaction> beginBatch(const IngestBatch& batch);
     Result<std::optional<detail::EarlierIngest>> findIngest(const IngestRecord& record);
     Status takeBack(int64_t cluster_id, int64_t ingest_id);
     Status recomputeBuckets(int64_t cluster_id, std::vector<detail::DayRow> gone);
@@ -380,11 +381,16 @@ private:
 
 // --- ingest -------------------------------------------------------------------------------------
 
-Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch, IngestMode mode) {
+// A checked batch's write transaction (the write lock taken now).
+Result<Transaction> SqliteStore::beginBatch(const IngestBatch& batch) {
     if (Status st = detail::validateBatch(batch); !st) {
         return Error{db_->path() + ": " + st.error()};
     }
-    auto tx = Transaction::begin(*db_);
+    return Transaction::begin(*db_);
+}
+
+Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch, IngestMode mode) {
+    auto tx = beginBatch(batch);
     if (!tx) {
         return Error{tx.error()};
     }
@@ -812,10 +818,7 @@ Result<std::optional<FileCursor>> SqliteStore::followCursor(int64_t ingest_id) {
 
 Result<bool> SqliteStore::commitFollow(const FollowCommit& commit) {
     const IngestBatch& batch = commit.batch;
-    if (Status st = detail::validateBatch(batch); !st) {
-        return Error{db_->path() + ": " + st.error()};
-    }
-    auto tx = Transaction::begin(*db_);
+    auto tx = beginBatch(batch);
     if (!tx) {
         return Error{tx.error()};
     }
