@@ -316,6 +316,21 @@ Result<std::vector<Row>> textPairRows(Statement& st) {
     return collectRows(st, [](const Statement& r) { return detail::textPairOf<Row>(r); });
 }
 
+// The first row of `sql` (its parameters set by `bind`) as `read` gives it; nothing without rows.
+template <typename T, typename Bind, typename Read>
+Result<std::optional<T>> firstRow(Db& db, std::string_view sql, Bind bind, Read read) {
+    auto st = db.prepare(std::string(sql));
+    if (!st) {
+        return Error{st.error()};
+    }
+    bind(*st);
+    auto row = st->step();
+    if (!row || !*row) {
+        return row ? Result<std::optional<T>>(std::nullopt) : Error{row.error()};
+    }
+    return std::optional<T>(read(*st));
+}
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
@@ -800,20 +815,16 @@ Result<FollowState> SqliteStore::followState(const std::string& cluster,
 }
 
 Result<std::optional<FileCursor>> SqliteStore::followCursor(int64_t ingest_id) {
-    auto st = db_->prepare(
-        "SELECT device, inode, head, byte_offset FROM follow_cursors WHERE ingest_id = ?");
-    if (!st) {
-        return Error{st.error()};
-    }
-    st->bind(1, ingest_id);
-    auto row = st->step();
-    if (!row || !*row) {
-        return row ? Result<std::optional<FileCursor>>(std::nullopt) : Error{row.error()};
-    }
-    return std::optional<FileCursor>(FileCursor{static_cast<uint64_t>(st->columnInt(0)),
-                                                static_cast<uint64_t>(st->columnInt(1)),
-                                                st->columnText(2),
-                                                static_cast<uint64_t>(st->columnInt(3))});
+    return firstRow<FileCursor>(
+        *db_,
+        "SELECT device, inode, head, byte_offset FROM follow_cursors WHERE ingest_id = ?",
+        [&](Statement& st) { st.bind(1, ingest_id); },
+        [](const Statement& r) {
+            return FileCursor{static_cast<uint64_t>(r.columnInt(0)),
+                              static_cast<uint64_t>(r.columnInt(1)),
+                              r.columnText(2),
+                              static_cast<uint64_t>(r.columnInt(3))};
+        });
 }
 
 Result<bool> SqliteStore::commitFollow(const FollowCommit& commit) {
@@ -1283,16 +1294,11 @@ Result<std::vector<core::IpTenancy>> SqliteStore::ipTenancies(const std::string&
 }
 
 Result<std::optional<int64_t>> SqliteStore::latestSnapshotId(const std::string& cluster) {
-    auto head = db_->prepare(std::string(detail::kLatestSnapshotIdSql));
-    if (!head) {
-        return Error{head.error()};
-    }
-    head->bind(1, cluster);
-    auto row = head->step();
-    if (!row || !*row) {
-        return row ? Result<std::optional<int64_t>>(std::nullopt) : Error{row.error()};
-    }
-    return std::optional<int64_t>(head->columnInt(0));
+    return firstRow<int64_t>(
+        *db_,
+        detail::kLatestSnapshotIdSql,
+        [&](Statement& st) { st.bind(1, cluster); },
+        [](const Statement& r) { return r.columnInt(0); });
 }
 
 Result<std::optional<Snapshot>> SqliteStore::latestSnapshot(const std::string& cluster) {
