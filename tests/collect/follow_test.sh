@@ -4,7 +4,8 @@
 # while collect runs, with collect killed by SIGKILL twice and restarted. In the end the store
 # must hold exactly what one `netpolgen ingest` of the same lines stores: the same (day, edge)
 # rows with counts and first/last seen, and the same `generate --db` output; the source's ingest
-# record counts every line once; SIGTERM ends collect with exit 0.
+# record counts every line once; --commit-flows commits without waiting for the interval, and
+# SIGTERM commits what is left and ends collect with exit 0.
 #
 #   tests/collect/follow_test.sh path/to/netpolgen
 set -euo pipefail
@@ -59,9 +60,9 @@ total=${bounds[8]}
 
 db=follow.db
 "$bin" snapshot --db "$db" --cluster cluster.yaml -q
-start_collect() {  # log file
-    "$bin" collect --db "$db" --follow events.log --commit-interval 300ms --poll-interval 50ms \
-        --status 2> "$1" &
+start_collect() {  # log file [commit interval [commit flows]]
+    "$bin" collect --db "$db" --follow events.log --commit-interval "${2:-300ms}" \
+        --commit-flows "${3:-100000}" --poll-interval 50ms --status 2> "$1" &
     collect_pid=$!
 }
 kill9_collect() {
@@ -106,16 +107,22 @@ cat seg5.jsonl >> events.log
 start_collect collect2.log
 wait_committed 400 "after the restart"
 
-# ---- copytruncate, then killed right after more lines ---------------------------------------------
+# ---- copytruncate, then killed right after more lines; --commit-flows, SIGTERM --------------------------------------------
 cat seg6.jsonl >> events.log
 cp events.log events.log.1
 : > events.log
 cat seg7.jsonl >> events.log
 wait_committed 560 "after the truncation"
-cat seg8.jsonl >> events.log
+head -n 40 seg8.jsonl >> events.log
 kill9_collect
-start_collect collect3.log
-wait_committed "$total" "after the second restart"
+# Now commits come from --commit-flows only; SIGTERM commits the rest.
+start_collect collect3.log 1m 20
+wait_committed 600 "after the second restart (by --commit-flows)"
+sed -n 41,70p seg8.jsonl >> events.log
+wait_committed 630 "30 more lines (by --commit-flows)"
+tail -n 10 seg8.jsonl >> events.log  # fewer than 20 flows
+sleep 0.5
+[ "$(committed_lines)" = 630 ] || failed "committed before --commit-interval or --commit-flows: $(committed_lines)"
 
 kill -TERM "$collect_pid"
 status=0
