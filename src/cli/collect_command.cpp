@@ -95,7 +95,8 @@ struct Totals {
     core::Timestamp newest = core::kUndated;
 };
 
-std::string statusLine(const Totals& t, core::Timestamp now) {
+// `pending_flows`: read since the last commit.
+std::string statusLine(const Totals& t, uint64_t pending_flows, core::Timestamp now) {
     std::string skipped;
     for (const auto& [reason, count] : t.skipped) {
         skipped += fmt::format("{}{} {}", skipped.empty() ? "" : ", ", count, reason);
@@ -103,7 +104,7 @@ std::string statusLine(const Totals& t, core::Timestamp now) {
     const std::string lag =
         t.newest == core::kUndated ? "-" : fmt::format("{}s", std::max<int64_t>(0, now - t.newest));
     return fmt::format("netpolgen collect: {} flows read, {} committed, skipped: {}; lag {}\n",
-                       t.flows_read,
+                       t.flows_read + pending_flows,
                        t.committed,
                        skipped.empty() ? "none" : skipped,
                        lag);
@@ -192,7 +193,7 @@ core::Status Collector::commit() {
     std::vector<std::string> done = follower_->takeDone();
     std::vector<std::string> forget = follower_->takeForget();
     if (!anythingToCommit() && done.empty() && forget.empty()) {
-        return {};
+        return refreshCluster();  // idle: a new snapshot is still picked up every interval
     }
     const core::AggregationStats aggregation = aggregator_->stats();
     store::IngestRecord record{o_.cluster_name,
@@ -280,7 +281,7 @@ int Collector::run(Millis commit_every, Millis poll_every) {
             last_commit = Clock::now();
         }
         if (status_ && Clock::now() - last_status >= commit_every) {
-            err_ << statusLine(totals_, wallNow()) << std::flush;
+            err_ << statusLine(totals_, stats_.flows, wallNow()) << std::flush;
             last_status = Clock::now();
         }
         if (stopRequested(signals, *got == 0 ? poll_every : Millis(0))) {
@@ -292,7 +293,7 @@ int Collector::run(Millis commit_every, Millis poll_every) {
         return kExitFailure;
     }
     if (!o_.quiet) {
-        err_ << statusLine(totals_, wallNow()) << std::flush;
+        err_ << statusLine(totals_, stats_.flows, wallNow()) << std::flush;
     }
     return kExitOk;
 }

@@ -5,7 +5,8 @@
 # must hold exactly what one `netpolgen ingest` of the same lines stores: the same (day, edge)
 # rows with counts and first/last seen, and the same `generate --db` output; the source's ingest
 # record counts every line once; --commit-flows commits without waiting for the interval, and
-# SIGTERM commits what is left and ends collect with exit 0.
+# SIGTERM commits what is left and ends collect with exit 0. Then: flows of a workload that
+# appears in a newer snapshot are stored once that snapshot is.
 #
 #   tests/collect/follow_test.sh path/to/netpolgen
 set -euo pipefail
@@ -153,6 +154,32 @@ oneshot=$(q oneshot.db 'SELECT lines, flows FROM ingests')
 [ "$record" = "$oneshot" ] || failed "the followed source's record (lines|flows) $record, the one-shot ingest's $oneshot"
 skips() { q "$1" "SELECT reason || '=' || count FROM ingest_skips ORDER BY reason"; }
 [ "$(skips "$db")" = "$(skips oneshot.db)" ] || failed "skip counts $(skips "$db" | tr '\n' ' ') differ from $(skips oneshot.db | tr '\n' ' ')"
+
+# ---- a workload that appears later: resolved once a newer snapshot is stored ---------------------
+mkdir later
+lines 0 120 | grep '"ghost-' > later/ghost.jsonl
+[ "$(wc -l < later/ghost.jsonl)" -ge 2 ] || failed "the test data has too few lines of the later workload"
+head -n 1 later/ghost.jsonl > later/events.log
+"$bin" collect --db "$db" --follow later/events.log --commit-interval 200ms --poll-interval 50ms -q &
+collect_pid=$!
+ghost_edges() { q "$db" "SELECT count(*) FROM edge_days d JOIN entities s ON s.id = d.src WHERE s.name LIKE '%/ghost'"; }
+unknown() { q "$db" "SELECT coalesce(sum(s.count), 0) FROM ingest_skips s JOIN ingests i ON i.id = s.ingest_id
+                     WHERE i.source = 'later/events.log' AND s.reason = 'unknown-workload'"; }
+for _ in $(seq 1 200); do [ "$(unknown)" = 1 ] && break; sleep 0.05; done
+[ "$(unknown)" = 1 ] || failed "the flow of a workload the snapshot lacks was not counted as unknown-workload"
+{ cat cluster.yaml; for n in 0 1 2 3; do
+    printf -- "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ghost\n  namespace: ns%d\n" "$n"
+    printf "spec:\n  selector:\n    matchLabels:\n      app: ghost\n  template:\n    metadata:\n      labels:\n        app: ghost\n"
+done; } > cluster2.yaml
+"$bin" snapshot --db "$db" --cluster cluster2.yaml -q
+sleep 0.6  # a commit interval or two: collect reads the newer snapshot
+tail -n +2 later/ghost.jsonl >> later/events.log
+for _ in $(seq 1 200); do [ "$(ghost_edges)" -gt 0 ] && break; sleep 0.05; done
+[ "$(ghost_edges)" -gt 0 ] || failed "flows of a workload of the newer snapshot were not stored"
+[ "$(unknown)" = 1 ] || failed "unknown-workload $(unknown) after the newer snapshot, expected 1"
+kill -TERM "$collect_pid"
+wait "$collect_pid" || failed "collect exited $? on SIGTERM"
+collect_pid=
 
 if (( fail > 0 )); then
     echo "collect --follow: $fail failures"
