@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -66,8 +67,11 @@ Result<std::string> headOfFile(const std::string& path, size_t max, bool whole) 
     return whole && !bytes.empty() ? headOf(std::string_view(bytes).substr(0, max)) : std::string();
 }
 
+// The length a head was taken over ("<bytes>-<hash>"); 0 when it is not one.
 uint64_t headBytes(const std::string& head) {
-    return head.empty() ? 0 : std::stoull(head.substr(0, head.find('-')));
+    uint64_t bytes = 0;
+    const auto [end, ec] = std::from_chars(head.data(), head.data() + head.size(), bytes);
+    return ec == std::errc() && end != head.data() + head.size() && *end == '-' ? bytes : 0;
 }
 
 }  // namespace
@@ -156,21 +160,11 @@ Result<uint64_t> FileFollower::poll(const LineSink& sink) {
 
 Status FileFollower::start(const LineSink& sink) {
     if (stored_ && !stored_->head.empty()) {
-        struct stat st {};
-        bool same = ::stat(path_.c_str(), &st) == 0 && st.st_dev == stored_->device &&
-                    st.st_ino == stored_->inode &&
-                    static_cast<uint64_t>(st.st_size) >= stored_->offset;
-        if (same) {
-            auto head = headOfFile(path_, max_line_, false);
-            if (!head) {
-                return Status{Error{head.error()}};
-            }
-            same = *head == stored_->head;
+        auto same = openStored();
+        if (!same) {
+            return Status{Error{same.error()}};
         }
-        if (same) {
-            if (Status opened = openLive(true); !opened) {
-                return opened;
-            }
+        if (*same) {
             cursor_ = *stored_;
             head_bytes_ = headBytes(cursor_.head);
             resumed_at_ = cursor_.offset;
@@ -182,6 +176,30 @@ Status FileFollower::start(const LineSink& sink) {
         }
     }
     return readSiblings(sink);
+}
+
+// Opens the path and keeps it open when it is the stored cursor's file: the same device and
+// inode, as long as the offset, and the same first line (the checks are on the open file, so a
+// rotation in between cannot mix two files).
+Result<bool> FileFollower::openStored() {
+    if (Status st = openLive(true); !st || fd_ < 0) {
+        return st ? Result<bool>(false) : Error{st.error()};
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) {
+        return Error{errnoText("cannot stat", path_)};
+    }
+    const uint64_t head_bytes = headBytes(stored_->head);
+    std::string first(head_bytes, '\0');
+    bool same = static_cast<uint64_t>(st.st_dev) == stored_->device &&
+                static_cast<uint64_t>(st.st_ino) == stored_->inode &&
+                static_cast<uint64_t>(st.st_size) >= std::max(stored_->offset, head_bytes) &&
+                ::pread(fd_, first.data(), first.size(), 0) == static_cast<ssize_t>(first.size()) &&
+                headOf(first) == stored_->head;
+    if (!same) {
+        closeLive();
+    }
+    return same;
 }
 
 // The file read before is no longer at the path (or no longer the same there): its rest is read

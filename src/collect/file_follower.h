@@ -92,6 +92,7 @@ private:
     };
 
     core::Status start(const LineSink& sink);
+    core::Result<bool> openStored();
     core::Status replayBeforeCursor();
     core::Status resumeRotated(const LineSink& sink);
     core::Result<uint64_t> readLive(const LineSink& sink);
