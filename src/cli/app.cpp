@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli/collect_command.h"
 #include "cli/compare_command.h"
 #include "cli/connectivity_command.h"
 #include "cli/diff_command.h"
@@ -122,6 +123,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     ServeCommandOptions serve;
     CLI::App* serve_cmd = addServeCommand(app, serve);
 
+    CollectCommandOptions collect;
+    CLI::App* collect_cmd = addCollectCommand(app, collect);
+
     std::ostringstream cli_out;
     std::ostringstream cli_err;
     try {
@@ -156,6 +160,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (serve_cmd->parsed()) {
         return runServe(serve, out, err);
+    }
+    if (collect_cmd->parsed()) {
+        return runCollect(collect, err);
     }
     if (demo_cmd->parsed()) {
         return runDemo(std::move(demo), out, err);

@@ -1,6 +1,7 @@
 #include "cli/ingest_batch.h"
 
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "store/entity_key.h"
@@ -65,6 +66,27 @@ store::IngestBatch makeIngestBatch(const core::Cluster& cluster,
     stats.day_buckets = batch.edges.size();
     stats.edges = distinct.size();
     return batch;
+}
+
+std::vector<store::SkipCount> skipCounts(const io::FlowReadStats& f,
+                                         const core::AggregationStats& a) {
+    const std::pair<const char*, uint64_t> reasons[] = {
+        {"invalid", f.invalid},
+        {"non-flow", f.skipped_non_flow},
+        {"reply", f.skipped_replies},
+        {"not-opening", f.skipped_not_initial},
+        {"duplicate", f.skipped_duplicates},
+        {"dropped", f.skipped_dropped},
+        {"unknown-workload", a.unresolved},
+        {"dst-not-workload", a.dst_not_workload},
+    };
+    std::vector<store::SkipCount> out;
+    for (const auto& [reason, count] : reasons) {
+        if (count > 0) {
+            out.push_back({reason, count});
+        }
+    }
+    return out;
 }
 
 }  // namespace netpolgen::cli

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/bucketed_flow_graph.h"
 #include "core/cluster.h"
+#include "core/flow_aggregator.h"
+#include "io/flow_reader.h"
 #include "store/store.h"
 
 namespace netpolgen::cli {
@@ -24,5 +27,9 @@ store::IngestBatch makeIngestBatch(const core::Cluster& cluster,
                                    const core::BucketedFlowGraph& buckets,
                                    store::IngestRecord record,
                                    IngestBatchStats& stats);
+
+// Why lines and flows were not stored, by reason (the names `ingests` shows), those > 0 only.
+std::vector<store::SkipCount> skipCounts(const io::FlowReadStats& read,
+                                         const core::AggregationStats& aggregation);
 
 }  // namespace netpolgen::cli

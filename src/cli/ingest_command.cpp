@@ -175,29 +175,6 @@ std::string storedLine(const std::string& path,
         t.store);
 }
 
-// Why lines and flows of the input were not stored, by reason (the names `ingests` shows).
-std::vector<store::SkipCount> skipCounts(const ReadInput& in) {
-    const auto& f = in.stats;
-    const auto& a = in.aggregation;
-    const std::pair<const char*, uint64_t> reasons[] = {
-        {"invalid", f.invalid},
-        {"non-flow", f.skipped_non_flow},
-        {"reply", f.skipped_replies},
-        {"not-opening", f.skipped_not_initial},
-        {"duplicate", f.skipped_duplicates},
-        {"dropped", f.skipped_dropped},
-        {"unknown-workload", a.unresolved},
-        {"dst-not-workload", a.dst_not_workload},
-    };
-    std::vector<store::SkipCount> out;
-    for (const auto& [reason, count] : reasons) {
-        if (count > 0) {
-            out.push_back({reason, count});
-        }
-    }
-    return out;
-}
-
 // When the cluster's earlier ingest of `record`'s digest was recorded ("an earlier run" if it is
 // gone meanwhile).
 core::Result<std::string> earlierIngestTime(store::Store& store,
@@ -244,8 +221,14 @@ IngestOutcome ingestOne(const IngestCommandOptions& o,
         }
         return {message + ", skipped\n", std::nullopt};
     }
-    store::IngestRecord record{
-        o.cluster_name, in->digest, path, in->raw_bytes, in->stats.lines, 0, now, skipCounts(*in)};
+    store::IngestRecord record{o.cluster_name,
+                               in->digest,
+                               path,
+                               in->raw_bytes,
+                               in->stats.lines,
+                               0,
+                               now,
+                               skipCounts(in->stats, in->aggregation)};
     IngestBatchStats batch_stats;
     store::IngestBatch batch = makeIngestBatch(cluster, buckets, std::move(record), batch_stats);
     buckets = core::BucketedFlowGraph(store::kSecondsPerDay);  // free it before the store works

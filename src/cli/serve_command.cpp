@@ -16,6 +16,7 @@
 #include "cli/demo_store.h"
 #include "cli/live_snapshots.h"
 #include "cli/serve_live_changes.h"
+#include "cli/stop_signals.h"
 #include "cli/store_commands.h"
 #include "cli/store_inputs.h"
 #include "io/time_text.h"
@@ -114,23 +115,11 @@ void warnAboutTokens(const ServeCommandOptions& o,
     }
 }
 
-// SIGINT and SIGTERM blocked in this thread and those it starts from now on.
-void blockStopSignals() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
-
 // Serves until SIGINT or SIGTERM. The signals are blocked in every thread (the server's workers,
 // created by run(), inherit the mask) and taken by one thread with sigwait, which stops the server:
 // no work in a signal handler.
 void serveUntilSignal(server::Server& server) {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
+    const sigset_t signals = stopSignals();
     sigset_t previous;
     pthread_sigmask(SIG_BLOCK, &signals, &previous);
     std::thread waiter([&server, &signals] {

@@ -41,6 +41,12 @@ enum class LineOutcome : uint8_t {
     kInvalid,     // error() says why
 };
 
+namespace detail {
+// Counts a skipped record (every outcome but kFlow and kInvalid) in its counter; false for those
+// two, which the caller handles. Shared by readFlowFile and FlowLineDecoder.
+bool countSkipped(LineOutcome outcome, FlowReadStats& stats);
+}  // namespace detail
+
 class FlowLineParser {
 public:
     // Passed to simdjson for its own bookkeeping. On-Demand skips nested values without recursion

@@ -325,30 +325,15 @@ private:
 
     // Counts a parsed record. False when reading must stop (fatal_ is set).
     bool counted(LineOutcome outcome, const Place& where) {
-        switch (outcome) {
-            case LineOutcome::kFlow:
-                if (core::Status st = consumer_(observation_); !st) {
-                    return reject(where, st.error());
-                }
-                ++stats_.flows;
-                return true;
-            case LineOutcome::kNonFlow:
-                ++stats_.skipped_non_flow;
-                return true;
-            case LineOutcome::kReply:
-                ++stats_.skipped_replies;
-                return true;
-            case LineOutcome::kDropped:
-                ++stats_.skipped_dropped;
-                return true;
-            case LineOutcome::kNotInitial:
-                ++stats_.skipped_not_initial;
-                return true;
-            case LineOutcome::kDuplicate:
-                ++stats_.skipped_duplicates;
-                return true;
-            case LineOutcome::kInvalid:
-                break;
+        if (outcome == LineOutcome::kFlow) {
+            if (core::Status st = consumer_(observation_); !st) {
+                return reject(where, st.error());
+            }
+            ++stats_.flows;
+            return true;
+        }
+        if (detail::countSkipped(outcome, stats_)) {
+            return true;
         }
         return reject(where, parser_.error());
     }
@@ -406,6 +391,30 @@ private:
 };
 
 }  // namespace
+
+bool detail::countSkipped(LineOutcome outcome, FlowReadStats& stats) {
+    switch (outcome) {
+        case LineOutcome::kNonFlow:
+            ++stats.skipped_non_flow;
+            return true;
+        case LineOutcome::kReply:
+            ++stats.skipped_replies;
+            return true;
+        case LineOutcome::kDropped:
+            ++stats.skipped_dropped;
+            return true;
+        case LineOutcome::kNotInitial:
+            ++stats.skipped_not_initial;
+            return true;
+        case LineOutcome::kDuplicate:
+            ++stats.skipped_duplicates;
+            return true;
+        case LineOutcome::kFlow:
+        case LineOutcome::kInvalid:
+            break;
+    }
+    return false;
+}
 
 core::Status readFlowFile(const std::string& path,
                           const FlowReadOptions& options,

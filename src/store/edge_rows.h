@@ -132,6 +132,19 @@ inline constexpr std::string_view kIngestListSql =
     "ON s.ingest_id = i.id";
 inline constexpr std::string_view kIngestListOrder = " ORDER BY i.id, s.seq";
 
+// The latest snapshot's id (Store::latestSnapshotId); parameter 1: the cluster.
+inline constexpr std::string_view kLatestSnapshotIdSql =
+    "SELECT id FROM snapshots WHERE cluster = $1 ORDER BY taken_at DESC, id DESC LIMIT 1";
+
+// Adds a skip count to a followed source's record: to its row of that reason, else as a new row
+// with the next seq. Parameters: 1 ingest id, 2 reason, 3 count (the same text on both backends).
+inline constexpr std::string_view kAddFollowSkipSql =
+    "INSERT INTO ingest_skips(ingest_id, seq, reason, count) SELECT CAST($1 AS BIGINT), "
+    "coalesce((SELECT seq FROM ingest_skips WHERE ingest_id = $1 AND reason = CAST($2 AS TEXT)), "
+    "(SELECT coalesce(max(seq) + 1, 0) FROM ingest_skips WHERE ingest_id = $1)), "
+    "CAST($2 AS TEXT), CAST($3 AS BIGINT) WHERE true "  // WHERE: SQLite's upsert-after-SELECT rule
+    "ON CONFLICT (ingest_id, seq) DO UPDATE SET count = ingest_skips.count + excluded.count";
+
 // Rows of kIngestListSql into records: a row of the same id as the one before adds a skip count.
 class IngestListBuilder {
 public:

@@ -165,7 +165,24 @@ CREATE TABLE ip_tenancies(
 );
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5};
+// Version 6: followed files (see kSchemaV6 in sqlite_store.cpp).
+constexpr std::string_view kSchemaV6 = R"sql(
+CREATE TABLE follow_cursors(
+  ingest_id BIGINT PRIMARY KEY REFERENCES ingests(id) ON DELETE CASCADE,
+  device BIGINT NOT NULL,
+  inode BIGINT NOT NULL,
+  head TEXT NOT NULL,
+  byte_offset BIGINT NOT NULL
+);
+CREATE TABLE follow_done(
+  ingest_id BIGINT NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  head TEXT NOT NULL,
+  PRIMARY KEY(ingest_id, head)
+);
+)sql";
+
+constexpr std::string_view kMigrations[] = {
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
 
 // Advisory lock keys: (kLockSpace, kMigrationLock) for migrations, (kLockSpace, hashtext(cluster))
@@ -337,11 +354,14 @@ public:
 
     using Store::ingest;
     Result<IngestOutcome> ingest(const IngestBatch& batch, IngestMode mode) override;
+    Result<FollowState> followState(const std::string& cluster, const std::string& digest) override;
+    Result<bool> commitFollow(const FollowCommit& commit) override;
     Result<std::vector<IngestRecord>> ingests(const std::string& cluster) override;
     Result<EdgeSet> loadEdges(const EdgeQuery& query) override;
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
     Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
+    Result<std::optional<int64_t>> latestSnapshotId(const std::string& cluster) override;
     Result<std::vector<core::IpTenancy>> ipTenancies(const std::string& cluster) override;
     Result<RecordOutcome> recordApply(const ApplyRecord& record,
                                       int64_t expected_latest_id) override;
@@ -356,6 +376,7 @@ public:
 private:
     Result<bool> changesOneRow(const std::string& sql, const Params& params);
     Status lockCluster(const std::string& cluster);
+    Result<Transaction> beginBatch(const IngestBatch& batch);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
     Result<std::vector<int64_t>> entityIds(int64_t cluster_id,
@@ -363,6 +384,13 @@ private:
     Status upsertEdges(int64_t cluster_id, const detail::PreparedEdges& edges);
     Status takeBack(int64_t ingest_id);
     Status insertIngest(int64_t cluster_id, const IngestRecord& record);
+    Result<std::optional<int64_t>> findIngest(const std::string& cluster,
+                                              const std::string& digest);
+    Result<std::optional<FileCursor>> followCursor(int64_t ingest_id);
+    Result<int64_t> addToFollowRecord(int64_t cluster_id,
+                                      std::optional<int64_t> ingest_id,
+                                      const IngestRecord& delta);
+    Status writeFollowCursor(int64_t ingest_id, const FollowCommit& commit);
     Status loadRows(const std::string& select,
                     const Params& params,
                     const core::TimeWindow* filter,
@@ -384,7 +412,8 @@ Status PostgresStore::lockCluster(const std::string& cluster) {
     return lock ? Status{} : Status{Error{lock.error()}};
 }
 
-Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch, IngestMode mode) {
+// A checked batch's write transaction, holding its cluster's lock.
+Result<Transaction> PostgresStore::beginBatch(const IngestBatch& batch) {
     if (Status st = detail::validateBatch(batch); !st) {
         return Error{conn_->where() + ": " + st.error()};
     }
@@ -394,6 +423,14 @@ Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch, IngestMode
     }
     if (Status st = lockCluster(batch.record.cluster); !st) {
         return Error{st.error()};
+    }
+    return tx;
+}
+
+Result<IngestOutcome> PostgresStore::ingest(const IngestBatch& batch, IngestMode mode) {
+    auto tx = beginBatch(batch);
+    if (!tx) {
+        return Error{tx.error()};
     }
     auto known = query(*conn_,
                        "SELECT id, replaceable FROM ingests WHERE cluster = $1 AND digest = $2",
@@ -609,6 +646,179 @@ Status PostgresStore::insertIngest(int64_t cluster_id, const IngestRecord& r) {
               "$2::int8, count, first_seen, last_seen FROM batch_days",
               Params().add(cluster_id).add(id));
     return contributions ? Status{} : Status{Error{contributions.error()}};
+}
+
+// --- followed sources ---------------------------------------------------------------------------
+
+Result<std::optional<int64_t>> PostgresStore::findIngest(const std::string& cluster,
+                                                         const std::string& digest) {
+    auto found = query(*conn_,
+                       "SELECT id FROM ingests WHERE cluster = $1 AND digest = $2",
+                       Params().add(cluster).add(digest));
+    if (!found) {
+        return Error{found.error()};
+    }
+    return found->rows() > 0 ? std::optional<int64_t>(found->getInt(0, 0)) : std::nullopt;
+}
+
+Result<std::optional<FileCursor>> PostgresStore::followCursor(int64_t ingest_id) {
+    auto row = query(*conn_,
+                     "SELECT device, inode, head, byte_offset FROM follow_cursors "
+                     "WHERE ingest_id = $1",
+                     Params().add(ingest_id));
+    if (!row || row->rows() == 0) {
+        return row ? Result<std::optional<FileCursor>>(std::nullopt) : Error{row.error()};
+    }
+    return std::optional<FileCursor>(FileCursor{static_cast<uint64_t>(row->getInt(0, 0)),
+                                                static_cast<uint64_t>(row->getInt(0, 1)),
+                                                row->getBytes(0, 2),
+                                                static_cast<uint64_t>(row->getInt(0, 3))});
+}
+
+Result<FollowState> PostgresStore::followState(const std::string& cluster,
+                                               const std::string& digest) {
+    auto tx = Transaction::begin(*conn_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto id = findIngest(cluster, digest);
+    if (!id || !*id) {
+        return id ? Result<FollowState>(FollowState{}) : Error{id.error()};
+    }
+    FollowState state;
+    auto cursor = followCursor(**id);
+    auto heads = query(*conn_,
+                       "SELECT head FROM follow_done WHERE ingest_id = $1 ORDER BY head COLLATE "
+                       "\"C\"",
+                       Params().add(**id));
+    if (!cursor || !heads) {
+        return Error{!cursor ? cursor.error() : heads.error()};
+    }
+    state.cursor = std::move(*cursor);
+    forEachRow(*heads, [&](const pg::Row& r) { state.done.push_back(r.columnText(0)); });
+    return state;
+}
+
+Result<bool> PostgresStore::commitFollow(const FollowCommit& commit) {
+    const IngestBatch& batch = commit.batch;
+    auto tx = beginBatch(batch);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto earlier = findIngest(batch.record.cluster, batch.record.digest);
+    auto stored = !earlier   ? Result<std::optional<FileCursor>>(Error{earlier.error()})
+                  : *earlier ? followCursor(**earlier)
+                             : Result<std::optional<FileCursor>>(std::nullopt);
+    if (!stored) {
+        return Error{stored.error()};
+    }
+    if (*stored != commit.expected) {
+        return false;  // rolls back: nothing was written
+    }
+    auto cluster_id = clusterId(batch.record.cluster);
+    auto ids = cluster_id ? entityIds(*cluster_id, batch.entities)
+                          : Result<std::vector<int64_t>>(Error{cluster_id.error()});
+    if (!ids) {
+        return Error{ids.error()};
+    }
+    Status st = upsertEdges(*cluster_id, detail::prepareEdges(batch, *ids));
+    auto ingest_id = st ? addToFollowRecord(*cluster_id, *earlier, batch.record)
+                        : Result<int64_t>(Error{st.error()});
+    st = ingest_id ? writeFollowCursor(*ingest_id, commit) : Status{Error{ingest_id.error()}};
+    if (st) {
+        st = tx->commit();
+    }
+    return st ? Result<bool>(true) : Error{st.error()};
+}
+
+// The source's record (created by its first commit) grows by what this commit read, and so do its
+// skip counts and its contributions (from batch_days, upsertEdges).
+Result<int64_t> PostgresStore::addToFollowRecord(int64_t cluster_id,
+                                                 std::optional<int64_t> ingest_id,
+                                                 const IngestRecord& delta) {
+    if (!ingest_id) {
+        IngestRecord first = delta;
+        first.skipped.clear();  // added below, as for a later commit
+        if (Status st = insertIngest(cluster_id, first); !st) {
+            return Error{st.error()};
+        }
+        auto id = findIngest(delta.cluster, delta.digest);
+        if (!id) {
+            return Error{id.error()};
+        }
+        ingest_id = **id;
+    } else {
+        auto updated = query(*conn_,
+                             "UPDATE ingests SET bytes = bytes + $1, lines = lines + $2, "
+                             "flows = flows + $3 WHERE id = $4",
+                             Params()
+                                 .add(static_cast<int64_t>(delta.bytes))
+                                 .add(static_cast<int64_t>(delta.lines))
+                                 .add(static_cast<int64_t>(delta.flows))
+                                 .add(*ingest_id));
+        if (!updated) {
+            return Error{updated.error()};
+        }
+        auto contributions =
+            query(*conn_,
+                  "INSERT INTO ingest_edges(cluster_id, src, dst, port, protocol, day, ingest_id, "
+                  "count, first_seen, last_seen) SELECT $1::int8, src, dst, port, protocol, day, "
+                  "$2::int8, count, first_seen, last_seen FROM batch_days ON CONFLICT "
+                  "(cluster_id, src, dst, port, protocol, day, ingest_id) DO UPDATE SET "
+                  "count = ingest_edges.count + EXCLUDED.count, "
+                  "first_seen = LEAST(ingest_edges.first_seen, EXCLUDED.first_seen), "
+                  "last_seen = GREATEST(ingest_edges.last_seen, EXCLUDED.last_seen)",
+                  Params().add(cluster_id).add(*ingest_id));
+        if (!contributions) {
+            return Error{contributions.error()};
+        }
+    }
+    for (const SkipCount& s : delta.skipped) {
+        auto added =
+            query(*conn_,
+                  std::string(detail::kAddFollowSkipSql),
+                  Params().add(*ingest_id).add(s.reason).add(static_cast<int64_t>(s.count)));
+        if (!added) {
+            return Error{added.error()};
+        }
+    }
+    return *ingest_id;
+}
+
+Status PostgresStore::writeFollowCursor(int64_t ingest_id, const FollowCommit& commit) {
+    const FileCursor& c = commit.cursor;
+    auto cursor = query(*conn_,
+                        "INSERT INTO follow_cursors(ingest_id, device, inode, head, byte_offset) "
+                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ingest_id) DO UPDATE SET "
+                        "device = EXCLUDED.device, inode = EXCLUDED.inode, head = EXCLUDED.head, "
+                        "byte_offset = EXCLUDED.byte_offset",
+                        Params()
+                            .add(ingest_id)
+                            .add(static_cast<int64_t>(c.device))
+                            .add(static_cast<int64_t>(c.inode))
+                            .add(c.head)
+                            .add(static_cast<int64_t>(c.offset)));
+    if (!cursor) {
+        return Error{cursor.error()};
+    }
+    for (const std::string& head : commit.forget) {
+        auto gone = query(*conn_,
+                          "DELETE FROM follow_done WHERE ingest_id = $1 AND head = $2",
+                          Params().add(ingest_id).add(head));
+        if (!gone) {
+            return Error{gone.error()};
+        }
+    }
+    for (const std::string& head : commit.done) {
+        auto added = query(*conn_,
+                           "INSERT INTO follow_done(ingest_id, head) VALUES ($1, $2) "
+                           "ON CONFLICT DO NOTHING",
+                           Params().add(ingest_id).add(head));
+        if (!added) {
+            return Error{added.error()};
+        }
+    }
+    return {};
 }
 
 Result<std::vector<IngestRecord>> PostgresStore::ingests(const std::string& cluster) {
@@ -872,6 +1082,14 @@ Result<std::vector<core::IpTenancy>> PostgresStore::ipTenancies(const std::strin
         }
     }
     return out;
+}
+
+Result<std::optional<int64_t>> PostgresStore::latestSnapshotId(const std::string& cluster) {
+    auto res = query(*conn_, std::string(detail::kLatestSnapshotIdSql), Params().add(cluster));
+    if (!res) {
+        return Error{res.error()};
+    }
+    return res->rows() > 0 ? std::optional<int64_t>(res->getInt(0, 0)) : std::nullopt;
 }
 
 Result<std::optional<Snapshot>> PostgresStore::latestSnapshot(const std::string& cluster) {

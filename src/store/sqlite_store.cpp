@@ -173,7 +173,27 @@ CREATE TABLE ip_tenancies(
 ) STRICT;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5};
+// Version 6: followed files (`collect --follow`). A followed source is one ingest; its cursor
+// (the file, by device, inode and a hash of its first line, and the offset after the last line
+// stored) is written in the transaction of the flows it covers, and so are the heads of the
+// rotated files read to their end, which are never read again.
+constexpr std::string_view kSchemaV6 = R"sql(
+CREATE TABLE follow_cursors(
+  ingest_id INTEGER PRIMARY KEY REFERENCES ingests(id) ON DELETE CASCADE,
+  device INTEGER NOT NULL,
+  inode INTEGER NOT NULL,
+  head TEXT NOT NULL,
+  byte_offset INTEGER NOT NULL
+) STRICT;
+CREATE TABLE follow_done(
+  ingest_id INTEGER NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  head TEXT NOT NULL,
+  PRIMARY KEY(ingest_id, head)
+) STRICT;
+)sql";
+
+constexpr std::string_view kMigrations[] = {
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6};
 
 // How long a writer waits for another process's transaction before giving up.
 constexpr int kBusyTimeoutMs = 30000;
@@ -296,17 +316,35 @@ Result<std::vector<Row>> textPairRows(Statement& st) {
     return collectRows(st, [](const Statement& r) { return detail::textPairOf<Row>(r); });
 }
 
+// The first row of `sql` (its parameters set by `bind`) as `read` gives it; nothing without rows.
+template <typename T, typename Bind, typename Read>
+Result<std::optional<T>> firstRow(Db& db, std::string_view sql, Bind bind, Read read) {
+    auto st = db.prepare(std::string(sql));
+    if (!st) {
+        return Error{st.error()};
+    }
+    bind(*st);
+    auto row = st->step();
+    if (!row || !*row) {
+        return row ? Result<std::optional<T>>(std::nullopt) : Error{row.error()};
+    }
+    return std::optional<T>(read(*st));
+}
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
     using Store::ingest;
     Result<IngestOutcome> ingest(const IngestBatch& batch, IngestMode mode) override;
+    Result<FollowState> followState(const std::string& cluster, const std::string& digest) override;
+    Result<bool> commitFollow(const FollowCommit& commit) override;
     Result<std::vector<IngestRecord>> ingests(const std::string& cluster) override;
     Result<EdgeSet> loadEdges(const EdgeQuery& query) override;
     Result<PruneResult> prune(const std::string& cluster, core::Timestamp before) override;
     Result<int64_t> putSnapshot(const Snapshot& snapshot) override;
     Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) override;
+    Result<std::optional<int64_t>> latestSnapshotId(const std::string& cluster) override;
     Result<std::vector<core::IpTenancy>> ipTenancies(const std::string& cluster) override;
     Result<RecordOutcome> recordApply(const ApplyRecord& record,
                                       int64_t expected_latest_id) override;
@@ -323,12 +361,17 @@ private:
                                     const std::string& id,
                                     const std::string* definition,
                                     const std::string* expected = nullptr);
+    Result<Transaction> beginBatch(const IngestBatch& batch);
     Result<std::optional<detail::EarlierIngest>> findIngest(const IngestRecord& record);
     Status takeBack(int64_t cluster_id, int64_t ingest_id);
     Status recomputeBuckets(int64_t cluster_id, std::vector<detail::DayRow> gone);
     Status insertContributions(int64_t cluster_id,
                                int64_t ingest_id,
-                               const std::vector<detail::DayRow>& rows);
+                               const std::vector<detail::DayRow>& rows,
+                               std::string_view on_conflict = "");
+    Result<std::optional<FileCursor>> followCursor(int64_t ingest_id);
+    Status addToFollowRecord(int64_t ingest_id, const IngestRecord& delta);
+    Status writeFollowCursor(int64_t ingest_id, const FollowCommit& commit);
     Status insertSkips(int64_t ingest_id, const std::vector<SkipCount>& skipped);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
@@ -353,11 +396,16 @@ private:
 
 // --- ingest -------------------------------------------------------------------------------------
 
-Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch, IngestMode mode) {
+// A checked batch's write transaction (the write lock taken now).
+Result<Transaction> SqliteStore::beginBatch(const IngestBatch& batch) {
     if (Status st = detail::validateBatch(batch); !st) {
         return Error{db_->path() + ": " + st.error()};
     }
-    auto tx = Transaction::begin(*db_);
+    return Transaction::begin(*db_);
+}
+
+Result<IngestOutcome> SqliteStore::ingest(const IngestBatch& batch, IngestMode mode) {
+    auto tx = beginBatch(batch);
     if (!tx) {
         return Error{tx.error()};
     }
@@ -691,14 +739,15 @@ Result<int64_t> SqliteStore::insertIngest(const IngestRecord& r) {
 
 Status SqliteStore::insertContributions(int64_t cluster_id,
                                         int64_t ingest_id,
-                                        const std::vector<detail::DayRow>& rows) {
+                                        const std::vector<detail::DayRow>& rows,
+                                        std::string_view on_conflict) {
     return upsertChunked(
         *db_,
         cluster_id,
         "INSERT INTO ingest_edges(cluster_id, src, dst, port, protocol, day, ingest_id, count, "
         "first_seen, last_seen)",
         9,
-        "",
+        on_conflict,
         rows,
         [ingest_id](Statement& st, int i, const detail::DayRow& r) {
             st.bind(i, r.src);
@@ -729,6 +778,165 @@ Status SqliteStore::insertSkips(int64_t ingest_id, const std::vector<SkipCount>&
         }
     }
     return {};
+}
+
+// --- followed sources ---------------------------------------------------------------------------
+
+Result<FollowState> SqliteStore::followState(const std::string& cluster,
+                                             const std::string& digest) {
+    auto tx = Transaction::beginRead(*db_);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    IngestRecord source;
+    source.cluster = cluster;
+    source.digest = digest;
+    auto earlier = findIngest(source);
+    if (!earlier || !*earlier) {
+        return earlier ? Result<FollowState>(FollowState{}) : Error{earlier.error()};
+    }
+    FollowState state;
+    auto cursor = followCursor((*earlier)->id);
+    if (!cursor) {
+        return Error{cursor.error()};
+    }
+    state.cursor = std::move(*cursor);
+    auto st = db_->prepare("SELECT head FROM follow_done WHERE ingest_id = ? ORDER BY head");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, (*earlier)->id);
+    auto heads = collectRows(*st, [](const Statement& r) { return r.columnText(0); });
+    if (!heads) {
+        return Error{heads.error()};
+    }
+    state.done = std::move(*heads);
+    return state;
+}
+
+Result<std::optional<FileCursor>> SqliteStore::followCursor(int64_t ingest_id) {
+    return firstRow<FileCursor>(
+        *db_,
+        "SELECT device, inode, head, byte_offset FROM follow_cursors WHERE ingest_id = ?",
+        [&](Statement& st) { st.bind(1, ingest_id); },
+        [](const Statement& r) {
+            return FileCursor{static_cast<uint64_t>(r.columnInt(0)),
+                              static_cast<uint64_t>(r.columnInt(1)),
+                              r.columnText(2),
+                              static_cast<uint64_t>(r.columnInt(3))};
+        });
+}
+
+Result<bool> SqliteStore::commitFollow(const FollowCommit& commit) {
+    const IngestBatch& batch = commit.batch;
+    auto tx = beginBatch(batch);
+    if (!tx) {
+        return Error{tx.error()};
+    }
+    auto earlier = findIngest(batch.record);
+    if (!earlier) {
+        return Error{earlier.error()};
+    }
+    auto stored =
+        *earlier ? followCursor((*earlier)->id) : Result<std::optional<FileCursor>>(std::nullopt);
+    if (!stored) {
+        return Error{stored.error()};
+    }
+    if (*stored != commit.expected) {
+        return false;  // rolls back: nothing was written
+    }
+    auto cluster_id = clusterId(batch.record.cluster);
+    auto ids = cluster_id ? entityIds(*cluster_id, batch.entities)
+                          : Result<std::vector<int64_t>>(Error{cluster_id.error()});
+    if (!ids) {
+        return Error{ids.error()};
+    }
+    const detail::PreparedEdges edges = detail::prepareEdges(batch, *ids);
+    Status st = upsertDays(*cluster_id, edges.days);
+    if (st) {
+        st = upsertTotals(*cluster_id, edges.totals);
+    }
+    auto ingest_id = !st        ? Result<int64_t>(Error{st.error()})
+                     : *earlier ? Result<int64_t>((*earlier)->id)
+                                : insertIngest(batch.record);
+    if (!ingest_id) {
+        return Error{ingest_id.error()};
+    }
+    if (*earlier) {
+        st = addToFollowRecord(*ingest_id, batch.record);
+    } else {
+        st = insertSkips(*ingest_id, batch.record.skipped);
+    }
+    if (st) {
+        st = insertContributions(*cluster_id,
+                                 *ingest_id,
+                                 edges.days,
+                                 "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
+                                 "first_seen = min(first_seen, excluded.first_seen), "
+                                 "last_seen = max(last_seen, excluded.last_seen)");
+    }
+    if (st) {
+        st = writeFollowCursor(*ingest_id, commit);
+    }
+    if (st) {
+        st = tx->commit();
+    }
+    return st ? Result<bool>(true) : Error{st.error()};
+}
+
+// The source's record grows by what this commit read; a skip reason seen first gets the next seq.
+Status SqliteStore::addToFollowRecord(int64_t ingest_id, const IngestRecord& delta) {
+    auto record = db_->prepare(
+        "UPDATE ingests SET bytes = bytes + ?, lines = lines + ?, flows = flows + ? WHERE id = ?");
+    auto skip = db_->prepare(detail::kAddFollowSkipSql);
+    if (!record || !skip) {
+        return Error{!record ? record.error() : skip.error()};
+    }
+    record->bind(1, static_cast<int64_t>(delta.bytes));
+    record->bind(2, static_cast<int64_t>(delta.lines));
+    record->bind(3, static_cast<int64_t>(delta.flows));
+    record->bind(4, ingest_id);
+    if (Status st = record->run(); !st) {
+        return st;
+    }
+    for (const SkipCount& s : delta.skipped) {
+        skip->bind(1, ingest_id);
+        skip->bind(2, s.reason);
+        skip->bind(3, static_cast<int64_t>(s.count));
+        if (Status st = skip->run(); !st) {
+            return st;
+        }
+    }
+    return {};
+}
+
+Status SqliteStore::writeFollowCursor(int64_t ingest_id, const FollowCommit& commit) {
+    auto cursor = db_->prepare(
+        "INSERT INTO follow_cursors(ingest_id, device, inode, head, byte_offset) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET device = excluded.device, "
+        "inode = excluded.inode, head = excluded.head, byte_offset = excluded.byte_offset");
+    auto done = db_->prepare(
+        "INSERT INTO follow_done(ingest_id, head) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    auto forget = db_->prepare("DELETE FROM follow_done WHERE ingest_id = ? AND head = ?");
+    if (!cursor || !done || !forget) {
+        return Error{!cursor ? cursor.error() : !done ? done.error() : forget.error()};
+    }
+    const FileCursor& c = commit.cursor;
+    cursor->bind(1, ingest_id);
+    cursor->bind(2, static_cast<int64_t>(c.device));
+    cursor->bind(3, static_cast<int64_t>(c.inode));
+    cursor->bind(4, c.head);
+    cursor->bind(5, static_cast<int64_t>(c.offset));
+    Status st = cursor->run();
+    for (const auto& [statement, heads] :
+         {std::pair{&*forget, &commit.forget}, std::pair{&*done, &commit.done}}) {
+        for (size_t i = 0; st && i < heads->size(); ++i) {
+            statement->bind(1, ingest_id);
+            statement->bind(2, (*heads)[i]);
+            st = statement->run();
+        }
+    }
+    return st;
 }
 
 Result<std::vector<IngestRecord>> SqliteStore::ingests(const std::string& cluster) {
@@ -1083,6 +1291,14 @@ Result<std::vector<core::IpTenancy>> SqliteStore::ipTenancies(const std::string&
         return Error{run.error()};
     }
     return out;
+}
+
+Result<std::optional<int64_t>> SqliteStore::latestSnapshotId(const std::string& cluster) {
+    return firstRow<int64_t>(
+        *db_,
+        detail::kLatestSnapshotIdSql,
+        [&](Statement& st) { st.bind(1, cluster); },
+        [](const Statement& r) { return r.columnInt(0); });
 }
 
 Result<std::optional<Snapshot>> SqliteStore::latestSnapshot(const std::string& cluster) {

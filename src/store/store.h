@@ -126,6 +126,36 @@ struct PruneResult {
     uint64_t flows_removed = 0;    // sum of their counts
 };
 
+// Where a followed file stands (`collect --follow`, collect/file_follower.h): which file — its
+// device and inode, and `head`, a hash of its first line that tells a truncated or reused file
+// from the one read before — and the byte offset after the last line whose flows are stored.
+struct FileCursor {
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    std::string head;  // empty while the file has no complete first line
+    uint64_t offset = 0;
+    bool operator==(const FileCursor&) const = default;
+};
+
+// What the store holds of one followed source: its cursor, and the heads of the files (rotated
+// away, plain or .gz) already read to their end, which are not read again.
+struct FollowState {
+    std::optional<FileCursor> cursor;  // nothing: the source was never committed
+    std::vector<std::string> done;     // sorted
+};
+
+// One commit of a followed source, in one transaction with the flows it read since the last one.
+// The source is one ingest record (cluster, digest = the source's key): its bytes, lines, flows and
+// skip counts grow by the batch record's, and its contributions to the (day, edge) buckets are
+// kept as any ingest's (so `ingest --force` and prune stay exact).
+struct FollowCommit {
+    IngestBatch batch;                   // record: what was read since the last commit
+    std::optional<FileCursor> expected;  // the stored cursor this commit continues from
+    FileCursor cursor;                   // where reading stands after these flows
+    std::vector<std::string> done;       // heads of files read to their end since
+    std::vector<std::string> forget;     // done heads of files no longer there: dropped
+};
+
 // A cluster snapshot: the manifest files as read, so they decode again with their own line numbers.
 struct SnapshotFile {
     std::string path;
@@ -217,6 +247,14 @@ public:
         return ingest(batch, IngestMode::kOnce);
     }
     virtual core::Result<IngestOutcome> ingest(const IngestBatch& batch, IngestMode mode) = 0;
+    // A followed source's cursor and done files (digest: the source's key, FollowCommit).
+    virtual core::Result<FollowState> followState(const std::string& cluster,
+                                                  const std::string& digest) = 0;
+    // Stores the batch's edges, adds its counts to the source's ingest record (created by the
+    // first commit), and moves the cursor, in one transaction — so a process killed at any moment
+    // leaves flows and cursor in step. false, writing nothing, when the stored cursor is not
+    // `expected` (another collector of the same source moved it).
+    virtual core::Result<bool> commitFollow(const FollowCommit& commit) = 0;
     // Oldest first, with their skip counts.
     virtual core::Result<std::vector<IngestRecord>> ingests(const std::string& cluster) = 0;
     virtual core::Result<EdgeSet> loadEdges(const EdgeQuery& query) = 0;
@@ -228,6 +266,9 @@ public:
     // The snapshot with the greatest taken_at (on a tie, the one stored last), files in the order
     // given; nothing when the cluster has none. Contents come back byte for byte.
     virtual core::Result<std::optional<Snapshot>> latestSnapshot(const std::string& cluster) = 0;
+    // The id of the snapshot latestSnapshot would give, without its files: a collector checks it
+    // to learn that a newer snapshot exists.
+    virtual core::Result<std::optional<int64_t>> latestSnapshotId(const std::string& cluster) = 0;
     // Every pod address tenancy stored for the cluster, by address then since.
     virtual core::Result<std::vector<core::IpTenancy>> ipTenancies(const std::string& cluster) = 0;
 
@@ -258,7 +299,7 @@ public:
 
 // The schema version this build writes. A store with a newer version is refused (never modified);
 // an older one is migrated forward in one transaction.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
 // (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without

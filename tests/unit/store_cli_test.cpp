@@ -481,7 +481,8 @@ TEST_F(StoreCli, ForceOnAnIngestOfAnOlderSchemaIsRefusedAndChangesNothing) {
     // What a netpolgen of schema version 3 left.
     testing_support::editStore(
         db_,
-        "DROP TABLE ip_tenancies; DROP TABLE ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
+        "DROP TABLE follow_cursors; DROP TABLE follow_done; DROP TABLE ip_tenancies; DROP TABLE "
+        "ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
         "ingests DROP COLUMN replaceable; PRAGMA user_version = 3");
     auto before = open()->loadEdges({"default", {}});
     ASSERT_TRUE(before.ok());

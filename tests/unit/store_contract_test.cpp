@@ -1000,6 +1000,99 @@ TEST_P(StoreContract, SkipCountsRoundTripInOrder) {
     EXPECT_TRUE((*records)[1].skipped.empty());
 }
 
+// --- followed sources (collect --follow)
+// ----------------------------------------------------------
+
+FollowCommit followCommit(IngestBatch batch,
+                          std::optional<FileCursor> expected,
+                          FileCursor cursor,
+                          std::vector<std::string> done = {}) {
+    batch.record.digest = "follow:/var/run/events.log";
+    batch.record.source = "/var/run/events.log";
+    return {std::move(batch), std::move(expected), std::move(cursor), std::move(done), {}};
+}
+
+TEST_P(StoreContract, FollowCommitsAddUpIntoOneIngestWithTheirCursor) {
+    const FileCursor first{7, 42, "2-aaaa", 100};
+    const FileCursor second{7, 42, "2-aaaa", 250};
+    IngestBatch a = BatchBuilder("x").flow("shop/a", "shop/b", 80, kD0 + 10, 2).build();
+    a.record.lines = 5;
+    a.record.bytes = 100;
+    a.record.skipped = {{"invalid", 1}, {"reply", 2}};
+    IngestBatch b = BatchBuilder("x")
+                        .flow("shop/a", "shop/b", 80, kD0 + 20)
+                        .flow("shop/c", "shop/b", 80, kD1 + 5)
+                        .build();
+    b.record.lines = 4;
+    b.record.bytes = 150;
+    b.record.skipped = {{"reply", 1}, {"unknown-workload", 3}};
+    auto stored = store().commitFollow(followCommit(a, std::nullopt, first, {"9-done"}));
+    ASSERT_TRUE(stored) << stored.error();
+    EXPECT_TRUE(*stored);
+    stored = reopen()->commitFollow(followCommit(b, first, second));
+    ASSERT_TRUE(stored) << stored.error();
+    EXPECT_TRUE(*stored);
+
+    auto store = reopen();
+    EXPECT_EQ(edgeMap(*store->loadEdges({"prod", {}})),
+              (EdgeMap{{edgeName("shop/a", "shop/b", 80), {3, kD0 + 10, kD0 + 20}},
+                       {edgeName("shop/c", "shop/b", 80), {1, kD1 + 5, kD1 + 5}}}));
+    auto records = store->ingests("prod");
+    ASSERT_TRUE(records) << records.error();
+    ASSERT_EQ(records->size(), 1u);
+    const IngestRecord& r = (*records)[0];
+    EXPECT_EQ(std::tie(r.bytes, r.lines, r.flows), std::make_tuple(250u, 9u, 4u));
+    EXPECT_EQ(r.skipped,
+              (std::vector<SkipCount>{{"invalid", 1}, {"reply", 3}, {"unknown-workload", 3}}));
+    auto state = store->followState("prod", "follow:/var/run/events.log");
+    ASSERT_TRUE(state) << state.error();
+    EXPECT_EQ(state->cursor, second);
+    EXPECT_EQ(state->done, std::vector<std::string>{"9-done"});
+}
+
+TEST_P(StoreContract, AFollowCommitOverAMovedCursorWritesNothing) {
+    const FileCursor first{7, 42, "2-aaaa", 100};
+    IngestBatch a = BatchBuilder("x").flow("shop/a", "shop/b", 80, kD0 + 10).build();
+    ASSERT_TRUE(*store().commitFollow(followCommit(a, std::nullopt, first)));
+    // A second collector started from nothing, or from an older cursor: refused.
+    auto stale = store().commitFollow(followCommit(a, std::nullopt, {7, 42, "2-aaaa", 300}));
+    ASSERT_TRUE(stale) << stale.error();
+    EXPECT_FALSE(*stale);
+    auto older = store().commitFollow(followCommit(a, FileCursor{7, 42, "2-aaaa", 50}, first));
+    ASSERT_TRUE(older) << older.error();
+    EXPECT_FALSE(*older);
+    EXPECT_EQ(load(), (EdgeMap{{edgeName("shop/a", "shop/b", 80), {1, kD0 + 10, kD0 + 10}}}));
+    auto state = store().followState("prod", "follow:/var/run/events.log");
+    ASSERT_TRUE(state) << state.error();
+    EXPECT_EQ(state->cursor, first);
+    auto none = store().followState("prod", "follow:/elsewhere.log");
+    ASSERT_TRUE(none) << none.error();
+    EXPECT_FALSE(none->cursor);
+}
+
+TEST_P(StoreContract, FollowedFlowsAreContributionsLikeAnyIngest) {
+    // A followed source's flows survive replacing another ingest of the same buckets exactly.
+    IngestBatch a = BatchBuilder("x").flow("shop/a", "shop/b", 80, kD0 + 10, 2).build();
+    ASSERT_TRUE(*store().commitFollow(followCommit(a, std::nullopt, {1, 2, "2-aa", 10})));
+    ingest(BatchBuilder("file").flow("shop/a", "shop/b", 80, kD0 + 99, 5).build());
+    auto replaced = store().ingest(
+        BatchBuilder("file").flow("shop/a", "shop/b", 80, kD0 + 50).build(), IngestMode::kReplace);
+    ASSERT_TRUE(replaced) << replaced.error();
+    EXPECT_EQ(load(), (EdgeMap{{edgeName("shop/a", "shop/b", 80), {3, kD0 + 10, kD0 + 50}}}));
+}
+
+TEST_P(StoreContract, LatestSnapshotIdIsTheLatestSnapshots) {
+    auto none = store().latestSnapshotId("prod");
+    ASSERT_TRUE(none) << none.error();
+    EXPECT_FALSE(*none);
+    auto first = store().putSnapshot({0, "prod", kT0 + 10, {{"a.yaml", "x"}}});
+    auto older = store().putSnapshot({0, "prod", kT0 + 5, {{"a.yaml", "y"}}});
+    ASSERT_TRUE(first && older);
+    auto latest = store().latestSnapshotId("prod");
+    ASSERT_TRUE(latest) << latest.error();
+    EXPECT_EQ(*latest, std::optional<int64_t>(*first));
+}
+
 INSTANTIATE_TEST_SUITE_P(StoreSqlite, StoreContract, ::testing::Values(Backend::kSqlite));
 INSTANTIATE_TEST_SUITE_P(StorePostgres, StoreContract, ::testing::Values(Backend::kPostgres));
 

@@ -163,7 +163,7 @@ TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error(),
               pg::redactUri(where->location()) +
-                  ": store schema version 7 is newer than this netpolgen (5); upgrade netpolgen");
+                  ": store schema version 7 is newer than this netpolgen (6); upgrade netpolgen");
     EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
     EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
 }
@@ -176,7 +176,8 @@ TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(conn->execScript(
-        "DROP TABLE ip_tenancies, ingest_edges, ingest_skips; ALTER TABLE ingests DROP COLUMN "
+        "DROP TABLE follow_cursors, follow_done, ip_tenancies, ingest_edges, ingest_skips; ALTER "
+        "TABLE ingests DROP COLUMN "
         "replaceable; "
         "DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
         "modification_yaml; ALTER TABLE applies RENAME COLUMN undo TO undo_yaml; ALTER TABLE "
@@ -185,7 +186,7 @@ TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
         "'apply', false); UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
     auto store = openStore(where->location());
     ASSERT_TRUE(store) << store.error();
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
     auto history = (*store)->history("prod");
     ASSERT_TRUE(history && history->size() == 1u);
     EXPECT_EQ((*history)[0].encoding, RecordEncoding::kYaml) << "older records keep their YAML";
@@ -208,11 +209,31 @@ TEST_F(StorePostgres, VersionThreeIngestsStayButCannotBeReplaced) {
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(
-        conn->execScript("DROP TABLE ip_tenancies, ingest_edges, ingest_skips; ALTER TABLE ingests "
+        conn->execScript("DROP TABLE follow_cursors, follow_done, ip_tenancies, ingest_edges, "
+                         "ingest_skips; ALTER TABLE ingests "
                          "DROP COLUMN replaceable; "
                          "UPDATE meta SET value = '3' WHERE key = 'schema_version'"));
     expectVersionThreeIngestsStayButCannotBeReplaced(where->location());
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+}
+
+TEST_F(StorePostgres, VersionFiveStoreMigratesToFollowedFiles) {
+    auto where = schema();
+    ASSERT_TRUE(where);
+    ingestOneFlow(*where);
+    auto conn = connect(*where);
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(
+        conn->execScript("DROP TABLE follow_cursors, follow_done; "
+                         "UPDATE meta SET value = '5' WHERE key = 'schema_version'"));
+    auto store = openStore(where->location());
+    ASSERT_TRUE(store) << store.error();
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+    IngestBatch batch = BatchBuilder("follow:f").flow("a/a", "a/b", 1, kT0 + 1).build();
+    auto committed = (*store)->commitFollow({batch, std::nullopt, {1, 2, "2-ab", 2}, {}, {}});
+    ASSERT_TRUE(committed) << committed.error();
+    EXPECT_TRUE(*committed);
+    EXPECT_EQ(scalar(*conn, "SELECT sum(count)::text FROM edge_days"), "2");
 }
 
 IngestBatch overlapping(const std::string& digest, int seed) {
