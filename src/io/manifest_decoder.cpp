@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -21,6 +22,7 @@
 #include "core/kubernetes_names.h"
 #include "core/label_selector.h"
 #include "core/protocol.h"
+#include "io/json_list_items.h"
 #include "io/manifest_fields.h"
 #include "io/manifest_kinds.h"
 #include "io/manifest_meta.h"
@@ -157,6 +159,12 @@ std::string formatParseError(std::string_view name, const std::string& message) 
     return std::string(name) + ": " + message;
 }
 
+// What the items of a typed List inherit ("PodList" → "Pod"; empty for a plain "List").
+struct ListElement {
+    std::string kind;
+    std::string api_version;
+};
+
 class Decoder {
 public:
     Decoder(std::string_view name,
@@ -166,10 +174,35 @@ public:
         : name_(name), options_(options), out_(out), stats_(stats) {}
 
     // Decodes one document (an object or a list); false with error() set when decoding must stop.
-    bool decodeDocument(const SourceNode& doc) {
+    bool decodeDocument(const SourceNode& doc) { return decodeFrom({&doc, {}, {}}); }
+
+    // The head of a List whose items come one by one (its "items" empty): true with `element` set
+    // to the kind and apiVersion its items inherit when it is decoded as a list.
+    bool decodeListHead(const SourceNode& head, std::optional<ListElement>& element) {
+        last_list_.reset();
+        const bool ok = decodeDocument(head);
+        element = std::move(last_list_);
+        return ok;
+    }
+
+    // One item of such a List.
+    bool decodeListItem(const SourceNode& item, const ListElement& element) {
+        return decodeFrom({&item, element.kind, element.api_version});
+    }
+
+    const std::string& error() const { return error_; }
+
+private:
+    struct Pending {
+        const SourceNode* node;
+        std::string kind;         // inherited from a typed list, else empty
+        std::string api_version;  // likewise
+    };
+
+    bool decodeFrom(Pending first) {
         // Lists are unwrapped with an explicit stack (no recursion); items keep document order.
         std::vector<Pending> stack;
-        stack.push_back({&doc, {}, {}});
+        stack.push_back(std::move(first));
         while (!stack.empty()) {
             Pending p = std::move(stack.back());
             stack.pop_back();
@@ -189,15 +222,6 @@ public:
         }
         return true;
     }
-
-    const std::string& error() const { return error_; }
-
-private:
-    struct Pending {
-        const SourceNode* node;
-        std::string kind;         // inherited from a typed list, else empty
-        std::string api_version;  // likewise
-    };
 
     // Counts an invalid object with skip_invalid (true: go on), else keeps the error (false).
     bool invalid(const std::string& message) {
@@ -253,6 +277,7 @@ private:
             const std::string element =
                 tm.kind == "List" ? std::string() : tm.kind.substr(0, tm.kind.size() - 4);
             const std::string element_api = tm.kind == "List" ? std::string() : tm.api_version;
+            last_list_ = ListElement{element, element_api};
             for (const SourceNode& item : list->children) {
                 items.push_back({&item, element, element_api});
             }
@@ -341,6 +366,7 @@ private:
     core::ClusterObjects& out_;
     ManifestStats& stats_;
     std::string error_;
+    std::optional<ListElement> last_list_;  // the element kind of the last list decoded
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -437,6 +463,140 @@ core::Result<std::vector<std::string>> listManifestFiles(const std::string& dir)
     return files;
 }
 
+// ---------------------------------------------------------------------------------------------
+// A JSON List, one item at a time
+
+// A position in text, counted as the parser counts (io/source_tree.cpp): lines broken by LF, CR LF
+// or a lone CR; columns in characters.
+struct TextCursor {
+    size_t pos = 0;
+    uint32_t line = 1;
+    uint32_t column = 1;
+
+    void advanceTo(std::string_view text, size_t to) {
+        for (; pos < to; ++pos) {
+            const auto c = static_cast<unsigned char>(text[pos]);
+            if (c == '\n' || (c == '\r' && (pos + 1 >= text.size() || text[pos + 1] != '\n'))) {
+                ++line;
+                column = 1;
+            } else if (c != '\r' && (c & 0xC0u) != 0x80u) {
+                ++column;
+            }
+        }
+    }
+};
+
+// The list's text with its items left out but every line and column after them where it was, so
+// that the head's positions (and messages) are those of the whole text.
+std::string headKeepingPositions(const JsonListItems& list) {
+    TextCursor at_open;
+    at_open.advanceTo(list.text, list.items_begin + 1);
+    TextCursor at_close = at_open;
+    at_close.advanceTo(list.text, list.items_end - 1);
+    std::string out(list.text.substr(0, list.items_begin + 1));
+    out.append(at_close.line - at_open.line, '\n');
+    out.append(
+        at_close.line == at_open.line ? at_close.column - at_open.column : at_close.column - 1,
+        ' ');
+    out.append(list.text.substr(list.items_end - 1));
+    return out;
+}
+
+// Moves the positions of a tree parsed from an item to where the item stands in the whole text.
+void shiftPositions(SourceNode& root, const TextCursor& start) {
+    std::vector<SourceNode*> stack{&root};
+    while (!stack.empty()) {
+        SourceNode* n = stack.back();
+        stack.pop_back();
+        if (n->line == 1) {
+            n->column += start.column - 1;
+        }
+        n->line += start.line - 1;
+        for (SourceNode& child : n->children) {
+            stack.push_back(&child);
+        }
+    }
+}
+
+// "line L, column C: what" of an item → the same for the whole text.
+std::string shiftedParseError(const std::string& message, const TextCursor& start) {
+    unsigned long line = 0;
+    unsigned long column = 0;
+    int used = 0;
+    if (std::sscanf(message.c_str(), "line %lu, column %lu: %n", &line, &column, &used) != 2 ||
+        used == 0) {
+        return message;
+    }
+    if (line == 1) {
+        column += start.column - 1;
+    }
+    line += start.line - 1;
+    return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+           message.substr(static_cast<size_t>(used));
+}
+
+// Counts an input that cannot be parsed (with skip_invalid), else the error.
+Status unparsable(std::string message, const ManifestOptions& options, ManifestStats& stats) {
+    if (!options.skip_invalid) {
+        return Error{std::move(message)};
+    }
+    ++stats.invalid;
+    if (stats.invalid_examples.size() < kMaxInvalidExamples) {
+        stats.invalid_examples.push_back(std::move(message));
+    }
+    return {};
+}
+
+// A JSON List decoded item by item: each item's tree is built, decoded and dropped before the
+// next, so memory follows the largest item instead of the whole list (50,000 pods: a 150 MB text,
+// a tree of some 1.5 GB). Nothing when the text is not such a list or its head does not parse:
+// then it is read whole, which says what is wrong exactly as before.
+std::optional<Status> decodeListByItems(std::string_view text,
+                                        std::string_view name,
+                                        const ManifestOptions& options,
+                                        core::ClusterObjects& out,
+                                        ManifestStats& stats) {
+    auto list = splitJsonList(text);
+    if (!list) {
+        return std::nullopt;
+    }
+    auto head = parseDocuments(headKeepingPositions(*list), ParseLimits{});
+    if (!head || head->size() != 1) {
+        return std::nullopt;
+    }
+    ++stats.documents;
+    Decoder decoder(name, options, out, stats);
+    std::optional<ListElement> element;
+    if (!decoder.decodeListHead(head->front(), element)) {
+        return Status{Error{decoder.error()}};
+    }
+    if (!element) {
+        return Status{};  // not decoded as a list (skipped, or invalid and counted)
+    }
+    ParseLimits item_limits;
+    item_limits.max_depth -= 2;  // an item is nested in the list's object and its array
+    TextCursor cursor;
+    for (std::string_view item : list->items) {
+        cursor.advanceTo(text, static_cast<size_t>(item.data() - text.data()));
+        auto docs = parseDocuments(item, item_limits);
+        if (!docs) {
+            // The message of the whole text, as before (its limits are the whole text's); only
+            // where the whole text parses does the item's own message stand.
+            auto whole = parseDocuments(text, ParseLimits{});
+            const std::string message =
+                whole ? shiftedParseError(docs.error(), cursor) : whole.error();
+            return unparsable(formatParseError(name, message), options, stats);
+        }
+        for (SourceNode& doc : *docs) {
+            shiftPositions(doc, cursor);
+            if (!decoder.decodeListItem(doc, *element)) {
+                return Status{Error{decoder.error()}};
+            }
+        }
+    }
+    return Status{};
+}
+
 }  // namespace
 
 core::Status decodeManifests(std::string_view text,
@@ -445,17 +605,12 @@ core::Status decodeManifests(std::string_view text,
                              core::ClusterObjects& out,
                              ManifestStats& stats) {
     ++stats.files;
+    if (auto by_items = decodeListByItems(text, name, options, out, stats)) {
+        return *by_items;
+    }
     auto docs = parseDocuments(text, ParseLimits{});
     if (!docs) {
-        std::string message = formatParseError(name, docs.error());
-        if (!options.skip_invalid) {
-            return Error{std::move(message)};
-        }
-        ++stats.invalid;
-        if (stats.invalid_examples.size() < kMaxInvalidExamples) {
-            stats.invalid_examples.push_back(std::move(message));
-        }
-        return {};
+        return unparsable(formatParseError(name, docs.error()), options, stats);
     }
     if (docs->empty()) {
         stats.warnings.push_back(std::string(name) + ": no Kubernetes objects (empty file)");

@@ -1,8 +1,21 @@
 #include "kube/list_page.h"
 
+#include "io/json_list_items.h"
+
 namespace netpolgen::kube {
 
 std::optional<ListPageHead> ListPageScanner::scan(std::string_view body) {
+    if (auto list = io::splitJsonList(body)) {
+        auto head = scanWhole(list->head());
+        if (head) {
+            head->items = list->items.size();
+        }
+        return head;
+    }
+    return scanWhole(body);
+}
+
+std::optional<ListPageHead> ListPageScanner::scanWhole(std::string_view body) {
     simdjson::dom::object page;
     if (parser_.parse(body.data(), body.size()).get_object().get(page) != simdjson::SUCCESS) {
         return std::nullopt;

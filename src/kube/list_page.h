@@ -1,8 +1,10 @@
 // ListPageScanner: what the cluster reader needs from one page of a list answer (`kubectl get -o
 // json` shape: {"kind":"PodList","metadata":{"continue":…},"items":[…]}) without building a
 // document of it: whether it is a List (a JSON object with "items"), how many items it holds, and
-// metadata.continue. The whole body is validated as JSON (simdjson's DOM parser, its buffers reused
-// from page to page); the page is decoded later by io/manifest_decoder.h anyway.
+// metadata.continue. A List is cut into its items by io/json_list_items.h and only its head is
+// parsed (a 150 MB answer from the watch cache would need several times its size in parser
+// buffers); the items are validated when they are decoded (io/manifest_decoder.h, or listPage in
+// kube/object_text.h). Anything else is parsed whole by simdjson's DOM parser.
 //
 // Before, each page was parsed into an nlohmann::json document only to read these two fields: at
 // 50,000 pods (250 MB of pages) that was a third of `snapshot --kubeconfig`'s CPU time, most of it
@@ -25,10 +27,12 @@ struct ListPageHead {
 
 class ListPageScanner {
 public:
-    // nullopt when `body` is not valid JSON, not an object, or has no "items" key.
+    // nullopt when `body` is not an object with an "items" key (or, parsed whole, not valid JSON).
     std::optional<ListPageHead> scan(std::string_view body);
 
 private:
+    std::optional<ListPageHead> scanWhole(std::string_view body);
+
     simdjson::dom::parser parser_;
 };
 

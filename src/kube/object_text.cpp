@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "io/json_list_items.h"
 #include "io/time_text.h"
 
 namespace netpolgen::kube {
@@ -128,7 +129,39 @@ Result<ObjectText> objectText(std::string_view input) {
     return out;
 }
 
+namespace {
+
+// The items, each read on its own (objectText validates it): the page is never parsed whole.
+Result<ListPage> listPageByItems(const io::JsonListItems& list) {
+    ListPage out;
+    {
+        OnDemandObject head(list.head());
+        if (!head.ok) {
+            return Error{"the answer is not a JSON object"};
+        }
+        od::object metadata;
+        if (head.object.find_field_unordered("metadata").get_object().get(metadata) ==
+            simdjson::SUCCESS) {
+            out.resource_version = stringAt(metadata, "resourceVersion");
+        }
+    }
+    out.items.reserve(list.items.size());
+    for (size_t i = 0; i < list.items.size(); ++i) {
+        auto o = objectText(list.items[i]);
+        if (!o) {
+            return Error{"item " + std::to_string(i + 1) + ": " + o.error()};
+        }
+        out.items.push_back(std::move(*o));
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<ListPage> listPage(std::string_view json) {
+    if (auto list = io::splitJsonList(json)) {
+        return listPageByItems(*list);
+    }
     OnDemandObject parsed(json);
     od::object& list = parsed.object;
     if (!parsed.ok) {
