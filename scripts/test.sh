@@ -6,7 +6,7 @@
 #      runs them, and the release build of scripts/setup.sh compiles them)
 #   2. every test under the sanitizers: unit, property, golden CLI, schema, store (with a real
 #      PostgreSQL), kill -9, history, server, browser (headless chromium), install (ctest)
-#   3. libFuzzer smoke runs over the committed corpora (FUZZ_SECONDS each, default 15)
+#   3. libFuzzer smoke runs over the committed corpora (FUZZ_SECONDS each, default 10: CI has 30 minutes)
 #   4. clang-format check
 # One build, not a release build besides: two builds of everything did not fit CI's 30 minutes on
 # two cores. The release build is the README's first command (scripts/setup.sh); its tests run
@@ -31,7 +31,7 @@ step "asan+ubsan build" build asan
 step "asan+ubsan tests" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j2
 fuzz_smoke() {
-    local seconds=${FUZZ_SECONDS:-15}
+    local seconds=${FUZZ_SECONDS:-10}
     local targets=(build-asan/tests/fuzz_*)
     [ -x "${targets[0]}" ] || { echo "no fuzz targets were built"; return 1; }
     for target in "${targets[@]}"; do

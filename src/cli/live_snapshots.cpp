@@ -86,9 +86,11 @@ core::Status LiveSnapshots::record() {
     snapshot.cluster = options_.cluster_name;
     snapshot.taken_at = wallNow();
     snapshot.keep_latest = options_.keep_latest;
-    core::ClusterObjects objects;
     io::ManifestStats stats;
     for (auto& page : watch_->pages()) {
+        // Only to know that it decodes: one kind's objects at a time, dropped after (tens of
+        // thousands of decoded pods would otherwise sit beside their text while it is stored).
+        core::ClusterObjects objects;
         if (core::Status st = io::decodeManifests(page.text, page.name, {}, objects, stats); !st) {
             return st;
         }

@@ -174,12 +174,13 @@ bool ClusterWatch::listKind(KindState& k) {
     }
     std::vector<ObjectText> objects;
     std::string rv;
-    for (const ListedPage& page : pages) {
+    for (ListedPage& page : pages) {
         auto parsed = listPage(page.text);
         if (!parsed) {
             fail(k, page.name + ": " + parsed.error());
             return false;
         }
+        std::string().swap(page.text);  // its items are copied out: 150 MB for 50,000 pods
         rv = parsed->resource_version;
         for (auto& o : parsed->items) {
             objects.push_back(std::move(o));

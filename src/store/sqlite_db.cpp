@@ -54,6 +54,15 @@ void Statement::bindBlob(int index, std::string_view bytes) {
                         SQLITE_TRANSIENT);  // NOLINT
 }
 
+void Statement::bindBlobInPlace(int index, std::string_view bytes) {
+    static constexpr char kEmpty = 0;
+    sqlite3_bind_blob64(stmt_,
+                        index,
+                        bytes.empty() ? &kEmpty : bytes.data(),
+                        bytes.size(),
+                        SQLITE_STATIC);  // NOLINT
+}
+
 void Statement::bindNull(int index) {
     sqlite3_bind_null(stmt_, index);
 }

@@ -1204,7 +1204,7 @@ Result<int64_t> SqliteStore::putSnapshot(const Snapshot& snapshot) {
         file->bind(1, id);
         file->bind(2, static_cast<int64_t>(i));
         file->bind(3, snapshot.files[i].path);
-        file->bindBlob(4, snapshot.files[i].content);
+        file->bindBlobInPlace(4, snapshot.files[i].content);  // it outlives run()
         if (Status st = file->run(); !st) {
             return Error{st.error()};
         }

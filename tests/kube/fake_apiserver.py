@@ -981,11 +981,11 @@ class State:
         return gone
 
     def list_objects(self, res, ns):
-        out = []
-        for (rname, ons, _), o in sorted(self.objects.items()):
-            if rname == res.resource and (not ns or ons == ns):
-                out.append(o)
-        return out
+        # filtered, then sorted by key: only this kind's objects are sorted
+        mine = [(k, o) for k, o in self.objects.items()
+                if k[0] == res.resource and (not ns or k[1] == ns)]
+        mine.sort(key=lambda kv: kv[0])
+        return [o for _, o in mine]
 
     def namespace_exists(self, ns):
         return ("namespaces", "", ns) in self.objects
