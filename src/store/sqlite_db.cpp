@@ -44,23 +44,25 @@ void Statement::bind(int index, std::string_view text) {
                         SQLITE_UTF8);
 }
 
-void Statement::bindBlob(int index, std::string_view bytes) {
-    // A zero-length blob must still be a blob, not NULL: data() of an empty view may be null.
+namespace {
+
+// A zero-length blob must still be a blob, not NULL: data() of an empty view may be null.
+void bindBlobTo(sqlite3_stmt* stmt,
+                int index,
+                std::string_view bytes,
+                sqlite3_destructor_type how) {
     static constexpr char kEmpty = 0;
-    sqlite3_bind_blob64(stmt_,
-                        index,
-                        bytes.empty() ? &kEmpty : bytes.data(),
-                        bytes.size(),
-                        SQLITE_TRANSIENT);  // NOLINT
+    sqlite3_bind_blob64(stmt, index, bytes.empty() ? &kEmpty : bytes.data(), bytes.size(), how);
+}
+
+}  // namespace
+
+void Statement::bindBlob(int index, std::string_view bytes) {
+    bindBlobTo(stmt_, index, bytes, SQLITE_TRANSIENT);  // NOLINT
 }
 
 void Statement::bindBlobInPlace(int index, std::string_view bytes) {
-    static constexpr char kEmpty = 0;
-    sqlite3_bind_blob64(stmt_,
-                        index,
-                        bytes.empty() ? &kEmpty : bytes.data(),
-                        bytes.size(),
-                        SQLITE_STATIC);  // NOLINT
+    bindBlobTo(stmt_, index, bytes, SQLITE_STATIC);  // NOLINT
 }
 
 void Statement::bindNull(int index) {
