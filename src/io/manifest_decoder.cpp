@@ -1,6 +1,7 @@
 #include "io/manifest_decoder.h"
 
 #include <fcntl.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -518,23 +518,6 @@ void shiftPositions(SourceNode& root, const TextCursor& start) {
     }
 }
 
-// "line L, column C: what" of an item → the same for the whole text.
-std::string shiftedParseError(const std::string& message, const TextCursor& start) {
-    unsigned long line = 0;
-    unsigned long column = 0;
-    int used = 0;
-    if (std::sscanf(message.c_str(), "line %lu, column %lu: %n", &line, &column, &used) != 2 ||
-        used == 0) {
-        return message;
-    }
-    if (line == 1) {
-        column += start.column - 1;
-    }
-    line += start.line - 1;
-    return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-           message.substr(static_cast<size_t>(used));
-}
-
 // Counts an input that cannot be parsed (with skip_invalid), else the error.
 Status unparsable(std::string message, const ManifestOptions& options, ManifestStats& stats) {
     if (!options.skip_invalid) {
@@ -547,10 +530,43 @@ Status unparsable(std::string message, const ManifestOptions& options, ManifestS
     return {};
 }
 
+// Strict JSON, as simdjson reads it (the tree parser falls back to YAML where JSON fails, and a
+// piece of a text read as YAML alone may not read as it does within the whole).
+bool isStrictJson(simdjson::dom::parser& parser, std::string_view text) {
+    simdjson::dom::element root;
+    return parser.parse(text.data(), text.size()).get(root) == simdjson::SUCCESS;
+}
+
+// What decodeManifests has appended, to be taken back.
+struct Appended {
+    explicit Appended(const core::ClusterObjects& out, const ManifestStats& stats)
+        : namespaces(out.namespaces.size()),
+          workloads(out.workloads.size()),
+          pods(out.pods.size()),
+          services(out.services.size()),
+          routes(out.routes.size()),
+          policies(out.policies.size()),
+          stats(stats) {}
+
+    void undo(core::ClusterObjects& out, ManifestStats& s) const {
+        out.namespaces.resize(namespaces);
+        out.workloads.resize(workloads);
+        out.pods.resize(pods);
+        out.services.resize(services);
+        out.routes.resize(routes);
+        out.policies.resize(policies);
+        s = stats;
+    }
+
+    size_t namespaces, workloads, pods, services, routes, policies;
+    ManifestStats stats;
+};
+
 // A JSON List decoded item by item: each item's tree is built, decoded and dropped before the
 // next, so memory follows the largest item instead of the whole list (50,000 pods: a 150 MB text,
-// a tree of some 1.5 GB). Nothing when the text is not such a list or its head does not parse:
-// then it is read whole, which says what is wrong exactly as before.
+// a tree of some 1.5 GB). Nothing when the text is not such a list, or its head or an item is not
+// strict JSON or does not parse alone: then what was appended is taken back and the text is read
+// whole, which decodes it or says what is wrong exactly as before.
 std::optional<Status> decodeListByItems(std::string_view text,
                                         std::string_view name,
                                         const ManifestOptions& options,
@@ -560,37 +576,75 @@ std::optional<Status> decodeListByItems(std::string_view text,
     if (!list) {
         return std::nullopt;
     }
-    auto head = parseDocuments(headKeepingPositions(*list), ParseLimits{});
+    simdjson::dom::parser json;
+    const std::string head_text = headKeepingPositions(*list);
+    if (!isStrictJson(json, head_text)) {
+        return std::nullopt;
+    }
+    auto head = parseDocuments(head_text, ParseLimits{});
     if (!head || head->size() != 1) {
         return std::nullopt;
     }
+    ParseLimits item_limits;
+    item_limits.max_depth -= 2;  // an item is nested in the list's object and its array
+    auto parseItem = [&](std::string_view item) {
+        return isStrictJson(json, item)
+                   ? parseDocuments(item, item_limits)
+                   : core::Result<std::vector<SourceNode>>(core::Error{"not JSON"});
+    };
+    // Read whole, a text that does not parse fails before any object is decoded: so what was
+    // decided before the last item (an object's error, a head that is no list) stands only when
+    // no later item breaks the parse.
+    auto laterItemsParse = [&](size_t next_item) {
+        for (size_t i = next_item; i < list->items.size(); ++i) {
+            if (!parseItem(list->items[i])) {
+                return false;
+            }
+        }
+        return true;
+    };
+    auto failure = [&](size_t next_item, std::string error) -> std::optional<Status> {
+        if (!laterItemsParse(next_item)) {
+            return std::nullopt;
+        }
+        return Status{Error{std::move(error)}};
+    };
+    const Appended before(out, stats);
     ++stats.documents;
     Decoder decoder(name, options, out, stats);
     std::optional<ListElement> element;
     if (!decoder.decodeListHead(head->front(), element)) {
-        return Status{Error{decoder.error()}};
+        auto failed = failure(0, decoder.error());
+        if (!failed) {
+            before.undo(out, stats);
+        }
+        return failed;
     }
     if (!element) {
-        return Status{};  // not decoded as a list (skipped, or invalid and counted)
+        // Not decoded as a list (skipped, or invalid and counted): its items are not objects.
+        if (!laterItemsParse(0)) {
+            before.undo(out, stats);
+            return std::nullopt;
+        }
+        return Status{};
     }
-    ParseLimits item_limits;
-    item_limits.max_depth -= 2;  // an item is nested in the list's object and its array
     TextCursor cursor;
-    for (std::string_view item : list->items) {
+    for (size_t i = 0; i < list->items.size(); ++i) {
+        const std::string_view item = list->items[i];
         cursor.advanceTo(text, static_cast<size_t>(item.data() - text.data()));
-        auto docs = parseDocuments(item, item_limits);
+        auto docs = parseItem(item);
         if (!docs) {
-            // The message of the whole text, as before (its limits are the whole text's); only
-            // where the whole text parses does the item's own message stand.
-            auto whole = parseDocuments(text, ParseLimits{});
-            const std::string message =
-                whole ? shiftedParseError(docs.error(), cursor) : whole.error();
-            return unparsable(formatParseError(name, message), options, stats);
+            before.undo(out, stats);
+            return std::nullopt;
         }
         for (SourceNode& doc : *docs) {
             shiftPositions(doc, cursor);
             if (!decoder.decodeListItem(doc, *element)) {
-                return Status{Error{decoder.error()}};
+                auto failed = failure(i + 1, decoder.error());
+                if (!failed) {
+                    before.undo(out, stats);
+                }
+                return failed;
             }
         }
     }

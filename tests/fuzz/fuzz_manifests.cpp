@@ -4,7 +4,9 @@
 // two modes must agree: a text that decodes strictly decodes the same with skip_invalid and counts
 // nothing invalid; a text that fails strictly has its first error as the first invalid example
 // with skip_invalid, which itself never fails. Decoding is deterministic, and the counters match
-// what was appended. Any broken property aborts.
+// what was appended. A JSON List that io/json_list_items.h cuts into items (and so is decoded item
+// by item) decodes as the same text read whole does, when that succeeds. Any broken property
+// aborts.
 //
 //   ./fuzz_manifests -max_total_time=300 -max_len=65536 /tmp/scratch tests/fuzz/corpus/manifests/
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "io/json_list_items.h"
 #include "io/manifest_decoder.h"
 
 namespace {
@@ -119,6 +122,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  strict.error() + "\n" +
                      (skip_stats.invalid_examples.empty() ? ""
                                                           : skip_stats.invalid_examples.front()));
+        }
+    }
+
+    // Item by item = whole: a byte order mark in front keeps the text from being cut into items.
+    if (netpolgen::io::splitJsonList(text)) {
+        ClusterObjects whole_out;
+        ManifestStats whole_stats;
+        const std::string marked = "\xEF\xBB\xBF" + std::string(text);
+        const auto whole =
+            netpolgen::io::decodeManifests(marked, kName, {}, whole_out, whole_stats);
+        if (whole.ok() && (!strict.ok() || !sameObjects(strict_out, whole_out) ||
+                           strict_stats.objects != whole_stats.objects ||
+                           strict_stats.warnings != whole_stats.warnings ||
+                           strict_stats.skipped_kinds != whole_stats.skipped_kinds)) {
+            fail("a List read item by item differs from the same text read whole",
+                 std::string(text));
         }
     }
 

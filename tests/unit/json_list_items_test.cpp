@@ -1,5 +1,6 @@
 // A JSON List cut into its items (io/json_list_items.h), and the manifest decoder reading such a
-// list item by item: the same objects, origins, counts and messages as reading it whole.
+// list item by item: the same objects, origins, counts and messages as reading it whole (an item
+// that is not strict JSON sends the whole text to the whole-text reader).
 #include "io/json_list_items.h"
 
 #include <gtest/gtest.h>
@@ -162,6 +163,38 @@ TEST(ListByItems, AnInvalidItemGivesTheWholeTextsMessage) {
     std::string deep =
         "{\"metadata\":{\"name\":\"p\"},\"x\":" + std::string(61, '[') + std::string(61, ']') + "}";
     expectSameAsWhole(podList(deep));
+}
+
+TEST(ListByItems, AnItemThatIsNotJsonSendsTheWholeTextToTheYamlReader) {
+    // Not JSON (`,0.5"`), but the whole text is valid YAML, which the item alone is not: read
+    // whole, as before (found by fuzz_manifests).
+    const std::string text = podList(
+        R"({"metadata": {"name": "web-1", "namespace": "shop",0.5"}},)"
+        "\n    "
+        R"({"metadata": {"name": "db\"]}[{", "namespace": "shop"}, "spec": {"containers": []}})");
+    expectSameAsWhole(text);
+    expectSameAsWhole(text, true);
+}
+
+TEST(ListByItems, AnObjectsErrorBeforeAnItemThatDoesNotParseIsTheParseError) {
+    // Read whole, the parse fails first; item by item, the first item's unknown kind comes first
+    // unless the later item is looked at (found by fuzz_manifests).
+    const std::string text = R"({"apiVersion":"v1","kind":"!odList","items":[)"
+                             "\n"
+                             R"( {"metadata":{"name":"a","namespace":"x"}},)"
+                             "\n"
+                             R"( {"apiVersion":"v1","kind":"Pod"6"metadata":{"name":"b"}}]})";
+    expectSameAsWhole(text);
+    expectSameAsWhole(text, true);
+}
+
+TEST(ListByItems, AHeadThatIsNoListStillHasItsItemsParsed) {
+    // Invalid UTF-8 in an item under a head without kind: read whole, the parse error comes
+    // first, with skip_invalid too (found by fuzz_manifests).
+    const std::string text =
+        "{\"apiVersion\":\"v1\",\"items\":[\n {\"metadata\":{\"na\xC5\xC5me\":1}}]}";
+    expectSameAsWhole(text);
+    expectSameAsWhole(text, true);
 }
 
 TEST(ListByItems, AHeadThatIsNoListDecodesAsTheObjectItIs) {
