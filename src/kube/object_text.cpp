@@ -131,6 +131,19 @@ Result<ObjectText> objectText(std::string_view input) {
 
 namespace {
 
+// Each item's ObjectText, in order; the first that is not an object with a name is the error.
+core::Status appendItems(const std::vector<std::string_view>& items, ListPage& out) {
+    out.items.reserve(out.items.size() + items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+        auto o = objectText(items[i]);
+        if (!o) {
+            return Error{"item " + std::to_string(i + 1) + ": " + o.error()};
+        }
+        out.items.push_back(std::move(*o));
+    }
+    return {};
+}
+
 // The items, each read on its own (objectText validates it): the page is never parsed whole.
 Result<ListPage> listPageByItems(const io::JsonListItems& list) {
     ListPage out;
@@ -145,13 +158,8 @@ Result<ListPage> listPageByItems(const io::JsonListItems& list) {
             out.resource_version = stringAt(metadata, "resourceVersion");
         }
     }
-    out.items.reserve(list.items.size());
-    for (size_t i = 0; i < list.items.size(); ++i) {
-        auto o = objectText(list.items[i]);
-        if (!o) {
-            return Error{"item " + std::to_string(i + 1) + ": " + o.error()};
-        }
-        out.items.push_back(std::move(*o));
+    if (core::Status st = appendItems(list.items, out); !st) {
+        return Error{st.error()};
     }
     return out;
 }
@@ -168,7 +176,7 @@ Result<ListPage> listPage(std::string_view json) {
         return Error{"the answer is not a JSON object"};
     }
     ListPage out;
-    std::vector<std::string> raw_items;
+    std::vector<std::string_view> raw_items;  // views into parsed.padded
     od::object metadata;
     if (list.find_field_unordered("metadata").get_object().get(metadata) == simdjson::SUCCESS) {
         out.resource_version = stringAt(metadata, "resourceVersion");
@@ -197,13 +205,8 @@ Result<ListPage> listPage(std::string_view json) {
         }
         raw_items.emplace_back(raw);
     }
-    out.items.reserve(raw_items.size());
-    for (size_t i = 0; i < raw_items.size(); ++i) {
-        auto o = objectText(raw_items[i]);
-        if (!o) {
-            return Error{"item " + std::to_string(i + 1) + ": " + o.error()};
-        }
-        out.items.push_back(std::move(*o));
+    if (core::Status st = appendItems(raw_items, out); !st) {
+        return Error{st.error()};
     }
     return out;
 }
