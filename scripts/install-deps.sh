@@ -44,6 +44,11 @@ libboost1.81-dev     1.81.0-5+deb12u1
 nodejs               18.20.4+dfsg-1~deb12u3
 chromium             156.0.8078.108-1~deb12u1
 wrk                  4.1.0-3+b2
+libprotobuf-dev      3.21.12-3+deb12u1
+protobuf-compiler    3.21.12-3+deb12u1
+libgrpc++-dev        1.51.1-3+b1
+protobuf-compiler-grpc 1.51.1-3+b1
+librdkafka-dev       2.0.2-1
 time                 1.9-0.2
 "
 

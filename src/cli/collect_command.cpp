@@ -209,7 +209,8 @@ core::Status Collector::commit() {
                           expected_,
                           follower_->cursor(),
                           std::move(done),
-                          std::move(forget)};
+                          std::move(forget),
+                          {}};
     auto stored = store_.commitFollow(c);
     if (!stored) {
         return core::Error{o_.db + ": " + stored.error()};

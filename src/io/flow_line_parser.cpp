@@ -42,29 +42,9 @@ using ErrorCode = simdjson::error_code;
 using Value = simdjson::ondemand::value;
 
 constexpr size_t kInitialParserCapacity = 64u << 10;
-constexpr uint64_t kPolicyVerdictEvent = 5;  // event_type.type of policy-verdict events
-constexpr size_t kMaxIpText = 45;            // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
 
 bool isJsonSpace(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-// An address as Hubble prints it. IPv4 is checked exactly (no allocation); IPv6 by its alphabet,
-// since the resolver parses it anyway.
-bool isIpText(std::string_view s) {
-    if (s.find(':') == std::string_view::npos) {
-        return core::IpAddress::parse(s).ok();
-    }
-    if (s.size() < 2 || s.size() > kMaxIpText) {
-        return false;
-    }
-    for (char c : s) {
-        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (!hex && c != ':' && c != '.') {
-            return false;
-        }
-    }
-    return true;
 }
 
 }  // namespace
@@ -564,21 +544,22 @@ LineOutcome FlowLineParser::finishHubble(core::FlowObservation& out) {
     if (h.problem) {
         return invalid(describe(h.problem));
     }
-    if (h.is_reply == 1 || (h.is_reply < 0 && h.reply == 1)) {
-        return LineOutcome::kReply;
+    const detail::HubbleFlowTraits traits{h.dropped,
+                                          h.is_reply,
+                                          h.reply,
+                                          h.trace_new,
+                                          h.flags,
+                                          h.syn,
+                                          h.ack,
+                                          h.protocol,
+                                          h.event_type};
+    if (const LineOutcome skip = detail::hubbleFlowOutcome(traits); skip != LineOutcome::kFlow) {
+        return skip;
     }
-    if (h.dropped) {
-        return LineOutcome::kDropped;
-    }
-    const bool opening = h.syn == 1 && h.ack != 1;
-    if (h.protocol == core::Protocol::kTcp && h.flags && !opening && !h.trace_new &&
-        h.event_type != kPolicyVerdictEvent) {
-        return LineOutcome::kNotInitial;
-    }
-    if (!h.src_ip.empty() && !isIpText(h.src_ip)) {
+    if (!h.src_ip.empty() && !detail::isHubbleIpText(h.src_ip)) {
         return invalid(describe({Problem::kBadIp, "IP.source", h.src_ip}));
     }
-    if (!h.dst_ip.empty() && !isIpText(h.dst_ip)) {
+    if (!h.dst_ip.empty() && !detail::isHubbleIpText(h.dst_ip)) {
         return invalid(describe({Problem::kBadIp, "IP.destination", h.dst_ip}));
     }
     const TimeValue& time = h.time.present ? h.time : top_time_;

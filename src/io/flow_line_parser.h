@@ -28,18 +28,9 @@
 #include "io/flow_keys.h"
 #include "io/flow_reader.h"
 #include "io/hubble_endpoint.h"
+#include "io/hubble_flow_rules.h"
 
 namespace netpolgen::io {
-
-enum class LineOutcome : uint8_t {
-    kFlow,        // `out` is a flow to hand to the consumer
-    kNonFlow,     // blank, node_status, lost_events, …
-    kReply,       // Hubble is_reply / reply
-    kDropped,     // Hubble verdict DROPPED or ERROR
-    kNotInitial,  // Hubble TCP segment that does not open a connection
-    kDuplicate,   // Hubble: the other observation point of a connection already counted
-    kInvalid,     // error() says why
-};
 
 namespace detail {
 // Counts a skipped record (every outcome but kFlow and kInvalid) in its counter; false for those

@@ -181,8 +181,18 @@ CREATE TABLE follow_done(
 );
 )sql";
 
+// Version 7: streamed sources (see kSchemaV7 in sqlite_store.cpp).
+constexpr std::string_view kSchemaV7 = R"sql(
+CREATE TABLE stream_positions(
+  ingest_id BIGINT NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  stream TEXT NOT NULL,
+  position BIGINT NOT NULL,
+  PRIMARY KEY(ingest_id, stream)
+);
+)sql";
+
 constexpr std::string_view kMigrations[] = {
-    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6};
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6, kSchemaV7};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one script per schema version");
 
 // Advisory lock keys: (kLockSpace, kMigrationLock) for migrations, (kLockSpace, hashtext(cluster))
@@ -391,6 +401,9 @@ private:
                                       std::optional<int64_t> ingest_id,
                                       const IngestRecord& delta);
     Status writeFollowCursor(int64_t ingest_id, const FollowCommit& commit);
+    Result<std::vector<StreamPosition>> streamPositions(int64_t ingest_id, bool lock);
+    Result<bool> streamsAsExpected(std::optional<int64_t> ingest_id,
+                                   const std::vector<StreamAdvance>& advances);
     Status loadRows(const std::string& select,
                     const Params& params,
                     const core::TimeWindow* filter,
@@ -696,7 +709,44 @@ Result<FollowState> PostgresStore::followState(const std::string& cluster,
     }
     state.cursor = std::move(*cursor);
     forEachRow(*heads, [&](const pg::Row& r) { state.done.push_back(r.columnText(0)); });
+    auto streams = streamPositions(**id, false);
+    if (!streams) {
+        return Error{streams.error()};
+    }
+    state.streams = std::move(*streams);
     return state;
+}
+
+// `lock`: FOR UPDATE, so that two collectors of one source commit their streams one at a time.
+Result<std::vector<StreamPosition>> PostgresStore::streamPositions(int64_t ingest_id, bool lock) {
+    auto rows = query(*conn_,
+                      std::string("SELECT stream, position FROM stream_positions WHERE "
+                                  "ingest_id = $1 ORDER BY stream COLLATE \"C\"") +
+                          (lock ? " FOR UPDATE" : ""),
+                      Params().add(ingest_id));
+    if (!rows) {
+        return Error{rows.error()};
+    }
+    std::vector<StreamPosition> out;
+    forEachRow(*rows, [&](const pg::Row& r) {
+        out.push_back(StreamPosition{r.columnText(0), r.columnInt(1)});
+    });
+    return out;
+}
+
+Result<bool> PostgresStore::streamsAsExpected(std::optional<int64_t> ingest_id,
+                                              const std::vector<StreamAdvance>& advances) {
+    if (advances.empty()) {
+        return true;
+    }
+    if (!ingest_id) {
+        return streamsStandAt({}, advances);
+    }
+    auto positions = streamPositions(*ingest_id, true);
+    if (!positions) {
+        return Error{positions.error()};
+    }
+    return streamsStandAt(*positions, advances);
 }
 
 Result<bool> PostgresStore::commitFollow(const FollowCommit& commit) {
@@ -714,6 +764,10 @@ Result<bool> PostgresStore::commitFollow(const FollowCommit& commit) {
     }
     if (*stored != commit.expected) {
         return false;  // rolls back: nothing was written
+    }
+    auto streams_ok = streamsAsExpected(earlier ? *earlier : std::nullopt, commit.streams);
+    if (!streams_ok || !*streams_ok) {
+        return streams_ok ? Result<bool>(false) : Error{streams_ok.error()};
     }
     auto cluster_id = clusterId(batch.record.cluster);
     auto ids = cluster_id ? entityIds(*cluster_id, batch.entities)
@@ -786,20 +840,33 @@ Result<int64_t> PostgresStore::addToFollowRecord(int64_t cluster_id,
 }
 
 Status PostgresStore::writeFollowCursor(int64_t ingest_id, const FollowCommit& commit) {
-    const FileCursor& c = commit.cursor;
-    auto cursor = query(*conn_,
-                        "INSERT INTO follow_cursors(ingest_id, device, inode, head, byte_offset) "
-                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ingest_id) DO UPDATE SET "
-                        "device = EXCLUDED.device, inode = EXCLUDED.inode, head = EXCLUDED.head, "
-                        "byte_offset = EXCLUDED.byte_offset",
-                        Params()
-                            .add(ingest_id)
-                            .add(static_cast<int64_t>(c.device))
-                            .add(static_cast<int64_t>(c.inode))
-                            .add(c.head)
-                            .add(static_cast<int64_t>(c.offset)));
-    if (!cursor) {
-        return Error{cursor.error()};
+    if (commit.cursor) {
+        const FileCursor& c = *commit.cursor;
+        auto cursor =
+            query(*conn_,
+                  "INSERT INTO follow_cursors(ingest_id, device, inode, head, byte_offset) "
+                  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ingest_id) DO UPDATE SET "
+                  "device = EXCLUDED.device, inode = EXCLUDED.inode, head = EXCLUDED.head, "
+                  "byte_offset = EXCLUDED.byte_offset",
+                  Params()
+                      .add(ingest_id)
+                      .add(static_cast<int64_t>(c.device))
+                      .add(static_cast<int64_t>(c.inode))
+                      .add(c.head)
+                      .add(static_cast<int64_t>(c.offset)));
+        if (!cursor) {
+            return Error{cursor.error()};
+        }
+    }
+    for (const StreamAdvance& a : commit.streams) {
+        auto put = query(*conn_,
+                         "INSERT INTO stream_positions(ingest_id, stream, position) "
+                         "VALUES ($1, $2, $3) ON CONFLICT (ingest_id, stream) DO UPDATE SET "
+                         "position = EXCLUDED.position",
+                         Params().add(ingest_id).add(a.stream).add(a.position));
+        if (!put) {
+            return Error{put.error()};
+        }
     }
     for (const std::string& head : commit.forget) {
         auto gone = query(*conn_,

@@ -192,8 +192,19 @@ CREATE TABLE follow_done(
 ) STRICT;
 )sql";
 
+// Version 7: streamed sources (`collect --hubble-relay`, `--kafka`): per stream (a node, a topic
+// partition) the position its stored flows reach, written in the transaction of those flows.
+constexpr std::string_view kSchemaV7 = R"sql(
+CREATE TABLE stream_positions(
+  ingest_id INTEGER NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  stream TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY(ingest_id, stream)
+) STRICT;
+)sql";
+
 constexpr std::string_view kMigrations[] = {
-    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6};
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6, kSchemaV7};
 
 // How long a writer waits for another process's transaction before giving up.
 constexpr int kBusyTimeoutMs = 30000;
@@ -372,6 +383,10 @@ private:
     Result<std::optional<FileCursor>> followCursor(int64_t ingest_id);
     Status addToFollowRecord(int64_t ingest_id, const IngestRecord& delta);
     Status writeFollowCursor(int64_t ingest_id, const FollowCommit& commit);
+    Status writeStreamPositions(int64_t ingest_id, const std::vector<StreamAdvance>& advances);
+    Result<std::vector<StreamPosition>> streamPositions(int64_t ingest_id);
+    Result<bool> streamsAsExpected(std::optional<int64_t> ingest_id,
+                                   const std::vector<StreamAdvance>& advances);
     Status insertSkips(int64_t ingest_id, const std::vector<SkipCount>& skipped);
     Result<std::optional<int64_t>> findCluster(const std::string& name);
     Result<int64_t> clusterId(const std::string& name);
@@ -811,7 +826,40 @@ Result<FollowState> SqliteStore::followState(const std::string& cluster,
         return Error{heads.error()};
     }
     state.done = std::move(*heads);
+    auto streams = streamPositions((*earlier)->id);
+    if (!streams) {
+        return Error{streams.error()};
+    }
+    state.streams = std::move(*streams);
     return state;
+}
+
+Result<std::vector<StreamPosition>> SqliteStore::streamPositions(int64_t ingest_id) {
+    auto st = db_->prepare(
+        "SELECT stream, position FROM stream_positions WHERE ingest_id = ? ORDER BY stream");
+    if (!st) {
+        return Error{st.error()};
+    }
+    st->bind(1, ingest_id);
+    return collectRows(*st, [](const Statement& r) {
+        return StreamPosition{r.columnText(0), r.columnInt(1)};
+    });
+}
+
+// True when every stream stands where the commit expects it.
+Result<bool> SqliteStore::streamsAsExpected(std::optional<int64_t> ingest_id,
+                                            const std::vector<StreamAdvance>& advances) {
+    if (advances.empty()) {
+        return true;
+    }
+    if (!ingest_id) {
+        return streamsStandAt({}, advances);
+    }
+    auto positions = streamPositions(*ingest_id);
+    if (!positions) {
+        return Error{positions.error()};
+    }
+    return streamsStandAt(*positions, advances);
 }
 
 Result<std::optional<FileCursor>> SqliteStore::followCursor(int64_t ingest_id) {
@@ -844,6 +892,11 @@ Result<bool> SqliteStore::commitFollow(const FollowCommit& commit) {
     }
     if (*stored != commit.expected) {
         return false;  // rolls back: nothing was written
+    }
+    auto streams_ok = streamsAsExpected(
+        *earlier ? std::optional<int64_t>((*earlier)->id) : std::nullopt, commit.streams);
+    if (!streams_ok || !*streams_ok) {
+        return streams_ok ? Result<bool>(false) : Error{streams_ok.error()};
     }
     auto cluster_id = clusterId(batch.record.cluster);
     auto ids = cluster_id ? entityIds(*cluster_id, batch.entities)
@@ -921,13 +974,16 @@ Status SqliteStore::writeFollowCursor(int64_t ingest_id, const FollowCommit& com
     if (!cursor || !done || !forget) {
         return Error{!cursor ? cursor.error() : !done ? done.error() : forget.error()};
     }
-    const FileCursor& c = commit.cursor;
-    cursor->bind(1, ingest_id);
-    cursor->bind(2, static_cast<int64_t>(c.device));
-    cursor->bind(3, static_cast<int64_t>(c.inode));
-    cursor->bind(4, c.head);
-    cursor->bind(5, static_cast<int64_t>(c.offset));
-    Status st = cursor->run();
+    Status st;
+    if (commit.cursor) {
+        const FileCursor& c = *commit.cursor;
+        cursor->bind(1, ingest_id);
+        cursor->bind(2, static_cast<int64_t>(c.device));
+        cursor->bind(3, static_cast<int64_t>(c.inode));
+        cursor->bind(4, c.head);
+        cursor->bind(5, static_cast<int64_t>(c.offset));
+        st = cursor->run();
+    }
     for (const auto& [statement, heads] :
          {std::pair{&*forget, &commit.forget}, std::pair{&*done, &commit.done}}) {
         for (size_t i = 0; st && i < heads->size(); ++i) {
@@ -936,7 +992,29 @@ Status SqliteStore::writeFollowCursor(int64_t ingest_id, const FollowCommit& com
             st = statement->run();
         }
     }
-    return st;
+    return st ? writeStreamPositions(ingest_id, commit.streams) : st;
+}
+
+Status SqliteStore::writeStreamPositions(int64_t ingest_id,
+                                         const std::vector<StreamAdvance>& advances) {
+    if (advances.empty()) {
+        return {};
+    }
+    auto put = db_->prepare(
+        "INSERT INTO stream_positions(ingest_id, stream, position) VALUES (?, ?, ?) "
+        "ON CONFLICT DO UPDATE SET position = excluded.position");
+    if (!put) {
+        return Error{put.error()};
+    }
+    for (const StreamAdvance& a : advances) {
+        put->bind(1, ingest_id);
+        put->bind(2, a.stream);
+        put->bind(3, a.position);
+        if (Status st = put->run(); !st) {
+            return st;
+        }
+    }
+    return {};
 }
 
 Result<std::vector<IngestRecord>> SqliteStore::ingests(const std::string& cluster) {

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "store/postgres_store.h"
@@ -37,6 +38,18 @@ core::Result<std::unique_ptr<Store>> openStore(const std::string& location) {
         return core::Error{"store: empty location"};
     }
     return openSqliteStore(location);
+}
+
+bool streamsStandAt(const std::vector<StreamPosition>& stored,
+                    const std::vector<StreamAdvance>& advances) {
+    return std::all_of(advances.begin(), advances.end(), [&](const StreamAdvance& a) {
+        const auto it = std::lower_bound(
+            stored.begin(), stored.end(), a.stream, [](const StreamPosition& p, const auto& name) {
+                return p.stream < name;
+            });
+        const bool found = it != stored.end() && it->stream == a.stream;
+        return (found ? std::optional<int64_t>(it->position) : std::nullopt) == a.expected;
+    });
 }
 
 }  // namespace netpolgen::store

@@ -137,11 +137,35 @@ struct FileCursor {
     bool operator==(const FileCursor&) const = default;
 };
 
+// Where one stream of a streamed source stands: for `collect --hubble-relay` a node, at the time
+// (Unix nanoseconds) of its newest stored flow; for `collect --kafka` a topic partition, at the
+// offset of the next message to read.
+struct StreamPosition {
+    std::string stream;
+    int64_t position = 0;
+    bool operator==(const StreamPosition&) const = default;
+};
+
+// A stream's move in one commit: `expected` is the position this collector read from the store
+// (nothing: the stream had none), so a commit of a collector that lost the stream to another one
+// (a Kafka rebalance) writes nothing.
+struct StreamAdvance {
+    std::string stream;
+    std::optional<int64_t> expected;
+    int64_t position = 0;
+};
+
+// True when every advanced stream stands in `stored` (sorted by stream) at its `expected`.
+bool streamsStandAt(const std::vector<StreamPosition>& stored,
+                    const std::vector<StreamAdvance>& advances);
+
 // What the store holds of one followed source: its cursor, and the heads of the files (rotated
-// away, plain or .gz) already read to their end, which are not read again.
+// away, plain or .gz) already read to their end, which are not read again; for a streamed source,
+// the positions of its streams.
 struct FollowState {
-    std::optional<FileCursor> cursor;  // nothing: the source was never committed
-    std::vector<std::string> done;     // sorted
+    std::optional<FileCursor> cursor;     // nothing: the source was never committed
+    std::vector<std::string> done;        // sorted
+    std::vector<StreamPosition> streams;  // sorted by stream
 };
 
 // One commit of a followed source, in one transaction with the flows it read since the last one.
@@ -151,9 +175,12 @@ struct FollowState {
 struct FollowCommit {
     IngestBatch batch;                   // record: what was read since the last commit
     std::optional<FileCursor> expected;  // the stored cursor this commit continues from
-    FileCursor cursor;                   // where reading stands after these flows
+    // Where reading stands after these flows; nothing for a streamed source (no file cursor is
+    // written, and `expected` must be nothing).
+    std::optional<FileCursor> cursor;
     std::vector<std::string> done;       // heads of files read to their end since
     std::vector<std::string> forget;     // done heads of files no longer there: dropped
+    std::vector<StreamAdvance> streams;  // streamed sources: the streams these flows moved
 };
 
 // A cluster snapshot: the manifest files as read, so they decode again with their own line numbers.
@@ -251,8 +278,9 @@ public:
     virtual core::Result<FollowState> followState(const std::string& cluster,
                                                   const std::string& digest) = 0;
     // Stores the batch's edges, adds its counts to the source's ingest record (created by the
-    // first commit), and moves the cursor, in one transaction — so a process killed at any moment
-    // leaves flows and cursor in step. false, writing nothing, when the stored cursor is not
+    // first commit), and moves the cursor and the stream positions, in one transaction — so a
+    // process killed at any moment leaves flows and positions in step. false, writing nothing,
+    // when the stored cursor is not `expected`, or a stream's stored position is not its
     // `expected` (another collector of the same source moved it).
     virtual core::Result<bool> commitFollow(const FollowCommit& commit) = 0;
     // Oldest first, with their skip counts.
@@ -299,7 +327,7 @@ public:
 
 // The schema version this build writes. A store with a newer version is refused (never modified);
 // an older one is migrated forward in one transaction.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // `location`: a file path (SQLite, created when missing) or a `postgresql://` / `postgres://` URI
 // (libpq syntax; connect_timeout defaults to 10 s). Errors start with the location, a URI without

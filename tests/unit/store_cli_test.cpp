@@ -479,11 +479,11 @@ TEST_F(StoreCli, IngestsOfAMissingStoreOrAnUnknownClusterAreClearErrors) {
 TEST_F(StoreCli, ForceOnAnIngestOfAnOlderSchemaIsRefusedAndChangesNothing) {
     fillStore();
     // What a netpolgen of schema version 3 left.
-    testing_support::editStore(
-        db_,
-        "DROP TABLE follow_cursors; DROP TABLE follow_done; DROP TABLE ip_tenancies; DROP TABLE "
-        "ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
-        "ingests DROP COLUMN replaceable; PRAGMA user_version = 3");
+    testing_support::editStore(db_,
+                               "DROP TABLE stream_positions; DROP TABLE follow_cursors; DROP TABLE "
+                               "follow_done; DROP TABLE ip_tenancies; DROP TABLE "
+                               "ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
+                               "ingests DROP COLUMN replaceable; PRAGMA user_version = 3");
     auto before = open()->loadEdges({"default", {}});
     ASSERT_TRUE(before.ok());
     EXPECT_EQ(run({"ingest", "--db", db_, "--flows", flows_, "--force"}), 2);

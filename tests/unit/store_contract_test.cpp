@@ -1009,7 +1009,7 @@ FollowCommit followCommit(IngestBatch batch,
                           std::vector<std::string> done = {}) {
     batch.record.digest = "follow:/var/run/events.log";
     batch.record.source = "/var/run/events.log";
-    return {std::move(batch), std::move(expected), std::move(cursor), std::move(done), {}};
+    return {std::move(batch), std::move(expected), std::move(cursor), std::move(done), {}, {}};
 }
 
 TEST_P(StoreContract, FollowCommitsAddUpIntoOneIngestWithTheirCursor) {
@@ -1068,6 +1068,48 @@ TEST_P(StoreContract, AFollowCommitOverAMovedCursorWritesNothing) {
     auto none = store().followState("prod", "follow:/elsewhere.log");
     ASSERT_TRUE(none) << none.error();
     EXPECT_FALSE(none->cursor);
+}
+
+// A streamed source (collect --hubble-relay, --kafka): no file cursor, positions per stream.
+FollowCommit streamCommit(IngestBatch batch, std::vector<StreamAdvance> streams) {
+    batch.record.digest = "relay:relay:4245";
+    batch.record.source = "relay:4245";
+    FollowCommit c{std::move(batch), std::nullopt, std::nullopt, {}, {}, {}};
+    c.streams = std::move(streams);
+    return c;
+}
+
+TEST_P(StoreContract, StreamPositionsMoveWithTheirFlowsAndRefuseAStaleCollector) {
+    IngestBatch a = BatchBuilder("x").flow("shop/a", "shop/b", 80, kD0 + 10).build();
+    IngestBatch b = BatchBuilder("x").flow("shop/c", "shop/b", 80, kD0 + 20, 4).build();
+    auto first = store().commitFollow(
+        streamCommit(a, {{"c/node-1", std::nullopt, 100}, {"c/node-2", std::nullopt, 7}}));
+    ASSERT_TRUE(first) << first.error();
+    EXPECT_TRUE(*first);
+    // Only node-1 moves; node-2 keeps its position.
+    auto reopened = reopen();
+    auto second = reopened->commitFollow(streamCommit(b, {{"c/node-1", 100, 250}}));
+    ASSERT_TRUE(second) << second.error();
+    EXPECT_TRUE(*second);
+    // A collector that read node-1 at 100 (it lost the stream since): nothing written.
+    auto stale = reopened->commitFollow(streamCommit(b, {{"c/node-1", 100, 900}}));
+    ASSERT_TRUE(stale) << stale.error();
+    EXPECT_FALSE(*stale);
+    auto fresh = reopened->commitFollow(streamCommit(b, {{"c/node-3", 5, 9}}));
+    ASSERT_TRUE(fresh) << fresh.error();
+    EXPECT_FALSE(*fresh) << "a stream the store lacks is not at 5";
+
+    auto state = reopened->followState("prod", "relay:relay:4245");
+    ASSERT_TRUE(state) << state.error();
+    EXPECT_FALSE(state->cursor) << "no file cursor for a streamed source";
+    EXPECT_EQ(state->streams, (std::vector<StreamPosition>{{"c/node-1", 250}, {"c/node-2", 7}}));
+    EXPECT_EQ(edgeMap(*reopened->loadEdges({"prod", {}})),
+              (EdgeMap{{edgeName("shop/a", "shop/b", 80), {1, kD0 + 10, kD0 + 10}},
+                       {edgeName("shop/c", "shop/b", 80), {4, kD0 + 20, kD0 + 20}}}));
+    auto records = reopened->ingests("prod");
+    ASSERT_TRUE(records) << records.error();
+    ASSERT_EQ(records->size(), 1u);
+    EXPECT_EQ((*records)[0].flows, 5u);
 }
 
 TEST_P(StoreContract, FollowedFlowsAreContributionsLikeAnyIngest) {

@@ -158,13 +158,13 @@ TEST_F(StorePostgres, NewerSchemaIsRefusedUntouched) {
     ingestOneFlow(*where);
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
-    ASSERT_TRUE(conn->execScript("UPDATE meta SET value = '7' WHERE key = 'schema_version'"));
+    ASSERT_TRUE(conn->execScript("UPDATE meta SET value = '8' WHERE key = 'schema_version'"));
     auto store = openStore(where->location());
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error(),
               pg::redactUri(where->location()) +
-                  ": store schema version 7 is newer than this netpolgen (6); upgrade netpolgen");
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
+                  ": store schema version 8 is newer than this netpolgen (7); upgrade netpolgen");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "8");
     EXPECT_EQ(scalar(*conn, "SELECT count(*)::text FROM edge_days"), "1");
 }
 
@@ -176,7 +176,8 @@ TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(conn->execScript(
-        "DROP TABLE follow_cursors, follow_done, ip_tenancies, ingest_edges, ingest_skips; ALTER "
+        "DROP TABLE stream_positions, follow_cursors, follow_done, ip_tenancies, ingest_edges, "
+        "ingest_skips; ALTER "
         "TABLE ingests DROP COLUMN "
         "replaceable; "
         "DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
@@ -186,7 +187,7 @@ TEST_F(StorePostgres, VersionOneStoreMigratesToNotifiers) {
         "'apply', false); UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
     auto store = openStore(where->location());
     ASSERT_TRUE(store) << store.error();
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
     auto history = (*store)->history("prod");
     ASSERT_TRUE(history && history->size() == 1u);
     EXPECT_EQ((*history)[0].encoding, RecordEncoding::kYaml) << "older records keep their YAML";
@@ -208,13 +209,13 @@ TEST_F(StorePostgres, VersionThreeIngestsStayButCannotBeReplaced) {
     // What a netpolgen of schema version 3 left: no contributions, no skip counts.
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
-    ASSERT_TRUE(
-        conn->execScript("DROP TABLE follow_cursors, follow_done, ip_tenancies, ingest_edges, "
-                         "ingest_skips; ALTER TABLE ingests "
-                         "DROP COLUMN replaceable; "
-                         "UPDATE meta SET value = '3' WHERE key = 'schema_version'"));
+    ASSERT_TRUE(conn->execScript(
+        "DROP TABLE stream_positions, follow_cursors, follow_done, ip_tenancies, ingest_edges, "
+        "ingest_skips; ALTER TABLE ingests "
+        "DROP COLUMN replaceable; "
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version'"));
     expectVersionThreeIngestsStayButCannotBeReplaced(where->location());
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
 }
 
 TEST_F(StorePostgres, VersionFiveStoreMigratesToFollowedFiles) {
@@ -224,13 +225,14 @@ TEST_F(StorePostgres, VersionFiveStoreMigratesToFollowedFiles) {
     auto conn = connect(*where);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(
-        conn->execScript("DROP TABLE follow_cursors, follow_done; "
+        conn->execScript("DROP TABLE stream_positions, follow_cursors, follow_done; "
                          "UPDATE meta SET value = '5' WHERE key = 'schema_version'"));
     auto store = openStore(where->location());
     ASSERT_TRUE(store) << store.error();
-    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+    EXPECT_EQ(scalar(*conn, "SELECT value FROM meta WHERE key = 'schema_version'"), "7");
     IngestBatch batch = BatchBuilder("follow:f").flow("a/a", "a/b", 1, kT0 + 1).build();
-    auto committed = (*store)->commitFollow({batch, std::nullopt, {1, 2, "2-ab", 2}, {}, {}});
+    auto committed =
+        (*store)->commitFollow({batch, std::nullopt, FileCursor{1, 2, "2-ab", 2}, {}, {}, {}});
     ASSERT_TRUE(committed) << committed.error();
     EXPECT_TRUE(*committed);
     EXPECT_EQ(scalar(*conn, "SELECT sum(count)::text FROM edge_days"), "2");

@@ -121,10 +121,10 @@ TEST(StoreSqliteFiles, NewerSchemaIsRefusedUntouched) {
     TempDir dir;
     const fs::path file = dir.path() / "store.db";
     ingestOneFlow(file);
-    rawSql(file, "PRAGMA user_version = 7");
+    rawSql(file, "PRAGMA user_version = 8");
     EXPECT_EQ(refusal(file),
               file.string() +
-                  ": store schema version 7 is newer than this netpolgen (6); upgrade netpolgen");
+                  ": store schema version 8 is newer than this netpolgen (7); upgrade netpolgen");
 }
 
 TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
@@ -133,7 +133,8 @@ TEST(StoreSqliteFiles, VersionOneStoreMigratesToNotifiers) {
     ingestOneFlow(file);
     // What a netpolgen of schema version 1 left: everything but the notifiers table.
     rawSql(file,
-           "DROP TABLE follow_cursors; DROP TABLE follow_done; DROP TABLE ip_tenancies; DROP TABLE "
+           "DROP TABLE stream_positions; DROP TABLE follow_cursors; DROP TABLE follow_done; DROP "
+           "TABLE ip_tenancies; DROP TABLE "
            "ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
            "ingests DROP COLUMN "
            "replaceable; DROP TABLE notifiers; ALTER TABLE applies RENAME COLUMN modification TO "
@@ -154,14 +155,17 @@ TEST(StoreSqliteFiles, VersionFiveStoreMigratesToFollowedFiles) {
     TempDir dir;
     const fs::path file = dir.path() / "store.db";
     ingestOneFlow(file);
-    rawSql(file, "DROP TABLE follow_cursors; DROP TABLE follow_done; PRAGMA user_version = 5");
+    rawSql(file,
+           "DROP TABLE stream_positions; DROP TABLE follow_cursors; DROP TABLE follow_done; PRAGMA "
+           "user_version = 5");
     auto store = openStore(file.string());
     ASSERT_TRUE(store) << store.error();
     auto summary = (*store)->summary();
     ASSERT_TRUE(summary) << summary.error();
     EXPECT_EQ(summary->schema_version, kSchemaVersion);
     IngestBatch batch = BatchBuilder("follow:f").flow("a/a", "a/b", 1, kT0 + 1).build();
-    auto committed = (*store)->commitFollow({batch, std::nullopt, {1, 2, "2-ab", 2}, {}, {}});
+    auto committed =
+        (*store)->commitFollow({batch, std::nullopt, FileCursor{1, 2, "2-ab", 2}, {}, {}, {}});
     ASSERT_TRUE(committed) << committed.error();
     EXPECT_TRUE(*committed);
     auto state = (*store)->followState("prod", "follow:f");
@@ -175,7 +179,8 @@ TEST(StoreSqliteFiles, VersionTwoAppliesStayReadableAsYaml) {
     ingestOneFlow(file);
     // What a netpolgen of schema version 2 left: applies with YAML columns, one record.
     rawSql(file,
-           "DROP TABLE follow_cursors; DROP TABLE follow_done; DROP TABLE ip_tenancies; DROP TABLE "
+           "DROP TABLE stream_positions; DROP TABLE follow_cursors; DROP TABLE follow_done; DROP "
+           "TABLE ip_tenancies; DROP TABLE "
            "ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
            "ingests DROP COLUMN "
            "replaceable; DROP TABLE applies; CREATE TABLE applies(id INTEGER PRIMARY KEY "
@@ -212,7 +217,8 @@ TEST(StoreSqliteFiles, VersionThreeIngestsStayButCannotBeReplaced) {
     }
     // What a netpolgen of schema version 3 left: no contributions, no skip counts.
     rawSql(file,
-           "DROP TABLE follow_cursors; DROP TABLE follow_done; DROP TABLE ip_tenancies; DROP TABLE "
+           "DROP TABLE stream_positions; DROP TABLE follow_cursors; DROP TABLE follow_done; DROP "
+           "TABLE ip_tenancies; DROP TABLE "
            "ingest_edges; DROP TABLE ingest_skips; ALTER TABLE "
            "ingests DROP COLUMN "
            "replaceable; PRAGMA user_version = 3");
