@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "cli/collect_pending.h"
+#include "cli/collect_relay.h"
 #include "cli/flow_format_option.h"
 #include "cli/ingest_batch.h"
 #include "cli/progress.h"
@@ -48,113 +50,44 @@ std::optional<Millis> parseMillis(const std::string& text) {
     return seconds && *seconds > 0 ? std::optional<Millis>(*seconds * 1000) : std::nullopt;
 }
 
-core::Timestamp wallNow() {
-    return static_cast<core::Timestamp>(std::time(nullptr));
-}
-
-// True when a stop signal arrived within `wait`.
-bool stopRequested(const sigset_t& signals, Millis wait) {
-    const timespec timeout{static_cast<time_t>(wait.count() / 1000),
-                           static_cast<long>((wait.count() % 1000) * 1'000'000)};
-    return sigtimedwait(&signals, nullptr, &timeout) > 0;
-}
-
-// The cluster flows resolve against: the latest snapshot and the stored address tenancies.
-struct ClusterView {
-    std::optional<int64_t> snapshot_id;
-    LoadedSnapshot snapshot;
-    std::unique_ptr<core::ClusterIndex> index;
-    core::IpTenancies tenancies;
-};
-
-core::Result<std::unique_ptr<ClusterView>> loadView(store::Store& store, const std::string& name) {
-    auto view = std::make_unique<ClusterView>();
-    auto id = store.latestSnapshotId(name);
-    auto snapshot = id ? loadLatestSnapshot(store, name)
-                       : core::Result<LoadedSnapshot>(core::Error{id.error()});
-    auto tenancies =
-        snapshot ? store.ipTenancies(name)
-                 : core::Result<std::vector<core::IpTenancy>>(core::Error{snapshot.error()});
-    if (!tenancies) {
-        return core::Error{tenancies.error()};
-    }
-    view->snapshot_id = *id;
-    view->snapshot = std::move(*snapshot);
-    view->index = std::make_unique<core::ClusterIndex>(view->snapshot.cluster);
-    for (auto& t : *tenancies) {
-        view->tenancies.add(std::move(t));
-    }
-    return view;
-}
-
-// Over the whole run, for the status line.
-struct Totals {
-    uint64_t flows_read = 0;
-    uint64_t committed = 0;
-    std::map<std::string, uint64_t> skipped;
-    core::Timestamp newest = core::kUndated;
-};
-
-// `pending_flows`: read since the last commit.
-std::string statusLine(const Totals& t, uint64_t pending_flows, core::Timestamp now) {
-    std::string skipped;
-    for (const auto& [reason, count] : t.skipped) {
-        skipped += fmt::format("{}{} {}", skipped.empty() ? "" : ", ", count, reason);
-    }
-    const std::string lag =
-        t.newest == core::kUndated ? "-" : fmt::format("{}s", std::max<int64_t>(0, now - t.newest));
-    return fmt::format("netpolgen collect: {} flows read, {} committed, skipped: {}; lag {}\n",
-                       t.flows_read + pending_flows,
-                       t.committed,
-                       skipped.empty() ? "none" : skipped,
-                       lag);
-}
-
 class Collector {
 public:
     Collector(const CollectCommandOptions& o, store::Store& store, std::ostream& err)
         : o_(o),
-          store_(store),
           err_(err),
+          store_(store),
           digest_("follow:" + std::filesystem::absolute(o.follow).lexically_normal().string()),
           decoder_(o.flow_format),
-          status_(!o.quiet && progressWanted(o.status ? "always" : "auto", err)) {}
+          status_(!o.quiet && progressWanted(o.status ? "always" : "auto", err)),
+          pending_(store, o.db, o.cluster_name) {}
 
-    int run(Millis commit_every, Millis poll_every);
+    int run(Millis commit_every, Millis poll_every, const sigset_t& signals);
 
 private:
     core::Status start();
     void onLine(std::string_view line, uint64_t offset);
     core::Status commit();
-    core::Status refreshCluster();
-    void resetPending();
     void report();
     bool anythingToCommit() const;
 
     const CollectCommandOptions& o_;
-    store::Store& store_;
     std::ostream& err_;
+    store::Store& store_;
     std::string digest_;
     io::FlowLineDecoder decoder_;
     bool status_;
-    std::unique_ptr<ClusterView> view_;
+    CollectPending pending_;  // read since the last commit: aggregated, never kept as lines
     std::unique_ptr<collect::FileFollower> follower_;
     std::optional<store::FileCursor> expected_;  // the cursor the store holds
-    // Read since the last commit: aggregated, never kept as lines.
-    core::BucketedFlowGraph buckets_{store::kSecondsPerDay};
-    std::unique_ptr<core::FlowAggregator> aggregator_;
-    io::FlowReadStats stats_;
-    Totals totals_;
 };
 
 core::Status Collector::start() {
-    auto view = loadView(store_, o_.cluster_name);
-    auto state = view ? store_.followState(o_.cluster_name, digest_)
-                      : core::Result<store::FollowState>(core::Error{view.error()});
+    core::Status started = pending_.start();
+    auto state = started ? store_.followState(o_.cluster_name, digest_)
+                         : core::Result<store::FollowState>(core::Error{started.error()});
     if (!state) {
         return core::Error{state.error()};
     }
-    view_ = std::move(*view);
     expected_ = state->cursor;
     follower_ = std::make_unique<collect::FileFollower>(o_.follow, std::move(*state));
     follower_->replayOnResume([this](std::string_view line, uint64_t offset) {
@@ -163,29 +96,15 @@ core::Status Collector::start() {
             return core::Status{};
         });
     });
-    resetPending();
     return {};
 }
 
-void Collector::resetPending() {
-    buckets_ = core::BucketedFlowGraph(store::kSecondsPerDay);
-    aggregator_ =
-        std::make_unique<core::FlowAggregator>(*view_->index, core::TimeWindow{}, buckets_);
-    aggregator_->useTenancies(&view_->tenancies);
-    stats_ = io::FlowReadStats{};
-}
-
 void Collector::onLine(std::string_view line, uint64_t offset) {
-    decoder_.decode(line, {o_.follow, offset}, stats_, [this](const core::FlowObservation& f) {
-        if (f.time != core::kUndated) {
-            totals_.newest = std::max(totals_.newest, f.time);
-        }
-        return aggregator_->add(f);
-    });
+    decoder_.decode(line, {o_.follow, offset}, pending_.stats(), pending_.consumer());
 }
 
 bool Collector::anythingToCommit() const {
-    return stats_.lines > 0 || !expected_ || *expected_ != follower_->cursor();
+    return pending_.stats().lines > 0 || !expected_ || *expected_ != follower_->cursor();
 }
 
 // The flows read since the last commit, the source's counts and the cursor: one transaction.
@@ -193,61 +112,24 @@ core::Status Collector::commit() {
     std::vector<std::string> done = follower_->takeDone();
     std::vector<std::string> forget = follower_->takeForget();
     if (!anythingToCommit() && done.empty() && forget.empty()) {
-        return refreshCluster();  // idle: a new snapshot is still picked up every interval
+        return pending_.refreshCluster();  // idle: a new snapshot is still picked up
     }
-    const core::AggregationStats aggregation = aggregator_->stats();
-    store::IngestRecord record{o_.cluster_name,
-                               digest_,
-                               o_.follow,
-                               stats_.bytes,
-                               stats_.lines,
-                               0,
-                               wallNow(),
-                               skipCounts(stats_, aggregation)};
-    IngestBatchStats batch_stats;
-    store::FollowCommit c{makeIngestBatch(view_->snapshot.cluster, buckets_, record, batch_stats),
-                          expected_,
-                          follower_->cursor(),
-                          std::move(done),
-                          std::move(forget),
-                          {}};
-    auto stored = store_.commitFollow(c);
+    store::FollowCommit shape{
+        {}, expected_, follower_->cursor(), std::move(done), std::move(forget), {}};
+    auto stored = pending_.commit(digest_, o_.follow, shape);
     if (!stored) {
-        return core::Error{o_.db + ": " + stored.error()};
+        return core::Error{stored.error()};
     }
     if (!*stored) {
         return core::Error{o_.follow +
                            ": another collector moved this file's cursor in the store: stopping"};
     }
-    expected_ = c.cursor;
-    totals_.flows_read += stats_.flows;
-    totals_.committed += c.batch.record.flows;
-    for (const store::SkipCount& s : c.batch.record.skipped) {
-        totals_.skipped[s.reason] += s.count;
-    }
-    for (const std::string& example : stats_.invalid_examples) {
+    expected_ = shape.cursor;
+    for (const std::string& example : pending_.invalidExamples()) {
         if (!o_.quiet) {
             err_ << "netpolgen collect: skipped " << example << "\n";
         }
     }
-    return refreshCluster();
-}
-
-// A newer snapshot resolves the flows read from now on (after a commit: the batch is named
-// against the cluster it was resolved with).
-core::Status Collector::refreshCluster() {
-    auto id = store_.latestSnapshotId(o_.cluster_name);
-    if (!id) {
-        return core::Error{o_.db + ": " + id.error()};
-    }
-    if (*id != view_->snapshot_id) {
-        auto view = loadView(store_, o_.cluster_name);
-        if (!view) {
-            return core::Error{o_.db + ": " + view.error()};
-        }
-        view_ = std::move(*view);
-    }
-    resetPending();
     return {};
 }
 
@@ -259,9 +141,8 @@ void Collector::report() {
     }
 }
 
-int Collector::run(Millis commit_every, Millis poll_every) {
-    // SIGINT and SIGTERM are taken by sigtimedwait in the loop (its idle wait).
-    const sigset_t signals = blockStopSignals();
+// SIGINT and SIGTERM (blocked) are taken by sigtimedwait in the loop (its idle wait).
+int Collector::run(Millis commit_every, Millis poll_every, const sigset_t& signals) {
     if (core::Status st = start(); !st) {
         err_ << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
@@ -272,8 +153,8 @@ int Collector::run(Millis commit_every, Millis poll_every) {
     for (;;) {
         auto got = follower_->poll(sink);
         report();
-        const bool due =
-            !got || stats_.flows >= o_.commit_flows || Clock::now() - last_commit >= commit_every;
+        const bool due = !got || pending_.stats().flows >= o_.commit_flows ||
+                         Clock::now() - last_commit >= commit_every;
         if (due) {
             if (core::Status st = commit(); !st || !got) {
                 err_ << "netpolgen: " << (st ? got.error() : st.error()) << "\n";
@@ -282,10 +163,10 @@ int Collector::run(Millis commit_every, Millis poll_every) {
             last_commit = Clock::now();
         }
         if (status_ && Clock::now() - last_status >= commit_every) {
-            err_ << statusLine(totals_, stats_.flows, wallNow()) << std::flush;
+            err_ << pending_.statusLine(wallNow()) << std::flush;
             last_status = Clock::now();
         }
-        if (stopRequested(signals, *got == 0 ? poll_every : Millis(0))) {
+        if (stopSignalWithin(signals, *got == 0 ? poll_every : Millis(0))) {
             break;
         }
     }
@@ -294,7 +175,7 @@ int Collector::run(Millis commit_every, Millis poll_every) {
         return kExitFailure;
     }
     if (!o_.quiet) {
-        err_ << statusLine(totals_, stats_.flows, wallNow()) << std::flush;
+        err_ << pending_.statusLine(wallNow()) << std::flush;
     }
     return kExitOk;
 }
@@ -303,12 +184,35 @@ int Collector::run(Millis commit_every, Millis poll_every) {
 
 CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
     CLI::App* cmd = app.add_subcommand(
-        "collect", "Collect flows continuously into the store (a followed Hubble exporter file)");
+        "collect",
+        "Collect flows continuously into the store (Hubble Relay, or a followed exporter file)");
     addDbOption(*cmd, o.db);
-    cmd->add_option("--follow",
-                    o.follow,
-                    "Hubble exporter file to follow across rotations (Hubble JSON lines)")
-        ->required();
+    auto* follow =
+        cmd->add_option("--follow",
+                        o.follow,
+                        "Hubble exporter file to follow across rotations (Hubble JSON lines)");
+    auto* relay = cmd->add_option("--hubble-relay",
+                                  o.hubble_relay,
+                                  "Hubble Relay to stream flows from, HOST:PORT (e.g. "
+                                  "hubble-relay.kube-system:80, or localhost:4245 port-forwarded)");
+    follow->excludes(relay);
+    relay->excludes(follow);
+    cmd->add_flag(
+        "--tls", o.tls, "Hubble Relay: connect with TLS (implied by the --tls-… options)");
+    cmd->add_option("--tls-ca", o.tls_ca, "Hubble Relay: PEM CA certificate(s) to verify it with")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--tls-cert", o.tls_cert, "Hubble Relay: PEM client certificate (mTLS)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--tls-key", o.tls_key, "Hubble Relay: PEM client key (mTLS)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--tls-server-name",
+                    o.tls_server_name,
+                    "Hubble Relay: the name its certificate is verified for (Cilium's Helm "
+                    "certificates: e.g. ui.hubble-relay.cilium.io)");
+    cmd->add_flag(
+        "--no-field-mask",
+        o.no_field_mask,
+        "Hubble Relay: ask for whole flows (for servers that refuse a field of the mask)");
     addClusterNameOption(*cmd, o.cluster_name);
     addFlowFormatOption(*cmd, o.flow_format);
     cmd->add_option("--commit-interval",
@@ -329,6 +233,13 @@ CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
 }
 
 int runCollect(const CollectCommandOptions& o, std::ostream& err) {
+    if (o.follow.empty() == o.hubble_relay.empty()) {
+        err << "netpolgen: collect needs one source: --hubble-relay HOST:PORT or --follow FILE\n";
+        return kExitBadInput;
+    }
+    // Before any thread starts (gRPC's, the stream reader): the stop signals are taken by the
+    // loop only.
+    const sigset_t signals = blockStopSignals();
     const auto commit_every = parseMillis(o.commit_interval);
     const auto poll_every = parseMillis(o.poll_interval);
     if (!commit_every || !poll_every) {
@@ -344,8 +255,11 @@ int runCollect(const CollectCommandOptions& o, std::ostream& err) {
         err << "netpolgen: " << store.error() << "\n";
         return kExitBadInput;
     }
+    if (!o.hubble_relay.empty()) {
+        return runRelayCollect(o, **store, err, *commit_every, signals);
+    }
     Collector collector(o, **store, err);
-    return collector.run(*commit_every, *poll_every);
+    return collector.run(*commit_every, *poll_every, signals);
 }
 
 }  // namespace netpolgen::cli

@@ -1,5 +1,9 @@
 // `netpolgen collect`: learns continuously from a live flow source into the store.
 //
+//   netpolgen collect --db DB --hubble-relay HOST:PORT [--tls] [--tls-ca F] [--tls-cert F
+//                     --tls-key F] [--tls-server-name NAME] [--no-field-mask] …
+//     Streams flows from Hubble Relay: see collect_relay.h.
+//
 //   netpolgen collect --db DB --follow FILE [--cluster-name NAME] [--flow-format F]
 //                     [--commit-interval 5s] [--commit-flows 100000] [--poll-interval 200ms]
 //                     [--status] [-q]
@@ -33,6 +37,14 @@ struct CollectCommandOptions {
     std::string db;
     std::string cluster_name;
     std::string follow;  // the exporter file
+    // Hubble Relay (collect_relay.h): host:port, and how to reach it.
+    std::string hubble_relay;
+    bool tls = false;
+    std::string tls_ca;
+    std::string tls_cert;
+    std::string tls_key;
+    std::string tls_server_name;
+    bool no_field_mask = false;
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     // A commit every 5 s bounds what a crash loses to a few seconds and keeps a flow's way into
     // `generate --db` and the graph well within 15 s, at one small transaction per interval.

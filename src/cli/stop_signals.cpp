@@ -18,4 +18,10 @@ sigset_t blockStopSignals() {
     return signals;
 }
 
+bool stopSignalWithin(const sigset_t& signals, std::chrono::milliseconds wait) {
+    const timespec timeout{static_cast<time_t>(wait.count() / 1000),
+                           static_cast<long>((wait.count() % 1000) * 1'000'000)};
+    return sigtimedwait(&signals, nullptr, &timeout) > 0;
+}
+
 }  // namespace netpolgen::cli

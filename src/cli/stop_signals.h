@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <chrono>
+
 namespace netpolgen::cli {
 
 // The set {SIGINT, SIGTERM}.
@@ -11,5 +13,8 @@ sigset_t stopSignals();
 
 // Blocks them in this thread and in the threads it starts from now on; returns the set.
 sigset_t blockStopSignals();
+
+// True when one of the blocked `signals` arrived within `wait` (taken: it is no longer pending).
+bool stopSignalWithin(const sigset_t& signals, std::chrono::milliseconds wait);
 
 }  // namespace netpolgen::cli

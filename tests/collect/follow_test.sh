@@ -12,6 +12,7 @@
 set -euo pipefail
 
 bin=$(cd "$(dirname "${1:?usage: follow_test.sh path/to/netpolgen}")" && pwd)/$(basename "$1")
+lib=$(cd "$(dirname "$0")" && pwd)/collect_lib.sh
 tmp=$(mktemp -d /tmp/netpolgen-follow.XXXXXX)
 collect_pid=
 cleanup() {
@@ -20,20 +21,11 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$tmp"
-fail=0
-failed() { echo "FAIL: $*"; fail=$((fail + 1)); }
-q() { sqlite3 -batch -noheader "$1" "$2"; }
+# shellcheck source=tests/collect/collect_lib.sh
+source "$lib"
 
 # ---- a cluster of 20 workloads in 4 namespaces, and Hubble lines over two UTC days ---------------
-awk 'BEGIN {
-    for (n = 0; n < 4; n++) printf "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns%d\n", n
-    for (w = 0; w < 20; w++) {
-        printf "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w%d\n  namespace: ns%d\n", w, w % 4
-        printf "spec:\n  selector:\n    matchLabels:\n      app: w%d\n  template:\n    metadata:\n", w
-        printf "      labels:\n        app: w%d\n    spec:\n      containers:\n      - name: c\n", w
-        printf "        ports:\n        - containerPort: %d\n", 8000 + w % 3
-    }
-}' > cluster.yaml
+make_cluster > cluster.yaml
 # Lines [from, to): every line a distinct connection (no two observation points), some replies,
 # some of a workload the cluster lacks, some invalid.
 lines() {
@@ -135,11 +127,6 @@ collect_pid=
 cat seg*.jsonl > all.jsonl
 "$bin" snapshot --db oneshot.db --cluster cluster.yaml -q
 "$bin" ingest --db oneshot.db --flows all.jsonl --skip-invalid -q
-edge_dump() {
-    q "$1" "SELECT d.day, s.name, t.name, d.port, d.protocol, d.count, d.first_seen, d.last_seen
-            FROM edge_days d JOIN entities s ON s.id = d.src JOIN entities t ON t.id = d.dst
-            ORDER BY 1, 2, 3, 4, 5"
-}
 edge_dump "$db" > follow.edges
 edge_dump oneshot.db > oneshot.edges
 [ -s oneshot.edges ] || failed "the one-shot ingest stored no edges"
