@@ -21,6 +21,7 @@
 #include "cli/collect_relay.h"
 #include "cli/flow_format_option.h"
 #include "cli/ingest_batch.h"
+#include "cli/metrics_listener.h"
 #include "cli/progress.h"
 #include "cli/stop_signals.h"
 #include "cli/store_inputs.h"
@@ -52,14 +53,20 @@ std::optional<Millis> parseMillis(const std::string& text) {
 
 class Collector {
 public:
-    Collector(const CollectCommandOptions& o, store::Store& store, std::ostream& err)
+    Collector(const CollectCommandOptions& o,
+              store::Store& store,
+              std::ostream& err,
+              collect::CollectMetrics* metrics)
         : o_(o),
           err_(err),
           store_(store),
           digest_("follow:" + std::filesystem::absolute(o.follow).lexically_normal().string()),
           decoder_(o.flow_format),
           status_(!o.quiet && progressWanted(o.status ? "always" : "auto", err)),
-          pending_(store, o.db, o.cluster_name) {}
+          pending_(store, o.db, o.cluster_name),
+          metrics_(metrics) {
+        pending_.reportTo(metrics);
+    }
 
     int run(Millis commit_every, Millis poll_every, const sigset_t& signals);
 
@@ -79,6 +86,7 @@ private:
     CollectPending pending_;  // read since the last commit: aggregated, never kept as lines
     std::unique_ptr<collect::FileFollower> follower_;
     std::optional<store::FileCursor> expected_;  // the cursor the store holds
+    collect::CollectMetrics* metrics_;
 };
 
 core::Status Collector::start() {
@@ -100,6 +108,7 @@ core::Status Collector::start() {
 }
 
 void Collector::onLine(std::string_view line, uint64_t offset) {
+    metrics_->received(1);
     decoder_.decode(line, {o_.follow, offset}, pending_.stats(), pending_.consumer());
 }
 
@@ -147,6 +156,7 @@ int Collector::run(Millis commit_every, Millis poll_every, const sigset_t& signa
         err_ << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
     }
+    metrics_->setState("following");
     auto last_commit = Clock::now();
     auto last_status = last_commit;
     const auto sink = [this](std::string_view line, uint64_t offset) { onLine(line, offset); };
@@ -182,6 +192,33 @@ int Collector::run(Millis commit_every, Millis poll_every, const sigset_t& signa
 
 }  // namespace
 
+CLI::Option* addRelayOptions(CLI::App& cmd, CollectCommandOptions& o) {
+    CLI::Option* relay =
+        cmd.add_option("--hubble-relay",
+                       o.hubble_relay,
+                       "Hubble Relay to stream flows from, HOST:PORT (e.g. "
+                       "hubble-relay.kube-system:80, or localhost:4245 port-forwarded)");
+    cmd.add_flag("--tls", o.tls, "Hubble Relay: connect with TLS (implied by the --tls-… options)");
+    cmd.add_option("--tls-ca", o.tls_ca, "Hubble Relay: PEM CA certificate(s) to verify it with")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--tls-cert", o.tls_cert, "Hubble Relay: PEM client certificate (mTLS)")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--tls-key", o.tls_key, "Hubble Relay: PEM client key (mTLS)")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--tls-server-name",
+                   o.tls_server_name,
+                   "Hubble Relay: the name its certificate is verified for (Cilium's Helm "
+                   "certificates: e.g. ui.hubble-relay.cilium.io)");
+    cmd.add_flag("--no-follow",
+                 o.no_follow,
+                 "Hubble Relay: store what its nodes' buffers hold now, then exit (as `hubble "
+                 "observe --all`)");
+    cmd.add_flag("--no-field-mask",
+                 o.no_field_mask,
+                 "Hubble Relay: ask for whole flows (for servers that refuse a field of the mask)");
+    return relay;
+}
+
 CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
     CLI::App* cmd = app.add_subcommand(
         "collect",
@@ -191,28 +228,9 @@ CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
         cmd->add_option("--follow",
                         o.follow,
                         "Hubble exporter file to follow across rotations (Hubble JSON lines)");
-    auto* relay = cmd->add_option("--hubble-relay",
-                                  o.hubble_relay,
-                                  "Hubble Relay to stream flows from, HOST:PORT (e.g. "
-                                  "hubble-relay.kube-system:80, or localhost:4245 port-forwarded)");
+    CLI::Option* relay = addRelayOptions(*cmd, o);
     follow->excludes(relay);
     relay->excludes(follow);
-    cmd->add_flag(
-        "--tls", o.tls, "Hubble Relay: connect with TLS (implied by the --tls-… options)");
-    cmd->add_option("--tls-ca", o.tls_ca, "Hubble Relay: PEM CA certificate(s) to verify it with")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--tls-cert", o.tls_cert, "Hubble Relay: PEM client certificate (mTLS)")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--tls-key", o.tls_key, "Hubble Relay: PEM client key (mTLS)")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--tls-server-name",
-                    o.tls_server_name,
-                    "Hubble Relay: the name its certificate is verified for (Cilium's Helm "
-                    "certificates: e.g. ui.hubble-relay.cilium.io)");
-    cmd->add_flag(
-        "--no-field-mask",
-        o.no_field_mask,
-        "Hubble Relay: ask for whole flows (for servers that refuse a field of the mask)");
     addClusterNameOption(*cmd, o.cluster_name);
     addFlowFormatOption(*cmd, o.flow_format);
     cmd->add_option("--commit-interval",
@@ -226,6 +244,9 @@ CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
                     o.poll_interval,
                     "How often the idle file is checked for lines, truncation and rotation")
         ->default_str(o.poll_interval);
+    cmd->add_option("--metrics-listen",
+                    o.metrics_listen,
+                    "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 0.0.0.0:9464)");
     cmd->add_flag(
         "--status", o.status, "A status line per commit interval even when stderr is no terminal");
     cmd->add_flag("--quiet,-q", o.quiet, "No status lines or notes on stderr");
@@ -255,10 +276,22 @@ int runCollect(const CollectCommandOptions& o, std::ostream& err) {
         err << "netpolgen: " << store.error() << "\n";
         return kExitBadInput;
     }
-    if (!o.hubble_relay.empty()) {
-        return runRelayCollect(o, **store, err, *commit_every, signals);
+    auto metrics = std::make_shared<collect::CollectMetrics>(
+        o.hubble_relay.empty() ? "follow:" + o.follow : "relay:" + o.hubble_relay);
+    std::unique_ptr<MetricsListener> listener;
+    if (!o.metrics_listen.empty()) {
+        auto started = MetricsListener::start(o.metrics_listen, metrics);
+        if (!started) {
+            err << "netpolgen: " << started.error() << "\n";
+            return kExitBadInput;
+        }
+        listener = std::move(*started);
     }
-    Collector collector(o, **store, err);
+    if (!o.hubble_relay.empty()) {
+        const StopWait stop = [&signals](Millis wait) { return stopSignalWithin(signals, wait); };
+        return runRelayCollect(o, **store, err, *commit_every, stop, metrics.get());
+    }
+    Collector collector(o, **store, err, metrics.get());
     return collector.run(*commit_every, *poll_every, signals);
 }
 

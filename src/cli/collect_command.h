@@ -29,6 +29,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }  // namespace CLI
 
 namespace netpolgen::cli {
@@ -45,6 +46,7 @@ struct CollectCommandOptions {
     std::string tls_key;
     std::string tls_server_name;
     bool no_field_mask = false;
+    bool no_follow = false;  // read what the relay holds now, then exit
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     // A commit every 5 s bounds what a crash loses to a few seconds and keeps a flow's way into
     // `generate --db` and the graph well within 15 s, at one small transaction per interval.
@@ -54,9 +56,14 @@ struct CollectCommandOptions {
     uint64_t commit_flows = 100000;
     // How often the file is checked for new lines, a truncation or a rotation when idle.
     std::string poll_interval = "200ms";
-    bool status = false;  // the status line even when stderr is no terminal
+    bool status = false;         // the status line even when stderr is no terminal
+    std::string metrics_listen;  // HOST:PORT of /metrics (cli/metrics_listener.h); empty: none
     bool quiet = false;
 };
+
+// The Hubble Relay options (--hubble-relay, --tls…, --no-follow, --no-field-mask), also `serve`'s;
+// returns --hubble-relay.
+CLI::Option* addRelayOptions(CLI::App& command, CollectCommandOptions& options);
 
 // Registers `collect`; `options` must outlive the parse.
 CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& options);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <utility>
 
@@ -90,9 +91,22 @@ core::Result<bool> CollectPending::commit(const std::string& digest,
     }
     IngestBatchStats batch_stats;
     shape.batch = makeIngestBatch(view_->snapshot.cluster, buckets_, record, batch_stats);
+    const auto began = std::chrono::steady_clock::now();
     auto stored = store_.commitFollow(shape);
     if (!stored) {
         return core::Error{db_ + ": " + stored.error()};
+    }
+    if (*stored && metrics_ != nullptr) {
+        std::map<std::string, uint64_t> skipped;
+        for (const store::SkipCount& s : shape.batch.record.skipped) {
+            skipped[s.reason] += s.count;
+        }
+        metrics_->committed(
+            shape.batch.record.flows,
+            skipped,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(),
+            totals_.newest == core::kUndated ? 0 : totals_.newest,
+            wallNow());
     }
     invalid_examples_.assign(
         stats_.invalid_examples.begin(),

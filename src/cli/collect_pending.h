@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cli/store_inputs.h"
+#include "collect/collect_metrics.h"
 #include "core/bucketed_flow_graph.h"
 #include "core/cluster_index.h"
 #include "core/flow_aggregator.h"
@@ -58,6 +59,8 @@ public:
     // Resolves and aggregates one decoded flow.
     core::Status add(const core::FlowObservation& f);
     const io::FlowConsumer& consumer() const { return consumer_; }
+    // Every commit is reported there too (may be null).
+    void reportTo(collect::CollectMetrics* metrics) { metrics_ = metrics; }
     // Events the source reports lost (never seen): stored as the skip reason "lost-events".
     void addLost(uint64_t events) { lost_ += events; }
 
@@ -93,6 +96,7 @@ private:
     CollectTotals totals_;
     std::vector<std::string> invalid_examples_;
     uint64_t lost_ = 0;
+    collect::CollectMetrics* metrics_ = nullptr;
     io::FlowConsumer consumer_;
 };
 

@@ -53,15 +53,21 @@ std::string_view nodeStateName(observer::NodeState s) {
 
 class RelayCollector {
 public:
-    RelayCollector(const CollectCommandOptions& o, store::Store& store, std::ostream& err)
+    RelayCollector(const CollectCommandOptions& o,
+                   store::Store& store,
+                   std::ostream& err,
+                   collect::CollectMetrics* metrics)
         : o_(o),
           err_(err),
           store_(store),
           digest_("relay:" + o.hubble_relay),
           status_(!o.quiet && progressWanted(o.status ? "always" : "auto", err)),
-          pending_(store, o.db, o.cluster_name) {}
+          pending_(store, o.db, o.cluster_name),
+          metrics_(metrics != nullptr ? metrics : &own_metrics_) {
+        pending_.reportTo(metrics_);
+    }
 
-    int run(Millis commit_every, const sigset_t& signals);
+    int run(Millis commit_every, const StopWait& stop);
 
 private:
     core::Status start();
@@ -73,7 +79,7 @@ private:
     std::string sourceState() const;
     // Reads one stream until it ends or a stop signal; true when stopped.
     bool stream(Millis commit_every,
-                const sigset_t& signals,
+                const StopWait& stop,
                 Clock::time_point& last_commit,
                 core::Status& failed);
 
@@ -93,6 +99,8 @@ private:
     uint64_t reconnects_ = 0;
     std::map<std::string, std::string> node_states_;  // node → last state reported
     bool connected_ = false;
+    collect::CollectMetrics own_metrics_{"relay"};
+    collect::CollectMetrics* metrics_;
     Clock::time_point last_status_ = Clock::now();
 };
 
@@ -181,6 +189,7 @@ void RelayCollector::handle(const observer::GetFlowsResponse& r) {
                 return;  // reported before this reconnect
             }
             lost_events_ += lost.num_events_lost();
+            metrics_->lost(lost.num_events_lost());
             pending_.addLost(lost.num_events_lost());
             note(fmt::format("{} events lost ({}) on {}: flows never seen",
                              lost.num_events_lost(),
@@ -191,13 +200,18 @@ void RelayCollector::handle(const observer::GetFlowsResponse& r) {
         case observer::GetFlowsResponse::kNodeStatus: {
             const auto& status = r.node_status();
             const std::string state(nodeStateName(status.state_change()));
+            std::vector<std::string> changed;  // noted once per change, not per reconnect
             for (const std::string& node : status.node_names()) {
-                node_states_[node] = state;
+                std::string& known = node_states_[node];
+                if (known != state) {
+                    changed.push_back(node);
+                    known = state;
+                }
             }
-            if (status.state_change() != observer::NODE_CONNECTED) {
+            if (status.state_change() != observer::NODE_CONNECTED && !changed.empty()) {
                 note(fmt::format("nodes {}: {}{}",
                                  state,
-                                 fmt::join(status.node_names(), ", "),
+                                 fmt::join(changed, ", "),
                                  status.message().empty() ? "" : " (" + status.message() + ")"));
             }
             return;
@@ -244,18 +258,21 @@ std::string RelayCollector::sourceState() const {
 }
 
 bool RelayCollector::stream(Millis commit_every,
-                            const sigset_t& signals,
+                            const StopWait& stop,
                             Clock::time_point& last_commit,
                             core::Status& failed) {
-    collect::RelayStream stream(channel_, positions_->resumeSince(kOverlapNs), !o_.no_field_mask);
+    collect::RelayStream stream(
+        channel_, positions_->resumeSince(kOverlapNs), !o_.no_field_mask, !o_.no_follow);
     std::vector<observer::GetFlowsResponse> got;
     connected_ = true;
+    metrics_->setState("streaming");
     for (;;) {
         got.clear();
         const bool open = stream.take(got, Millis(100));
         for (const auto& r : got) {
             handle(r);
         }
+        metrics_->received(got.size());
         if (pending_.stats().records >= o_.commit_flows ||
             Clock::now() - last_commit >= commit_every) {
             if (failed = commit(); !failed) {
@@ -267,7 +284,7 @@ bool RelayCollector::stream(Millis commit_every,
             err_ << pending_.statusLine(wallNow(), sourceState()) << std::flush;
             last_status_ = Clock::now();
         }
-        if (stopSignalWithin(signals, Millis(0))) {
+        if (stop(Millis(0))) {
             return true;
         }
         if (!open) {
@@ -276,6 +293,9 @@ bool RelayCollector::stream(Millis commit_every,
     }
     connected_ = false;
     const grpc::Status why = stream.status();
+    if (o_.no_follow && why.ok()) {
+        return true;  // the end of the relay's buffers: done
+    }
     if (fatal(why.error_code())) {
         failed = core::Error{fmt::format("{}: GetFlows refused ({}): {}",
                                          o_.hubble_relay,
@@ -290,7 +310,7 @@ bool RelayCollector::stream(Millis commit_every,
     return false;
 }
 
-int RelayCollector::run(Millis commit_every, const sigset_t& signals) {
+int RelayCollector::run(Millis commit_every, const StopWait& stop) {
     if (core::Status st = start(); !st) {
         err_ << "netpolgen: " << st.error() << "\n";
         return kExitBadInput;
@@ -300,7 +320,7 @@ int RelayCollector::run(Millis commit_every, const sigset_t& signals) {
     core::Status failed;
     for (;;) {
         const uint64_t before = pending_.totals().flows_read + pending_.stats().records;
-        if (stream(commit_every, signals, last_commit, failed)) {
+        if (stream(commit_every, stop, last_commit, failed)) {
             break;
         }
         ++reconnects_;
@@ -312,7 +332,9 @@ int RelayCollector::run(Millis commit_every, const sigset_t& signals) {
             break;
         }
         last_commit = Clock::now();
-        if (stopSignalWithin(signals, backoff)) {
+        metrics_->setState("reconnecting");
+        metrics_->reconnected();
+        if (stop(backoff)) {
             break;
         }
         backoff = std::min(backoff * 2, kMaxBackoff);
@@ -340,9 +362,14 @@ int runRelayCollect(const CollectCommandOptions& o,
                     store::Store& store,
                     std::ostream& err,
                     Millis commit_every,
-                    const sigset_t& stop_signals) {
-    RelayCollector collector(o, store, err);
-    return collector.run(commit_every, stop_signals);
+                    const StopWait& stop,
+                    collect::CollectMetrics* metrics) {
+    RelayCollector collector(o, store, err, metrics);
+    const int status = collector.run(commit_every, stop);
+    if (metrics != nullptr) {
+        metrics->setState("stopped");
+    }
+    return status;
 }
 
 }  // namespace netpolgen::cli

@@ -15,20 +15,25 @@
 // learnt.
 #pragma once
 
-#include <signal.h>
-
 #include <chrono>
+#include <functional>
 #include <ostream>
 
 #include "cli/collect_command.h"
+#include "collect/collect_metrics.h"
 #include "store/store.h"
 
 namespace netpolgen::cli {
 
+// Waits up to `wait` for a reason to stop; true when the collector should commit and return.
+using StopWait = std::function<bool(std::chrono::milliseconds wait)>;
+
+// `metrics` (may be null) follows the source: state, counts, commits.
 int runRelayCollect(const CollectCommandOptions& options,
                     store::Store& store,
                     std::ostream& err,
                     std::chrono::milliseconds commit_every,
-                    const sigset_t& stop_signals);
+                    const StopWait& stop,
+                    collect::CollectMetrics* metrics);
 
 }  // namespace netpolgen::cli

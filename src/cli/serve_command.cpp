@@ -16,6 +16,7 @@
 #include "cli/demo_store.h"
 #include "cli/live_snapshots.h"
 #include "cli/serve_live_changes.h"
+#include "cli/serve_relay.h"
 #include "cli/stop_signals.h"
 #include "cli/store_commands.h"
 #include "cli/store_inputs.h"
@@ -180,6 +181,7 @@ CLI::App* addServeCommand(CLI::App& app, ServeCommandOptions& o) {
     cmd->add_option("--web-dir",
                     o.web_dir,
                     "The portal's files, served at / (default: the bundled portal, if built)");
+    addRelayOptions(*cmd, o.relay);
     return cmd;
 }
 
@@ -250,6 +252,30 @@ int runServe(const ServeCommandOptions& o, std::ostream& out, std::ostream& err)
         options->live_changes = std::make_shared<KubeLiveChanges>(std::move(*client), err);
         err << "netpolgen serve: the apply and revert endpoints change the live cluster through "
                "its API server (dry run first, all or nothing), then record\n";
+    }
+    // Declared before the server: the collector stops (and commits) once the server has stopped.
+    std::unique_ptr<ServeRelay> relay;
+    if (!o.relay.hubble_relay.empty()) {
+        if (!o.cluster_paths.empty()) {
+            err << "netpolgen: --hubble-relay resolves flows against the stored snapshot: it "
+                   "cannot be combined with --cluster\n";
+            return kExitBadInput;
+        }
+        blockStopSignals();  // the collector's threads leave SIGINT/SIGTERM to serveUntilSignal
+        CollectCommandOptions relay_options = o.relay;
+        relay_options.db = options->db;
+        relay_options.cluster_name = options->cluster_name;
+        auto metrics =
+            std::make_shared<collect::CollectMetrics>("relay:" + relay_options.hubble_relay);
+        auto started = ServeRelay::start(std::move(relay_options), metrics, err);
+        if (!started) {
+            err << "netpolgen: " << started.error() << "\n";
+            return kExitBadInput;
+        }
+        relay = std::move(*started);
+        options->collect_metrics = metrics;
+        err << "netpolgen serve: collecting flows from Hubble Relay " << o.relay.hubble_relay
+            << " into the store\n";
     }
     if (options->web_dir.empty()) {
         err << "netpolgen serve: no portal (web/dist not built: bash scripts/build-web.sh); "

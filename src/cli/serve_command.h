@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/collect_command.h"
 #include "cli/live_cluster.h"
 
 namespace CLI {
@@ -49,6 +50,8 @@ struct ServeCommandOptions {
     // --record-only: with a live cluster, the apply and revert endpoints still only record (and
     // revert only computes), as without one (a GitOps pipeline applies).
     bool record_only = false;
+    // --hubble-relay …: flows collected into --db while serving (cli/serve_relay.h).
+    CollectCommandOptions relay;
 };
 
 // Registers `serve` on `app`; `options` must outlive the parse.

@@ -70,9 +70,11 @@ core::Result<std::shared_ptr<grpc::Channel>> relayChannel(const RelayEndpoint& e
     return grpc::CreateCustomChannel(e.target, grpc::SslCredentials(ssl), args);
 }
 
-observer::GetFlowsRequest RelayStream::request(std::optional<int64_t> since_ns, bool field_mask) {
+observer::GetFlowsRequest RelayStream::request(std::optional<int64_t> since_ns,
+                                               bool field_mask,
+                                               bool follow) {
     observer::GetFlowsRequest req;
-    req.set_follow(true);
+    req.set_follow(follow);
     const int64_t since = since_ns.value_or(0);
     req.mutable_since()->set_seconds(since / kNanosPerSecond);
     req.mutable_since()->set_nanos(static_cast<int32_t>(since % kNanosPerSecond));
@@ -99,10 +101,11 @@ observer::GetFlowsRequest RelayStream::request(std::optional<int64_t> since_ns, 
 
 RelayStream::RelayStream(const std::shared_ptr<grpc::Channel>& channel,
                          std::optional<int64_t> since_ns,
-                         bool field_mask)
+                         bool field_mask,
+                         bool follow)
     : stub_(observer::Observer::NewStub(channel)) {
     // No deadline: a follow stream lasts as long as the collector runs.
-    reader_ = stub_->GetFlows(&context_, request(since_ns, field_mask));
+    reader_ = stub_->GetFlows(&context_, request(since_ns, field_mask, follow));
     thread_ = std::thread([this] { read(); });
 }
 

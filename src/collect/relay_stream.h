@@ -51,9 +51,11 @@ public:
     static constexpr size_t kMaxQueued = 8192;
 
     // Starts the call. `since_ns`: Unix ns of the first flow wanted; nothing = whole buffer.
+    // `follow` false: the relay ends the stream at the end of its buffers.
     RelayStream(const std::shared_ptr<grpc::Channel>& channel,
                 std::optional<int64_t> since_ns,
-                bool field_mask);
+                bool field_mask,
+                bool follow = true);
     ~RelayStream();
     RelayStream(const RelayStream&) = delete;
     RelayStream& operator=(const RelayStream&) = delete;
@@ -66,7 +68,9 @@ public:
     grpc::Status status() const;
 
     // The request this stream sent (for tests and messages).
-    static observer::GetFlowsRequest request(std::optional<int64_t> since_ns, bool field_mask);
+    static observer::GetFlowsRequest request(std::optional<int64_t> since_ns,
+                                             bool field_mask,
+                                             bool follow);
 
 private:
     void read();

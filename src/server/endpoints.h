@@ -43,6 +43,10 @@ ApiResponse simulateEndpoint(const ServerOptions& options, const ApiRequest& req
 ApiResponse listPoliciesEndpoint(const ServerOptions& options, const ApiRequest& request);
 ApiResponse namespacesEndpoint(const ServerOptions& options, const ApiRequest& request);
 ApiResponse graphEndpoint(const ServerOptions& options, const ApiRequest& request);
+// GET /v1/collect: the flow source serve collects from (--hubble-relay), for the portal:
+// {"sources": [{"source","state","received","committed","skipped":{reason: n},"lostEvents",
+// "reconnects","commits","lagSeconds","lastCommit","newestFlow"}]}; empty without one.
+ApiResponse collectEndpoint(const ServerOptions& options, const ApiRequest& request);
 
 ApiResponse applyEndpoint(const ServerOptions& options, const ApiRequest& request);
 ApiResponse undoEndpoint(const ServerOptions& options, const ApiRequest& request);

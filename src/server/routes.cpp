@@ -20,7 +20,8 @@ std::optional<ApiResponse> denied(const ServerOptions& options,
                                   const Route& route,
                                   const RequestHead& head,
                                   std::optional<AccessToken>& token) {
-    if (options.tokens.empty() || route.kind != RouteKind::kApi) {
+    if (options.tokens.empty() ||
+        (route.kind != RouteKind::kApi && route.kind != RouteKind::kMetrics)) {
         return std::nullopt;  // without tokens everyone is admin (only on loopback: Server)
     }
     token = options.tokens.find(head.authorization);
@@ -116,6 +117,9 @@ Routes apiRoutes(bool static_files) {
     const std::string id = std::string("/v1/notifiers/") + kSegment;
     Routes routes;
     routes.push_back({"GET", std::regex("/v1/healthz"), RouteKind::kHealthz, Role::kRead, {}, {}});
+    // Prometheus text: the collector's counters (a read token when tokens are set).
+    routes.push_back({"GET", std::regex("/metrics"), RouteKind::kMetrics, Role::kRead, {}, {}});
+    routes.push_back(route("GET", "/v1/collect", Role::kRead, collectEndpoint));
     routes.push_back(route("GET", np + "generate/" + cluster, Role::kRead, generateEndpoint));
     routes.push_back(route("POST", np + "simulate/" + cluster, Role::kRead, simulateEndpoint));
     routes.push_back(route("POST", np + "apply/" + cluster, Role::kAdmin, applyEndpoint));

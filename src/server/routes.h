@@ -21,7 +21,7 @@ namespace netpolgen::server {
 using Endpoint = std::function<ApiResponse(const ServerOptions&, const ApiRequest&)>;
 
 // What a route serves: the health check and the portal's files need no token.
-enum class RouteKind : uint8_t { kHealthz, kApi, kStatic };
+enum class RouteKind : uint8_t { kHealthz, kApi, kStatic, kMetrics };
 // What the first group of a route's path is.
 enum class PathGroup : uint8_t { kCluster, kNotifierId };
 

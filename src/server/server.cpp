@@ -61,6 +61,20 @@ std::vector<std::string> splicedPieces(const ApiResponse& response) {
     return pieces;
 }
 
+// /metrics: the collector's counters, or only serve's own line when it collects nothing.
+Reply metricsReply(const ServerOptions& options) {
+    std::string text =
+        "# HELP netpolgen_serve_up 1 while serve runs.\n# TYPE netpolgen_serve_up gauge\n"
+        "netpolgen_serve_up 1\n";
+    if (options.collect_metrics) {
+        text += options.collect_metrics->prometheusText();
+    }
+    return {200,
+            {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
+             {"Cache-Control", "no-store"}},
+            {std::move(text)}};
+}
+
 Reply apiReply(const ApiResponse& response) {
     Reply reply{response.status,
                 {{"Content-Type", kJsonType},
@@ -225,6 +239,9 @@ private:
     Reply respond(std::string body) {
         if (admission_.route->kind == RouteKind::kStatic) {
             return staticReply(net_.options, admission_.path);
+        }
+        if (admission_.route->kind == RouteKind::kMetrics) {
+            return metricsReply(net_.options);
         }
         try {
             return apiReply(callEndpoint(admission_, head_, std::move(body), net_.options));

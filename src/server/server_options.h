@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collect/collect_metrics.h"
 #include "notify/notifier_config.h"
 #include "notify/sender.h"
 #include "server/access_tokens.h"
@@ -57,6 +58,9 @@ struct ServerOptions {
     // The live cluster the apply and revert endpoints change before recording
     // (server/live_changes.h); null: they only record (a GitOps or kubectl user applies).
     std::shared_ptr<LiveChanges> live_changes;
+    // The flow source `serve --hubble-relay` collects from (cli/collect_relay.h), for /metrics
+    // and /v1/collect; null: none.
+    std::shared_ptr<const collect::CollectMetrics> collect_metrics;
 };
 
 }  // namespace netpolgen::server

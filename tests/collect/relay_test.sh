@@ -5,7 +5,8 @@
 # restarted on the same port, lines are appended while collect follows: in the end the store must
 # hold exactly what one `netpolgen ingest` of the same lines stores (the same (day, edge) rows
 # with counts and first/last seen, the same `generate --db` output). Lost events are reported.
-# Then the same over mTLS (and refused without the client certificate), and bad option use.
+# Then the same over mTLS (and refused without the client certificate); collect's /metrics; serve
+# --hubble-relay with /metrics and /v1/collect behind a token; bad option use.
 #
 #   tests/collect/relay_test.sh path/to/netpolgen path/to/fake_hubble_relay
 set -euo pipefail
@@ -63,7 +64,7 @@ expected=$(q oneshot.db 'SELECT flows FROM ingests')
 
 start_fake() {  # extra options…
     rm -f port
-    "$fake" --events relay-buffer.jsonl --port-file port "$@" 2> fake.log &
+    "$fake" --events relay-buffer.jsonl --port-file port "$@" > /dev/null 2> fake.log &
     fake_pid=$!
     for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.05; done
     [ -s port ] || { failed "the fake relay did not start: $(cat fake.log)"; exit 1; }
@@ -170,6 +171,52 @@ wait "$collect_pid" || failed "collect over mTLS: bad exit on SIGTERM"
 collect_pid=
 edge_dump "$db" > tls.edges
 diff oneshot.edges tls.edges > /dev/null || failed "edges over mTLS differ from a one-shot ingest"
+kill -9 "$fake_pid"
+{ wait "$fake_pid"; } 2> /dev/null || true
+
+# ---- /metrics of collect; serve --hubble-relay: /metrics and /v1/collect for the portal -----------
+db=metrics.db
+"$bin" snapshot --db "$db" --cluster cluster.yaml -q
+start_fake --follow-file
+mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start_collect metrics.log --metrics-listen "127.0.0.1:$mport"
+wait_committed "$db" "$expected" "with --metrics-listen"
+sleep 0.5
+curl -s "http://127.0.0.1:$mport/metrics" > metrics.txt
+grep -q "^netpolgen_collect_committed_flows_total{source=\"relay:127.0.0.1:$port\"} $expected\$" metrics.txt ||
+    failed "collect's /metrics: $(grep committed metrics.txt)"
+grep -q '^netpolgen_collect_lost_events_total{.*} 1755$' metrics.txt || failed "lost events in /metrics: $(grep lost metrics.txt)"
+grep -q '^netpolgen_collect_up{.*state="streaming"} 1$' metrics.txt || failed "collect_up: $(grep _up metrics.txt)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/other")" = 404 ] || failed "/other is not 404"
+printf 'BAD\r\n\r\n' | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$mport" || true
+curl -sf "http://127.0.0.1:$mport/metrics" > /dev/null || failed "/metrics no longer answers after a malformed request"
+kill -TERM "$collect_pid"
+wait "$collect_pid" || failed "collect --metrics-listen: bad exit on SIGTERM"
+collect_pid=
+
+rm -f serve.db
+"$bin" snapshot --db serve.db --cluster cluster.yaml -q
+printf 'reader-token read\n' > tokens
+"$bin" serve --db serve.db --listen 127.0.0.1:0 --token-file tokens --hubble-relay "127.0.0.1:$port" > serve.out 2> serve.err &
+serve_pid=$!
+for _ in $(seq 1 100); do grep -q listening serve.out 2> /dev/null && break; sleep 0.05; done
+url=$(sed -n 's/.*listening on \(http[^ ]*\)\/$/\1/p' serve.out)
+wait_committed serve.db "$expected" "serve --hubble-relay"
+sleep 0.3
+auth=(-H 'Authorization: Bearer reader-token')
+curl -sf "${auth[@]}" "$url/v1/collect" > collect.json || failed "serve /v1/collect: $(cat serve.err)"
+python3 - "$expected" collect.json <<'PY' || failed "serve /v1/collect: $(cat collect.json)"
+import json, sys
+s = json.load(open(sys.argv[2]))["sources"][0]
+assert s["state"] == "streaming" and s["committed"] == int(sys.argv[1]) and s["lostEvents"] == 1755, s
+PY
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/metrics")" = 401 ] || failed "serve /metrics without a token is not 401"
+curl -sf "${auth[@]}" "$url/metrics" | grep -q "^netpolgen_collect_committed_flows_total{.*} $expected\$" ||
+    failed "serve /metrics: $(curl -s "${auth[@]}" "$url/metrics" | grep committed)"
+kill -TERM "$serve_pid"
+wait "$serve_pid" || failed "serve --hubble-relay: bad exit on SIGTERM: $(cat serve.err)"
+kill -9 "$fake_pid"
+{ wait "$fake_pid"; } 2> /dev/null || true
 
 # ---- options ---------------------------------------------------------------------------------------
 status=0

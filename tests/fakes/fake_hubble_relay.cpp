@@ -21,9 +21,11 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -53,17 +55,23 @@ void setNanos(google::protobuf::Timestamp* t, int64_t ns) {
     t->set_nanos(static_cast<int32_t>(ns % kNanos));
 }
 
+int64_t timeOf(const RecordedEvent& e) {
+    return nanosOf(e.has_flow() ? e.flow().time() : e.time());
+}
+
 // The recorded events, growing as lines are appended to the file.
 class Buffer {
 public:
     explicit Buffer(std::string path) : path_(std::move(path)) {}
 
-    // Reads the lines appended since the last call; false on a line that is no event.
+    // Reads the lines appended since the last call, in time order as a node's ring buffer holds
+    // them (a recorded file need not be); false on a line that is no event.
     bool refresh() {
         std::ifstream in(path_, std::ios::binary);
         in.seekg(static_cast<std::streamoff>(offset_));
         std::string line;
         std::lock_guard lock(mutex_);
+        const size_t first_new = events_.size();
         while (std::getline(in, line)) {
             if (in.eof()) {
                 break;  // a partial last line: read again next time
@@ -92,6 +100,10 @@ public:
             }
             events_.push_back(std::move(e));
         }
+        std::stable_sort(
+            events_.begin() + static_cast<std::ptrdiff_t>(first_new),
+            events_.end(),
+            [](const RecordedEvent& a, const RecordedEvent& b) { return timeOf(a) < timeOf(b); });
         return true;
     }
 
@@ -99,7 +111,8 @@ public:
         std::lock_guard lock(mutex_);
         return events_.size();
     }
-    RecordedEvent at(size_t i) const {
+    // Stays valid while lines are appended (a deque).
+    const RecordedEvent& at(size_t i) const {
         std::lock_guard lock(mutex_);
         return events_[i];
     }
@@ -124,7 +137,7 @@ private:
     std::string path_;
     uint64_t offset_ = 0;
     mutable std::mutex mutex_;
-    std::vector<RecordedEvent> events_;
+    std::deque<RecordedEvent> events_;
     std::set<std::string> nodes_;
     google::protobuf::Timestamp last_time_;
 };
@@ -207,6 +220,7 @@ public:
         }
         const int64_t since = req->has_since() ? nanosOf(req->since()) : INT64_MIN;
         const int64_t span = buffer_.span();
+        std::vector<std::string> cache;  // each flow encoded once, with the mask applied
         size_t i = 0;
         int round = 0;
         for (;;) {
@@ -227,30 +241,33 @@ public:
                 }
                 continue;
             }
-            RecordedEvent e = buffer_.at(i++);
+            const size_t index = i++;
+            const RecordedEvent& e = buffer_.at(index);
             GetFlowsResponse out;
             if (e.has_lost_events()) {
-                *out.mutable_lost_events() = e.lost_events();
                 if (round > 0) {
                     continue;
                 }
+                *out.mutable_lost_events() = e.lost_events();
                 *out.mutable_time() = e.time();
             } else if (e.has_node_status()) {
                 *out.mutable_node_status() = e.node_status();
             } else if (e.has_flow()) {
-                observer::Flow& flow = *e.mutable_flow();
-                if (round > 0) {
-                    setNanos(flow.mutable_time(), nanosOf(flow.time()) + span * round);
-                    flow.set_uuid(flow.uuid() + "-r" + std::to_string(round));
-                }
-                if (nanosOf(flow.time()) < since || !wanted(*req, flow)) {
+                const observer::Flow& flow = e.flow();
+                const int64_t time = nanosOf(flow.time()) + span * round;
+                if (time < since || !wanted(*req, flow)) {
                     continue;
                 }
-                if (mask.paths_size() > 0) {
-                    google::protobuf::util::FieldMaskUtil::TrimMessage(mask, &flow);
+                out.set_flow(encoded(flow, mask, index, cache));
+                if (round > 0) {
+                    // A later round: the same flow later, with its own uuid. A field repeated in
+                    // the encoding replaces (scalars) or merges into (messages) the first.
+                    observer::Flow later;
+                    setNanos(later.mutable_time(), time);
+                    later.set_uuid(flow.uuid() + "-r" + std::to_string(round));
+                    out.mutable_flow()->append(later.SerializeAsString());
                 }
-                out.set_flow(flow.SerializeAsString());
-                *out.mutable_time() = flow.time();
+                setNanos(out.mutable_time(), time);
                 out.set_node_name(flow.node_name());
                 const long n = ++sent_;
                 if (n == settings_.fail_after && !failed_.exchange(true)) {
@@ -262,13 +279,36 @@ public:
             if (out.node_name().empty()) {
                 out.set_node_name(e.node_name());
             }
-            if (!writer->Write(out)) {
+            // buffer_hint lets gRPC put several responses in one frame, as Relay's gRPC-Go
+            // server does when a stream has more to send; the last one available goes at once.
+            grpc::WriteOptions options;
+            if (i < buffer_.size() || round + 1 < settings_.repeat) {
+                options.set_buffer_hint();
+            }
+            if (!writer->Write(out, options)) {
                 return grpc::Status::OK;  // the client went away
             }
         }
     }
 
 private:
+    static const std::string& encoded(const observer::Flow& flow,
+                                      const google::protobuf::FieldMask& mask,
+                                      size_t index,
+                                      std::vector<std::string>& cache) {
+        if (cache.size() <= index) {
+            cache.resize(index + 1);
+        }
+        if (cache[index].empty()) {
+            observer::Flow trimmed = flow;
+            if (mask.paths_size() > 0) {
+                google::protobuf::util::FieldMaskUtil::TrimMessage(mask, &trimmed);
+            }
+            cache[index] = trimmed.SerializeAsString();
+        }
+        return cache[index];
+    }
+
     static int64_t nowNanos() {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
