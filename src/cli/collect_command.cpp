@@ -1,5 +1,6 @@
-// `netpolgen collect` (collect_command.h): the loop around a FileFollower — decode, resolve and
-// aggregate each line as `ingest` does, commit with the cursor, report.
+// `netpolgen collect` (collect_command.h): its options, and a FileFollower as a polled source of
+// collect's loop (collect_loop.h) — decode, resolve and aggregate each line as `ingest` does,
+// commit with the cursor, report.
 #include "cli/collect_command.h"
 
 #include <fmt/format.h>
@@ -17,10 +18,12 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "cli/collect_loop.h"
 #include "cli/collect_pending.h"
 #include "cli/collect_relay.h"
 #include "cli/flow_format_option.h"
 #include "cli/ingest_batch.h"
+#include "cli/kafka_collect.h"
 #include "cli/metrics_listener.h"
 #include "cli/progress.h"
 #include "cli/stop_signals.h"
@@ -33,7 +36,6 @@
 namespace netpolgen::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
 
 // "200ms", or what io::parseDuration reads ("5s", "1m").
@@ -51,7 +53,7 @@ std::optional<Millis> parseMillis(const std::string& text) {
     return seconds && *seconds > 0 ? std::optional<Millis>(*seconds * 1000) : std::nullopt;
 }
 
-class Collector {
+class Collector : public PolledSource {
 public:
     Collector(const CollectCommandOptions& o,
               store::Store& store,
@@ -70,11 +72,16 @@ public:
 
     int run(Millis commit_every, Millis poll_every, const sigset_t& signals);
 
+    core::Result<size_t> poll() override {
+        return follower_->poll(
+            [this](std::string_view line, uint64_t offset) { onLine(line, offset); });
+    }
+    core::Status commit() override;
+    void report() override;
+
 private:
     core::Status start();
     void onLine(std::string_view line, uint64_t offset);
-    core::Status commit();
-    void report();
     bool anythingToCommit() const;
 
     const CollectCommandOptions& o_;
@@ -157,37 +164,31 @@ int Collector::run(Millis commit_every, Millis poll_every, const sigset_t& signa
         return kExitBadInput;
     }
     metrics_->setState("following");
-    auto last_commit = Clock::now();
-    auto last_status = last_commit;
-    const auto sink = [this](std::string_view line, uint64_t offset) { onLine(line, offset); };
-    for (;;) {
-        auto got = follower_->poll(sink);
-        report();
-        const bool due = !got || pending_.stats().flows >= o_.commit_flows ||
-                         Clock::now() - last_commit >= commit_every;
-        if (due) {
-            if (core::Status st = commit(); !st || !got) {
-                err_ << "netpolgen: " << (st ? got.error() : st.error()) << "\n";
-                return kExitFailure;
-            }
-            last_commit = Clock::now();
-        }
-        if (status_ && Clock::now() - last_status >= commit_every) {
-            err_ << pending_.statusLine(wallNow()) << std::flush;
-            last_status = Clock::now();
-        }
-        if (stopSignalWithin(signals, *got == 0 ? poll_every : Millis(0))) {
-            break;
-        }
+    const StopWait stop = [&signals](Millis wait) { return stopSignalWithin(signals, wait); };
+    return runPolledLoop(*this,
+                         pending_,
+                         {commit_every, poll_every, o_.commit_flows},
+                         {status_, o_.quiet},
+                         stop,
+                         err_);
+}
+
+// Sources that do not go together, or a source without what it needs: the message (exit 2).
+std::optional<std::string> sourceOptionsError(const CollectCommandOptions& o) {
+    const int sources = !o.follow.empty() + !o.hubble_relay.empty() + !o.kafka.empty();
+    if (sources != 1) {
+        return sources == 0 ? "collect needs one source: --hubble-relay HOST:PORT, --follow FILE "
+                              "or --kafka BROKERS"
+                            : "collect: --follow, --hubble-relay and --kafka cannot be used "
+                              "together";
     }
-    if (core::Status st = commit(); !st) {
-        err_ << "netpolgen: " << st.error() << "\n";
-        return kExitFailure;
+    if (!o.kafka.empty() && (o.topic.empty() || o.group.empty())) {
+        return "collect --kafka: --topic and --group are required";
     }
-    if (!o_.quiet) {
-        err_ << pending_.statusLine(wallNow()) << std::flush;
+    if (o.kafka.empty() && (!o.topic.empty() || !o.group.empty() || !o.kafka_properties.empty())) {
+        return "collect: --topic, --group and --kafka-property go with --kafka";
     }
-    return kExitOk;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -222,15 +223,29 @@ CLI::Option* addRelayOptions(CLI::App& cmd, CollectCommandOptions& o) {
 CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
     CLI::App* cmd = app.add_subcommand(
         "collect",
-        "Collect flows continuously into the store (Hubble Relay, or a followed exporter file)");
+        "Collect flows continuously into the store (Hubble Relay, a followed exporter file, or "
+        "a Kafka topic)");
     addDbOption(*cmd, o.db);
     auto* follow =
         cmd->add_option("--follow",
                         o.follow,
                         "Hubble exporter file to follow across rotations (Hubble JSON lines)");
     CLI::Option* relay = addRelayOptions(*cmd, o);
+    auto* kafka = cmd->add_option("--kafka",
+                                  o.kafka,
+                                  "Kafka bootstrap servers (host:port,…) to consume flows from: "
+                                  "each message one or more JSON lines (see --topic, --group)");
     follow->excludes(relay);
     relay->excludes(follow);
+    kafka->excludes(follow)->excludes(relay);
+    cmd->add_option("--topic", o.topic, "Kafka: the topic");
+    cmd->add_option("--group",
+                    o.group,
+                    "Kafka: the consumer group (members share the partitions; their positions "
+                    "are kept in the store)");
+    cmd->add_option("--kafka-property",
+                    o.kafka_properties,
+                    "Kafka: a librdkafka property KEY=VALUE (SASL, TLS, …), repeatable");
     addClusterNameOption(*cmd, o.cluster_name);
     addFlowFormatOption(*cmd, o.flow_format);
     cmd->add_option("--commit-interval",
@@ -242,7 +257,8 @@ CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--poll-interval",
                     o.poll_interval,
-                    "How often the idle file is checked for lines, truncation and rotation")
+                    "How often the idle file (or Kafka topic) is checked for lines, truncation "
+                    "and rotation")
         ->default_str(o.poll_interval);
     cmd->add_option("--metrics-listen",
                     o.metrics_listen,
@@ -254,8 +270,8 @@ CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& o) {
 }
 
 int runCollect(const CollectCommandOptions& o, std::ostream& err) {
-    if (o.follow.empty() == o.hubble_relay.empty()) {
-        err << "netpolgen: collect needs one source: --hubble-relay HOST:PORT or --follow FILE\n";
+    if (auto bad = sourceOptionsError(o)) {
+        err << "netpolgen: " << *bad << "\n";
         return kExitBadInput;
     }
     // Before any thread starts (gRPC's, the stream reader): the stop signals are taken by the
@@ -277,7 +293,9 @@ int runCollect(const CollectCommandOptions& o, std::ostream& err) {
         return kExitBadInput;
     }
     auto metrics = std::make_shared<collect::CollectMetrics>(
-        o.hubble_relay.empty() ? "follow:" + o.follow : "relay:" + o.hubble_relay);
+        !o.hubble_relay.empty() ? "relay:" + o.hubble_relay
+        : !o.kafka.empty()      ? "kafka:" + o.kafka + "/" + o.topic + "/" + o.group
+                                : "follow:" + o.follow);
     std::unique_ptr<MetricsListener> listener;
     if (!o.metrics_listen.empty()) {
         auto started = MetricsListener::start(o.metrics_listen, metrics);
@@ -287,9 +305,13 @@ int runCollect(const CollectCommandOptions& o, std::ostream& err) {
         }
         listener = std::move(*started);
     }
+    const StopWait stop = [&signals](Millis wait) { return stopSignalWithin(signals, wait); };
     if (!o.hubble_relay.empty()) {
-        const StopWait stop = [&signals](Millis wait) { return stopSignalWithin(signals, wait); };
         return runRelayCollect(o, **store, err, *commit_every, stop, metrics.get());
+    }
+    if (!o.kafka.empty()) {
+        return collectFromKafka(
+            o, {*commit_every, *poll_every, o.commit_flows}, **store, err, stop, 0, metrics.get());
     }
     Collector collector(o, **store, err, metrics.get());
     return collector.run(*commit_every, *poll_every, signals);

@@ -4,6 +4,12 @@
 //                     --tls-key F] [--tls-server-name NAME] [--no-field-mask] …
 //     Streams flows from Hubble Relay: see collect_relay.h.
 //
+//   netpolgen collect --db DB --kafka BROKERS --topic TOPIC --group GROUP
+//                     [--kafka-property KEY=VALUE]… [--commit-interval …] [--poll-interval …] …
+//     Consumes a Kafka topic as a member of consumer group GROUP, each message one or more Hubble
+//     (or canonical) JSON lines: see kafka_collect.h. The partitions' positions are committed with
+//     the flows (one ingest record per group) and each partition resumes where the store has it.
+//
 //   netpolgen collect --db DB --follow FILE [--cluster-name NAME] [--flow-format F]
 //                     [--commit-interval 5s] [--commit-flows 100000] [--poll-interval 200ms]
 //                     [--status] [-q]
@@ -18,12 +24,13 @@
 // Invalid lines are counted and skipped (never fatal), and so are flows of workloads the snapshot
 // lacks. One status line per commit interval on stderr when it is a terminal, or with --status:
 // flows read, committed, skipped by reason, lag (now - the newest flow's time); -q silences it.
-// Exit status: 2 for bad options or a store without snapshot; 1 when the store or the file fails
-// (what was committed stays), or when another collector of the same file moved its cursor.
+// Exit status: 2 for bad options or a store without snapshot; 1 when the store, the file or Kafka
+// fails (what was committed stays), or when another collector of the same file moved its cursor.
 #pragma once
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "io/flow_reader.h"
 
@@ -47,6 +54,11 @@ struct CollectCommandOptions {
     std::string tls_server_name;
     bool no_field_mask = false;
     bool no_follow = false;  // read what the relay holds now, then exit
+    // Kafka (kafka_collect.h): bootstrap servers, topic, consumer group, librdkafka properties.
+    std::string kafka;
+    std::string topic;
+    std::string group;
+    std::vector<std::string> kafka_properties;  // "key=value"
     io::FlowFormat flow_format = io::FlowFormat::kAuto;
     // A commit every 5 s bounds what a crash loses to a few seconds and keeps a flow's way into
     // `generate --db` and the graph well within 15 s, at one small transaction per interval.

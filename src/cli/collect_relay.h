@@ -20,13 +20,11 @@
 #include <ostream>
 
 #include "cli/collect_command.h"
+#include "cli/collect_loop.h"
 #include "collect/collect_metrics.h"
 #include "store/store.h"
 
 namespace netpolgen::cli {
-
-// Waits up to `wait` for a reason to stop; true when the collector should commit and return.
-using StopWait = std::function<bool(std::chrono::milliseconds wait)>;
 
 // `metrics` (may be null) follows the source: state, counts, commits.
 int runRelayCollect(const CollectCommandOptions& options,

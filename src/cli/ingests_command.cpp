@@ -39,9 +39,11 @@ std::string ingestsTable(const std::vector<store::IngestRecord>& records) {
     bool old = false;
     for (const store::IngestRecord& r : records) {
         rows.push_back({io::formatRfc3339(r.ingested_at),
-                        // A followed file (collect --follow) has no digest: its key names it.
-                        r.digest.starts_with("follow:") ? std::string("(followed)")
-                                                        : r.digest.substr(0, kDigestPrefix),
+                        // A followed file or a Kafka group (collect) has no digest: its key
+                        // names it.
+                        r.digest.starts_with("follow:")  ? std::string("(followed)")
+                        : r.digest.starts_with("kafka:") ? std::string("(kafka)")
+                                                         : r.digest.substr(0, kDigestPrefix),
                         std::to_string(r.lines),
                         std::to_string(r.flows),
                         skippedText(r),

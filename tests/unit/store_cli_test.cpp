@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../support/cli_run.h"
+#include "../support/deployment_yaml.h"
 #include "../support/store_edit.h"
 #include "cli/app.h"
 #include "cli/sha256.h"
@@ -31,12 +32,7 @@ constexpr core::Timestamp kDay = 86400;
 const std::string kNow = "2026-11-27T00:00:00Z";
 
 std::string deployment(const std::string& ns, const std::string& name, int port) {
-    return "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name +
-           "\n  namespace: " + ns + "\nspec:\n  selector:\n    matchLabels:\n      app: " + name +
-           "\n  template:\n    metadata:\n      labels:\n        app: " + name +
-           "\n    spec:\n      containers:\n      - name: c\n        ports:\n        - "
-           "containerPort: " +
-           std::to_string(port) + "\n";
+    return testing_support::deploymentYaml(ns, name, port);
 }
 
 // shop/web is exposed by a NodePort Service; shop/api has a pod with an IP, so flows may name it
