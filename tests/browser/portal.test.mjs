@@ -2,13 +2,16 @@
 // playwright-core. Every step a user takes in the generator panel, checked against what the CLI
 // and a local webhook receive. Screenshots of each step go to ARTIFACTS_DIR.
 //
-//   node tests/browser/portal.test.mjs NETPOLGEN_BINARY ARTIFACTS_DIR
+//   node tests/browser/portal.test.mjs NETPOLGEN_BINARY ARTIFACTS_DIR [FAKE_HUBBLE_RELAY]
+//
+// With FAKE_HUBBLE_RELAY (tests/fakes/fake_hubble_relay), `serve --demo --hubble-relay` too: the
+// header shows the source, and a flow that reaches the relay shows up in the graph.
 //
 // NETPOLGEN_SKIP_BROWSER=1 skips it (exit 77, ctest's SKIP_RETURN_CODE); a missing chromium or
 // web/dist is a failure, not a skip. CHROMIUM overrides /usr/bin/chromium.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
@@ -28,6 +31,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const binary = resolve(process.argv[2] || join(root, 'build/netpolgen'));
 const artifacts = resolve(process.argv[3] || join(root, 'build/tests/browser-artifacts'));
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const fakeRelay = process.argv[4] ? resolve(process.argv[4]) : '';
 // playwright-core is a devDependency of web/ (npm ci by scripts/build-web.sh).
 const { chromium } = createRequire(join(root, 'web/package.json'))('playwright-core');
 
@@ -562,6 +566,58 @@ test('portal', { timeout: 240000 }, async (t) => {
       } finally {
         guarded.child.kill('SIGTERM');
         await once(guarded.child, 'exit');
+      }
+    });
+
+    await step('serve --hubble-relay: the source is shown and the graph fills as flows arrive', async () => {
+      assert.ok(fakeRelay, 'no fake_hubble_relay given (the third argument)');
+      const dir = await mkdtemp(join(scratch, 'relay-'));
+      const events = join(dir, 'events.jsonl');
+      const demo = (await readFile(join(root, 'demo/online-boutique/flows.hubble.jsonl'), 'utf8'))
+        .split('\n').filter((l) => l.includes('"flow"'));
+      await writeFile(events, demo.slice(0, 300).join('\n') + '\n');
+      const portFile = join(dir, 'port');
+      const fake = spawn(fakeRelay, ['--events', events, '--port-file', portFile, '--follow-file'], { stdio: 'ignore' });
+      try {
+        let port = '';
+        for (let i = 0; i < 200 && !port; i++) {
+          port = await readFile(portFile, 'utf8').then((s) => s.trim(), () => '');
+          if (!port) await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.ok(port, 'the fake relay did not start');
+        const relayServe = await startServe(['--hubble-relay', `127.0.0.1:${port}`], { TMPDIR: serveTmp });
+        try {
+          const relayPage = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+          relayPage.setDefaultTimeout(STEP_TIMEOUT);
+          await relayPage.goto(relayServe.url);
+          await relayPage.waitForFunction(() => {
+            const s = document.getElementById('source');
+            return document.body.dataset.ready === 'true' && !s.hidden && s.dataset.state === 'streaming' &&
+              Number(s.dataset.committed) > 0;
+          });
+          const source = await relayPage.textContent('#source');
+          assert.match(source, /^Hubble Relay 127\.0\.0\.1:\d+: streaming, \d+ flows stored, lag /);
+          const committed = Number(await relayPage.getAttribute('#source', 'data-committed'));
+          // A connection never seen: a client of the frontend on port 9999, after the buffer.
+          const opening = demo.map((l) => JSON.parse(l)).find((e) => e.flow.destination.pod_name &&
+            e.flow.destination.pod_name.startsWith('frontend') && e.flow.l4.TCP && e.flow.l4.TCP.flags &&
+            e.flow.l4.TCP.flags.SYN && !e.flow.l4.TCP.flags.ACK && !e.flow.is_reply);
+          opening.flow.l4.TCP.destination_port = 9999;
+          opening.flow.uuid = 'browser-test-new-port';
+          opening.flow.time = opening.time = '2026-11-20T00:00:00Z';
+          await appendFile(events, JSON.stringify(opening) + '\n');
+          await relayPage.waitForFunction((n) => Number(document.getElementById('source').dataset.committed) > n,
+            committed, { timeout: 20000 });
+          await relayPage.waitForFunction(() => window.netpolgen.cy.edges().some((e) =>
+            String(e.data('portsLabel') || '').includes('9999/TCP')), null, { timeout: 20000 });
+          await relayPage.screenshot({ path: join(artifacts, '10-hubble-relay-source.png'), fullPage: true });
+          await relayPage.close();
+        } finally {
+          relayServe.child.kill('SIGTERM');
+          await once(relayServe.child, 'exit');
+        }
+      } finally {
+        fake.kill('SIGKILL');
       }
     });
 

@@ -174,6 +174,36 @@ diff oneshot.edges tls.edges > /dev/null || failed "edges over mTLS differ from 
 kill -9 "$fake_pid"
 { wait "$fake_pid"; } 2> /dev/null || true
 
+# ---- a slow store: the stream waits (bounded queue, gRPC flow control), nothing is lost ------------
+db=slow.db
+"$bin" snapshot --db "$db" --cluster cluster.yaml -q
+cp all.jsonl relay-buffer.jsonl
+start_fake --repeat 200
+start_collect slow.log
+wait_committed "$db" 1 "before the store is locked"
+rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$collect_pid/status")
+python3 - "$db" <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")  # every commit of collect waits for this transaction
+time.sleep(4)
+db.execute("COMMIT")
+PY
+locker=$!
+sleep 3
+rss_locked=$(awk '/VmRSS/ {print $2}' "/proc/$collect_pid/status")
+wait "$locker"
+echo "slow store: collect's RSS ${rss_before} KiB before the lock, ${rss_locked} KiB after 3 s of it"
+wait_committed "$db" $((200 * expected)) "after the store was slow for 4 s"
+[ "$rss_locked" -lt $((rss_before + 65536)) ] ||
+    failed "memory grew while the store was locked: ${rss_before} KiB -> ${rss_locked} KiB"
+[ "$(committed "$db")" = $((200 * expected)) ] || failed "after the slow store: $(committed "$db") flows, expected $((200 * expected))"
+kill -TERM "$collect_pid"
+wait "$collect_pid" || failed "collect after the slow store: bad exit on SIGTERM"
+collect_pid=
+kill -9 "$fake_pid"
+{ wait "$fake_pid"; } 2> /dev/null || true
+
 # ---- /metrics of collect; serve --hubble-relay: /metrics and /v1/collect for the portal -----------
 db=metrics.db
 "$bin" snapshot --db "$db" --cluster cluster.yaml -q

@@ -228,7 +228,8 @@ public:
                 return grpc::Status::CANCELLED;
             }
             if (i == buffer_.size()) {
-                if (++round < settings_.repeat) {
+                if (round + 1 < settings_.repeat) {
+                    ++round;
                     i = 0;
                     continue;
                 }

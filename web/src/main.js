@@ -17,6 +17,7 @@ const state = {
   tab: 'generate', // the panel's tab: generate or active ("View active YAMLs")
   active: [], // the active policies listed there: {namespace, name, yaml}
   busy: 0,
+  sourceCommits: null, // commits of serve's flow source when last polled
 };
 // For the browser tests and for poking at from the console.
 window.netpolgen = { api, graph, state, get cy() { return graph.cy; } };
@@ -575,11 +576,46 @@ on('actions', 'change', async (e) => {
   else if (action === 'revert') await revert();
 });
 
+// "42 s", "3 min", "5 h", "2 d".
+function duration(seconds) {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} d`;
+}
+
+// The flow source serve collects from (serve --hubble-relay): its state, lag and gaps, polled.
+// The graph is drawn again after each of its commits, so that it fills while the user watches.
+async function pollSource() {
+  let res;
+  try { res = await api.get('/v1/collect'); } catch { return; }
+  const s = res && res.sources && res.sources[0];
+  const el = $('source');
+  if (!s) { el.hidden = true; return; }
+  el.hidden = false;
+  el.dataset.state = s.state;
+  el.dataset.committed = String(s.committed);
+  el.dataset.lost = String(s.lostEvents > 0);
+  const name = s.source.replace(/^relay:/, 'Hubble Relay ').replace(/^kafka:/, 'Kafka ');
+  const lag = s.lagSeconds >= 0 ? `lag ${duration(s.lagSeconds)}` : 'no flow yet';
+  el.textContent = `${name}: ${s.state}, ${s.committed} flows stored, ${lag}` +
+    (s.lostEvents ? `, ${s.lostEvents} events lost` : '') +
+    (s.reconnects ? `, ${s.reconnects} reconnects` : '');
+  el.title = s.lostEvents
+    ? 'The relay reported events it lost (its buffers overflowed): traffic in those gaps was never seen.'
+    : 'Flows are stored every few seconds; the graph is drawn again after each commit.';
+  const fresh = state.sourceCommits !== null && s.commits !== state.sourceCommits;
+  state.sourceCommits = s.commits;
+  if (fresh && !state.busy && document.visibilityState === 'visible') await loadGraph();
+}
+
 async function start() {
   try {
     await loadNamespaces();
     await loadGraph();
     await loadHistory();
+    await pollSource();
+    setInterval(pollSource, 3000);
     document.body.dataset.ready = 'true';
   } catch (err) {
     console.error(err);
