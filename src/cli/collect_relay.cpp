@@ -157,8 +157,16 @@ void RelayCollector::flow(const observer::GetFlowsResponse& r) {
     }
     const std::string_view node =
         decoder_.nodeName().empty() ? std::string_view(r.node_name()) : decoder_.nodeName();
-    if (decoder_.timeNanos() > 0 &&
-        !positions_->accept(node, decoder_.timeNanos(), decoder_.uuid())) {
+    const uint64_t beyond = positions_->beyondCap();
+    const bool again = decoder_.timeNanos() > 0 &&
+                       !positions_->accept(node, decoder_.timeNanos(), decoder_.uuid());
+    if (beyond == 0 && positions_->beyondCap() > 0) {
+        note(
+            fmt::format("more than {} nodes named by the relay: flows of further nodes are "
+                        "stored without a position (a reconnect may count them twice)",
+                        collect::NodePositions::kMaxNodes));
+    }
+    if (again) {
         --stats.records;
         --stats.lines;
         stats.bytes -= r.flow().size();

@@ -23,6 +23,10 @@ std::optional<int64_t> NodePositions::resumeSince(int64_t overlap_ns) const {
 
 bool NodePositions::accept(std::string_view name, int64_t time_ns, std::string_view uuid) {
     auto it = nodes_.find(name);
+    if (it == nodes_.end() && nodes_.size() >= kMaxNodes) {
+        ++beyond_cap_;
+        return true;
+    }
     if (it == nodes_.end()) {
         it = nodes_.emplace(std::string(name), Node{}).first;
         it->second.position = time_ns;

@@ -31,6 +31,11 @@ namespace netpolgen::collect {
 
 class NodePositions {
 public:
+    // Kubernetes supports 5,000 nodes; a relay naming more is broken or hostile. Flows of nodes
+    // beyond this many are counted without a position (not recognized when received again), so
+    // that memory and the store's rows stay bounded.
+    static constexpr size_t kMaxNodes = 65536;
+
     explicit NodePositions(const std::vector<store::StreamPosition>& stored);
 
     // Where to resume GetFlows: `overlap_ns` before the oldest node position (a node that lags
@@ -52,6 +57,8 @@ public:
     void rollBack();
 
     size_t nodes() const { return nodes_.size(); }
+    // Flows accepted without a position since the node cap was reached.
+    uint64_t beyondCap() const { return beyond_cap_; }
 
 private:
     struct Node {
@@ -61,6 +68,7 @@ private:
         std::set<std::string, std::less<>> uuids_at_position;
     };
     std::map<std::string, Node, std::less<>> nodes_;
+    uint64_t beyond_cap_ = 0;
 };
 
 }  // namespace netpolgen::collect

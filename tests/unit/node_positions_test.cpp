@@ -29,6 +29,18 @@ TEST(NodePositions, AFlowAtOrBeforeItsNodesPositionIsOneCountedAlready) {
     EXPECT_TRUE(p.advances().empty());
 }
 
+TEST(NodePositions, NodesBeyondTheCapAreCountedWithoutAPosition) {
+    NodePositions p({});
+    for (size_t i = 0; i < NodePositions::kMaxNodes; ++i) {
+        ASSERT_TRUE(p.accept("n" + std::to_string(i), 10, "u"));
+    }
+    EXPECT_TRUE(p.accept("one-too-many", 10, "u"));
+    EXPECT_TRUE(p.accept("one-too-many", 10, "u")) << "no position: not recognized";
+    EXPECT_EQ(p.nodes(), NodePositions::kMaxNodes);
+    EXPECT_EQ(p.beyondCap(), 2u);
+    EXPECT_FALSE(p.accept("n7", 10, "u")) << "a known node still is";
+}
+
 TEST(NodePositions, ARolledBackCommitForgetsWhatItCounted) {
     NodePositions p({{"c/n1", 1000}});
     EXPECT_TRUE(p.accept("c/n1", 2000, "a"));
