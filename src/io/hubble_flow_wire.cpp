@@ -117,8 +117,9 @@ void appendJsonString(std::string& out, std::string_view text) {
     out += '"';
 }
 
-// Timestamp {seconds = 1, nanos = 2}, as Unix nanoseconds.
-bool timestamp(WireReader& r, int64_t& ns) {
+// Timestamp {seconds = 1, nanos = 2}: its Unix seconds (-1 out of range: before 1970, after
+// 9999, or nanos beyond a second) and Unix nanoseconds, saturated after 2262 (what int64 holds).
+bool timestamp(WireReader& r, int64_t& unix_seconds, int64_t& ns) {
     uint64_t seconds = 0;
     uint64_t nanos = 0;
     const bool ok = r.message([&](uint32_t f, Wire::WireType t) {
@@ -132,8 +133,12 @@ bool timestamp(WireReader& r, int64_t& ns) {
     });
     const bool in_range = seconds <= static_cast<uint64_t>(detail::kMaxUnixSeconds) &&
                           nanos < static_cast<uint64_t>(kNanosPerSecond);
-    ns = in_range ? static_cast<int64_t>(seconds) * kNanosPerSecond + static_cast<int64_t>(nanos)
-                  : -1;
+    constexpr int64_t kMaxNanoSeconds = INT64_MAX / kNanosPerSecond - 1;
+    unix_seconds = in_range ? static_cast<int64_t>(seconds) : -1;
+    ns = !in_range ? -1
+         : unix_seconds > kMaxNanoSeconds
+             ? INT64_MAX
+             : unix_seconds * kNanosPerSecond + static_cast<int64_t>(nanos);
     return ok;
 }
 
@@ -287,7 +292,7 @@ bool HubbleFlowWireDecoder::parse(std::string_view bytes, Parts& p) {
         switch (f) {
             case field::kTime:
                 p.has_time = true;
-                return timestamp(r, time_ns_);
+                return timestamp(r, p.seconds, time_ns_);
             case field::kUuid:
                 return r.text(uuid_);
             case field::kNodeName:
@@ -392,10 +397,10 @@ LineOutcome HubbleFlowWireDecoder::decode(std::string_view bytes, core::FlowObse
     if (!p.dst_ip.empty() && !detail::isHubbleIpText(p.dst_ip)) {
         return invalid("IP.destination is not an address");
     }
-    if (p.has_time && time_ns_ < 0) {
+    if (p.has_time && p.seconds < 0) {
         return invalid("time out of range");
     }
-    out.time = p.has_time ? time_ns_ / kNanosPerSecond : core::kUndated;
+    out.time = p.has_time ? p.seconds : core::kUndated;
     detail::hubbleEndpoint(p.source, p.src_ip, out.src);
     detail::hubbleEndpoint(p.destination, p.dst_ip, out.dst);
     out.protocol = p.traits.protocol;

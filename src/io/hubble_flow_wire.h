@@ -49,6 +49,7 @@ private:
         uint32_t src_port = 0;
         uint32_t dst_port = 0;
         bool has_time = false;
+        int64_t seconds = 0;  // Unix seconds of the time; -1: out of range
         bool has_aggregate = false;
         uint64_t aggregate = 0;
     };

@@ -7,6 +7,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -85,7 +86,8 @@ size_t compareFile(const std::string& path) {
             from_json = describe(json_outcome, {});
         }
         core::FlowObservation observation;
-        const LineOutcome outcome = wire.decode(event.flow().SerializeAsString(), observation);
+        const std::string bytes = event.flow().SerializeAsString();  // the views point into it
+        const LineOutcome outcome = wire.decode(bytes, observation);
         EXPECT_EQ(describe(outcome, observation), from_json) << path << ":" << number;
         ++compared;
     }
@@ -117,6 +119,24 @@ TEST(HubbleFlowWire, UuidTimeAndNodeAreKeptForDeduplication) {
     EXPECT_EQ(wire.uuid(), "1f6c-aa");
     EXPECT_EQ(wire.nodeName(), "kind/worker");
     EXPECT_EQ(wire.timeNanos(), 1796558400'000'000'123);
+}
+
+TEST(HubbleFlowWire, TimesBeyondWhatNanosecondsHoldKeepTheirSeconds) {
+    observer::Flow flow;
+    flow.mutable_time()->set_seconds(12265541189);  // the year 2358: int64 nanoseconds end in 2262
+    HubbleFlowWireDecoder wire;
+    core::FlowObservation out;
+    const std::string far = flow.SerializeAsString();
+    ASSERT_EQ(wire.decode(far, out), LineOutcome::kFlow);
+    EXPECT_EQ(out.time, 12265541189);
+    EXPECT_EQ(wire.timeNanos(), INT64_MAX);
+    flow.mutable_time()->set_seconds(253402300800);  // 10000-01-01: beyond RFC 3339
+    const std::string beyond = flow.SerializeAsString();
+    EXPECT_EQ(wire.decode(beyond, out), LineOutcome::kInvalid);
+    EXPECT_EQ(wire.error(), "flow: time out of range");
+    flow.mutable_time()->set_seconds(-1);
+    const std::string before = flow.SerializeAsString();
+    EXPECT_EQ(wire.decode(before, out), LineOutcome::kInvalid);
 }
 
 TEST(HubbleFlowWire, MalformedBytesAreInvalidWithAReason) {
