@@ -13,8 +13,6 @@
 namespace netpolgen::cli {
 namespace {
 
-constexpr size_t kInvalidExamplesKept = 5;
-
 core::Result<std::unique_ptr<ClusterView>> loadView(store::Store& store, const std::string& name) {
     auto view = std::make_unique<ClusterView>();
     auto id = store.latestSnapshotId(name);
@@ -108,10 +106,7 @@ core::Result<bool> CollectPending::commit(const std::string& digest,
             totals_.newest == core::kUndated ? 0 : totals_.newest,
             wallNow());
     }
-    invalid_examples_.assign(
-        stats_.invalid_examples.begin(),
-        stats_.invalid_examples.begin() +
-            static_cast<ptrdiff_t>(std::min(stats_.invalid_examples.size(), kInvalidExamplesKept)));
+    invalid_examples_ = stats_.invalid_examples;  // the decoders keep only the first few
     if (*stored) {
         totals_.flows_read += stats_.flows;
         totals_.committed += shape.batch.record.flows;

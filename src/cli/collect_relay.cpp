@@ -74,6 +74,7 @@ private:
     core::Status connect();
     void handle(const observer::GetFlowsResponse& r);
     void flow(const observer::GetFlowsResponse& r);
+    bool receivedAgain(const observer::GetFlowsResponse& r);
     core::Status commit();
     void note(const std::string& text);
     std::string sourceState() const;
@@ -142,35 +143,40 @@ void RelayCollector::note(const std::string& text) {
     }
 }
 
-void RelayCollector::flow(const observer::GetFlowsResponse& r) {
-    io::FlowReadStats& stats = pending_.stats();
-    ++stats.records;
-    ++stats.lines;
-    stats.bytes += r.flow().size();
-    const io::LineOutcome outcome = decoder_.decode(r.flow(), observation_);
-    if (outcome == io::LineOutcome::kInvalid) {
-        ++stats.invalid;
-        if (stats.invalid_examples.size() < kMaxInvalidExamples) {
-            stats.invalid_examples.push_back(o_.hubble_relay + ": " + decoder_.error());
-        }
-        return;
+// True for a flow at or before its node's position: received again after a reconnect, counted
+// when it was first received.
+bool RelayCollector::receivedAgain(const observer::GetFlowsResponse& r) {
+    if (decoder_.timeNanos() <= 0) {
+        return false;  // undated: nothing to recognize it by
     }
     const std::string_view node =
         decoder_.nodeName().empty() ? std::string_view(r.node_name()) : decoder_.nodeName();
     const uint64_t beyond = positions_->beyondCap();
-    const bool again = decoder_.timeNanos() > 0 &&
-                       !positions_->accept(node, decoder_.timeNanos(), decoder_.uuid());
+    const bool again = !positions_->accept(node, decoder_.timeNanos(), decoder_.uuid());
     if (beyond == 0 && positions_->beyondCap() > 0) {
         note(
             fmt::format("more than {} nodes named by the relay: flows of further nodes are "
                         "stored without a position (a reconnect may count them twice)",
                         collect::NodePositions::kMaxNodes));
     }
-    if (again) {
-        --stats.records;
-        --stats.lines;
-        stats.bytes -= r.flow().size();
+    return again;
+}
+
+void RelayCollector::flow(const observer::GetFlowsResponse& r) {
+    const io::LineOutcome outcome = decoder_.decode(r.flow(), observation_);
+    if (outcome != io::LineOutcome::kInvalid && receivedAgain(r)) {
         ++replayed_;
+        return;
+    }
+    io::FlowReadStats& stats = pending_.stats();
+    ++stats.records;
+    ++stats.lines;
+    stats.bytes += r.flow().size();
+    if (outcome == io::LineOutcome::kInvalid) {
+        ++stats.invalid;
+        if (stats.invalid_examples.size() < kMaxInvalidExamples) {
+            stats.invalid_examples.push_back(o_.hubble_relay + ": " + decoder_.error());
+        }
         return;
     }
     if (outcome != io::LineOutcome::kFlow) {

@@ -574,13 +574,8 @@ LineOutcome FlowLineParser::finishHubble(core::FlowObservation& out) {
     out.protocol = h.protocol;
     out.port = isPolicyProtocol(h.protocol) ? h.dst_port : 0;
     out.count = h.has_aggregate && h.aggregate > 0 ? h.aggregate : 1;
-    if (!h.src_ip.empty() && !h.dst_ip.empty() && h.src_port != 0 && h.dst_port != 0 &&
-        dedupe_.seen(h.src_ip,
-                     h.src_port,
-                     h.dst_ip,
-                     h.dst_port,
-                     static_cast<uint8_t>(h.protocol),
-                     out.time)) {
+    if (detail::repeatedConnection(
+            dedupe_, h.src_ip, h.src_port, h.dst_ip, h.dst_port, h.protocol, out.time)) {
         return LineOutcome::kDuplicate;
     }
     return LineOutcome::kFlow;

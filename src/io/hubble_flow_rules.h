@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/protocol.h"
+#include "io/flow_dedupe.h"
 
 namespace netpolgen::io {
 
@@ -53,6 +54,19 @@ inline LineOutcome hubbleFlowOutcome(const HubbleFlowTraits& t) {
         return LineOutcome::kNotInitial;
     }
     return LineOutcome::kFlow;
+}
+
+// True when the flow is the other observation point of a connection `dedupe` has seen (only a
+// flow with both addresses and both ports can be recognized).
+inline bool repeatedConnection(ConnectionDeduper& dedupe,
+                               std::string_view src_ip,
+                               uint32_t src_port,
+                               std::string_view dst_ip,
+                               uint32_t dst_port,
+                               core::Protocol protocol,
+                               core::Timestamp time) {
+    return !src_ip.empty() && !dst_ip.empty() && src_port != 0 && dst_port != 0 &&
+           dedupe.seen(src_ip, src_port, dst_ip, dst_port, static_cast<uint8_t>(protocol), time);
 }
 
 // An address as Hubble prints it. IPv4 is checked exactly (no allocation); IPv6 by its alphabet,

@@ -406,13 +406,8 @@ LineOutcome HubbleFlowWireDecoder::decode(std::string_view bytes, core::FlowObse
     out.protocol = p.traits.protocol;
     out.port = isPolicyProtocol(p.traits.protocol) ? p.dst_port : 0;
     out.count = p.has_aggregate && p.aggregate > 0 ? p.aggregate : 1;
-    if (!p.src_ip.empty() && !p.dst_ip.empty() && p.src_port != 0 && p.dst_port != 0 &&
-        dedupe_.seen(p.src_ip,
-                     p.src_port,
-                     p.dst_ip,
-                     p.dst_port,
-                     static_cast<uint8_t>(p.traits.protocol),
-                     out.time)) {
+    if (detail::repeatedConnection(
+            dedupe_, p.src_ip, p.src_port, p.dst_ip, p.dst_port, p.traits.protocol, out.time)) {
         return LineOutcome::kDuplicate;
     }
     return LineOutcome::kFlow;
