@@ -50,6 +50,12 @@ libgrpc++-dev        1.51.1-3+b1
 protobuf-compiler-grpc 1.51.1-3+b1
 librdkafka-dev       2.0.2-1
 time                 1.9-0.2
+libbpf-dev           1:1.1.2-0+deb12u1
+bpftool              7.1.0+6.1.192-3
+libnetfilter-conntrack-dev 1.0.9-3
+conntrack            1:1.4.7-1+b2
+nftables             1.0.6-2+deb12u2
+iproute2             6.1.0-3
 "
 
 missing=()
