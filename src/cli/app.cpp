@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli/agent_command.h"
 #include "cli/collect_command.h"
 #include "cli/compare_command.h"
 #include "cli/connectivity_command.h"
@@ -126,6 +127,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     CollectCommandOptions collect;
     CLI::App* collect_cmd = addCollectCommand(app, collect);
 
+    AgentCommandOptions agent;
+    CLI::App* agent_cmd = addAgentCommand(app, agent);
+
     std::ostringstream cli_out;
     std::ostringstream cli_err;
     try {
@@ -163,6 +167,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (collect_cmd->parsed()) {
         return runCollect(collect, err);
+    }
+    if (agent_cmd->parsed()) {
+        return runAgent(agent, out, err);
     }
     if (demo_cmd->parsed()) {
         return runDemo(std::move(demo), out, err);

@@ -38,21 +38,6 @@ namespace {
 
 using Millis = std::chrono::milliseconds;
 
-// "200ms", or what io::parseDuration reads ("5s", "1m").
-std::optional<Millis> parseMillis(const std::string& text) {
-    if (text.ends_with("ms")) {
-        try {
-            size_t used = 0;
-            const long long ms = std::stoll(text.substr(0, text.size() - 2), &used);
-            return used == text.size() - 2 && ms > 0 ? std::optional<Millis>(ms) : std::nullopt;
-        } catch (const std::exception&) {
-            return std::nullopt;
-        }
-    }
-    auto seconds = io::parseDuration(text);
-    return seconds && *seconds > 0 ? std::optional<Millis>(*seconds * 1000) : std::nullopt;
-}
-
 class Collector : public PolledSource {
 public:
     Collector(const CollectCommandOptions& o,
@@ -192,6 +177,21 @@ std::optional<std::string> sourceOptionsError(const CollectCommandOptions& o) {
 }
 
 }  // namespace
+
+std::optional<std::chrono::milliseconds> parseMillis(const std::string& text) {
+    using Millis = std::chrono::milliseconds;
+    if (text.ends_with("ms")) {
+        try {
+            size_t used = 0;
+            const long long ms = std::stoll(text.substr(0, text.size() - 2), &used);
+            return used == text.size() - 2 && ms > 0 ? std::optional<Millis>(ms) : std::nullopt;
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    auto seconds = io::parseDuration(text);
+    return seconds && *seconds > 0 ? std::optional<Millis>(*seconds * 1000) : std::nullopt;
+}
 
 CLI::Option* addRelayOptions(CLI::App& cmd, CollectCommandOptions& o) {
     CLI::Option* relay =

@@ -28,6 +28,8 @@
 // fails (what was committed stays), or when another collector of the same file moved its cursor.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -76,6 +78,9 @@ struct CollectCommandOptions {
 // The Hubble Relay options (--hubble-relay, --tls…, --no-follow, --no-field-mask), also `serve`'s;
 // returns --hubble-relay.
 CLI::Option* addRelayOptions(CLI::App& command, CollectCommandOptions& options);
+
+// "200ms", or what io::parseDuration reads ("5s", "1m"); nothing unless positive.
+std::optional<std::chrono::milliseconds> parseMillis(const std::string& text);
 
 // Registers `collect`; `options` must outlive the parse.
 CLI::App* addCollectCommand(CLI::App& app, CollectCommandOptions& options);

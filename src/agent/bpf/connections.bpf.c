@@ -7,12 +7,14 @@
 //   becomes ESTABLISHED from SYN_SENT is the client end of a new connection (it called connect);
 //   from SYN_RECV, the server end (an accepted child socket). Nothing else is counted: replies,
 //   retransmissions and closes never reach the maps.
-// - UDP: the first datagram of a 5-tuple in a network namespace decides its direction: sent
-//   first (the `net:net_dev_queue` tracepoint, for packets that still belong to a local socket)
-//   makes this end the client; read first by an application (`skb:skb_copy_datagram_iovec`) the
-//   server. Later datagrams of the tuple, replies included, find it in a bounded LRU map and
-//   count nothing. Tracepoints only: fentry and kprobes are not available on every kernel that
-//   has BTF (the test machine has neither).
+// - UDP: the first datagram of a 5-tuple that a network namespace sees (sent or received by any
+//   of its devices: the `net:net_dev_queue` and `net:netif_receive_skb` tracepoints) is the
+//   client's: its source is the client, its destination and port the server. Later datagrams of
+//   the tuple, replies included, find it in a bounded LRU map and count nothing. Each namespace a
+//   datagram crosses (the client's, the node's when forwarded, the server's) sees it once: user
+//   space counts an edge's connections as the most any one namespace saw (agent/edge_merger.h).
+//   Tracepoints only: fentry and kprobes are missing from kernels that have BTF (the test
+//   machine has neither).
 //
 // Counts go to one of two per-CPU hash maps, chosen by `active_slot` (written by user space):
 // user space flips the slot, lets programs that read the old value finish, then drains the
@@ -42,6 +44,7 @@
 
 #define SIDE_CLIENT 0
 #define SIDE_SERVER 1
+#define SIDE_TRANSIT 2
 
 // ---- kernel types, only the fields read (CO-RE relocated) ----
 
@@ -81,18 +84,16 @@ struct sock {
     __u16 sk_protocol;
 } __attribute__((preserve_access_index));
 
-struct nsproxy {
-    struct net *net_ns;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-    struct nsproxy *nsproxy;
+struct net_device {
+    possible_net_t nd_net;
 } __attribute__((preserve_access_index));
 
 struct sk_buff {
     struct sock *sk;
+    struct net_device *dev;
     __be16 protocol;
     unsigned char *head;
+    unsigned char *data;
     __u16 transport_header;
     __u16 network_header;
 } __attribute__((preserve_access_index));
@@ -114,15 +115,15 @@ struct conn_key {
     __u8 server[16];
 };
 
-// A UDP 5-tuple as one network namespace sees it: local and remote end.
+// A UDP 5-tuple in one network namespace, its ends in canonical order (udp_datagram).
 struct udp_tuple {
     __u32 netns;
     __u8 family;
     __u8 pad[3];
-    __u16 local_port;
-    __u16 remote_port;
-    __u8 local[16];
-    __u8 remote[16];
+    __u16 low_port;
+    __u16 high_port;
+    __u8 low[16];
+    __u8 high[16];
 };
 
 #define CONN_ENTRIES 16384
@@ -238,114 +239,114 @@ int BPF_PROG(tcp_state, const struct sock *sk, const int oldstate, const int new
 
 // ---- UDP ----
 
-// Counts the tuple when it is new in its network namespace: `sent` is the direction of its first
-// datagram as this namespace saw it.
-static __always_inline void udp_datagram(struct udp_tuple *tuple, int sent)
+// The tuple is kept in canonical order (lower address and port first), so that a datagram and
+// its reply find the same entry: the first datagram of a tuple a namespace sees decides who is
+// the client (its source) and the server (its destination and port).
+static __always_inline void canonical_tuple(struct udp_tuple *tuple, const __u8 *source,
+                                            __u16 source_port, const __u8 *destination,
+                                            __u16 destination_port)
 {
+    int source_first = 1;
+    for (int i = 0; i < 16; i++) {
+        if (source[i] != destination[i]) {
+            source_first = source[i] < destination[i];
+            break;
+        }
+        if (i == 15)
+            source_first = source_port <= destination_port;
+    }
+    if (source_first) {
+        __builtin_memcpy(tuple->low, source, 16);
+        __builtin_memcpy(tuple->high, destination, 16);
+        tuple->low_port = source_port;
+        tuple->high_port = destination_port;
+    } else {
+        __builtin_memcpy(tuple->low, destination, 16);
+        __builtin_memcpy(tuple->high, source, 16);
+        tuple->low_port = destination_port;
+        tuple->high_port = source_port;
+    }
+}
+
+// One UDP datagram passing a device of namespace `netns`, its IP header at `network`. `side`:
+// SIDE_CLIENT when a local socket sends it, SIDE_TRANSIT otherwise (received, or forwarded).
+static __always_inline void udp_datagram(__u32 netns, __u16 ethertype, unsigned char *network,
+                                         __u8 side)
+{
+    __u8 header[40];
+    struct udp_tuple tuple = {};
+    __u8 source[16] = {};
+    __u8 destination[16] = {};
+    unsigned char *transport;
+    tuple.netns = netns;
+    if (ethertype == ETH_P_IP) {
+        if (bpf_probe_read_kernel(header, 20, network) != 0)
+            return;
+        if (header[9] != IPPROTO_UDP)
+            return;
+        if (((header[6] & 0x1f) | header[7]) != 0)
+            return;  // a fragment after the first: no UDP header
+        tuple.family = 4;
+        __builtin_memcpy(source, header + 12, 4);
+        __builtin_memcpy(destination, header + 16, 4);
+        transport = network + (header[0] & 0x0f) * 4;
+    } else if (ethertype == ETH_P_IPV6) {
+        if (bpf_probe_read_kernel(header, 40, network) != 0)
+            return;
+        if (header[6] != IPPROTO_UDP)
+            return;  // extension headers are not followed
+        tuple.family = 6;
+        __builtin_memcpy(source, header + 8, 16);
+        __builtin_memcpy(destination, header + 24, 16);
+        transport = network + 40;
+    } else {
+        return;
+    }
+    __be16 ports[2];
+    if (bpf_probe_read_kernel(ports, sizeof(ports), transport) != 0)
+        return;
+    __u16 source_port = bpf_ntohs(ports[0]);
+    __u16 destination_port = bpf_ntohs(ports[1]);
+    canonical_tuple(&tuple, source, source_port, destination, destination_port);
+
     __u8 seen = 1;
-    if (bpf_map_update_elem(&udp_seen, tuple, &seen, BPF_NOEXIST) != 0)
+    if (bpf_map_update_elem(&udp_seen, &tuple, &seen, BPF_NOEXIST) != 0)
         return;  // known tuple: a later datagram or a reply
     struct conn_key key = {};
-    key.netns = tuple->netns;
-    key.family = tuple->family;
+    key.netns = netns;
+    key.family = tuple.family;
     key.protocol = IPPROTO_UDP;
-    if (sent) {
-        key.side = SIDE_CLIENT;
-        key.server_port = tuple->remote_port;
-        __builtin_memcpy(key.client, tuple->local, 16);
-        __builtin_memcpy(key.server, tuple->remote, 16);
-    } else {
-        key.side = SIDE_SERVER;
-        key.server_port = tuple->local_port;
-        __builtin_memcpy(key.client, tuple->remote, 16);
-        __builtin_memcpy(key.server, tuple->local, 16);
-    }
+    key.side = side;
+    key.server_port = destination_port;
+    __builtin_memcpy(key.client, source, 16);
+    __builtin_memcpy(key.server, destination, 16);
     count(&key);
 }
 
-// The transport protocol in the IPv4 or IPv6 header (no IPv6 extension headers followed: a
-// datagram behind one is not counted).
-static __always_inline int ip_protocol(const struct sk_buff *skb)
+static __always_inline __u32 device_netns(const struct sk_buff *skb)
+{
+    return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+}
+
+// Every packet a device of any namespace queues for sending: the IP header is where the
+// network header offset says (the data starts with the link-layer header).
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(udp_sent, struct sk_buff *skb)
 {
     __u16 ethertype = bpf_ntohs(BPF_CORE_READ(skb, protocol));
     unsigned char *network = BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, network_header);
-    __u8 protocol = 0;
-    if (ethertype == ETH_P_IP)
-        bpf_probe_read_kernel(&protocol, 1, network + 9);
-    else if (ethertype == ETH_P_IPV6)
-        bpf_probe_read_kernel(&protocol, 1, network + 6);
-    return protocol;
+    __u8 side = BPF_CORE_READ(skb, sk) ? SIDE_CLIENT : SIDE_TRANSIT;
+    udp_datagram(device_netns(skb), ethertype, network, side);
+    return 0;
 }
 
-// The datagram's tuple from its headers (IPv4 addresses at offsets 12 and 16 of the network
-// header, IPv6 at 8 and 24; the UDP ports first in the transport header), as seen from its
-// socket: `sent` swaps nothing, a received datagram's source is the remote end.
-static __always_inline int read_datagram(const struct sk_buff *skb, struct udp_tuple *tuple,
-                                         int sent)
+// Every packet a device of any namespace receives: the link-layer header is already pulled, the
+// data starts with the IP header.
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(udp_received, struct sk_buff *skb)
 {
     __u16 ethertype = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-    unsigned char *head = BPF_CORE_READ(skb, head);
-    unsigned char *network = head + BPF_CORE_READ(skb, network_header);
-    unsigned char *transport = head + BPF_CORE_READ(skb, transport_header);
-    __u8 source[16] = {};
-    __u8 destination[16] = {};
-    __be16 ports[2];
-    if (ethertype == ETH_P_IP) {
-        tuple->family = 4;
-        if (bpf_probe_read_kernel(source, 4, network + 12) != 0 ||
-            bpf_probe_read_kernel(destination, 4, network + 16) != 0)
-            return -1;
-    } else if (ethertype == ETH_P_IPV6) {
-        tuple->family = 6;
-        if (bpf_probe_read_kernel(source, 16, network + 8) != 0 ||
-            bpf_probe_read_kernel(destination, 16, network + 24) != 0)
-            return -1;
-    } else {
-        return -1;
-    }
-    if (bpf_probe_read_kernel(ports, sizeof(ports), transport) != 0)
-        return -1;
-    if (sent) {
-        __builtin_memcpy(tuple->local, source, 16);
-        __builtin_memcpy(tuple->remote, destination, 16);
-        tuple->local_port = bpf_ntohs(ports[0]);
-        tuple->remote_port = bpf_ntohs(ports[1]);
-    } else {
-        __builtin_memcpy(tuple->local, destination, 16);
-        __builtin_memcpy(tuple->remote, source, 16);
-        tuple->local_port = bpf_ntohs(ports[1]);
-        tuple->remote_port = bpf_ntohs(ports[0]);
-    }
-    return 0;
-}
-
-// A locally sent datagram still belongs to its socket when a device queues it.
-SEC("tp_btf/net_dev_queue")
-int BPF_PROG(udp_send, struct sk_buff *skb)
-{
-    struct sock *sk = BPF_CORE_READ(skb, sk);
-    if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
-        return 0;  // forwarded (no local socket) or not UDP
-    struct udp_tuple tuple = {};
-    tuple.netns = netns_of(sk);
-    if (read_datagram(skb, &tuple, 1) == 0)
-        udp_datagram(&tuple, 1);
-    return 0;
-}
-
-// A datagram copied to the application that reads it: delivered, not only arrived. UDP does not
-// keep its socket in the skb there, so the namespace is the reading task's, and the protocol the
-// IP header's (TCP copies its segments through the same tracepoint).
-SEC("tp_btf/skb_copy_datagram_iovec")
-int BPF_PROG(udp_receive, const struct sk_buff *skb, int len)
-{
-    if (ip_protocol(skb) != IPPROTO_UDP)
-        return 0;
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    struct udp_tuple tuple = {};
-    tuple.netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-    if (read_datagram(skb, &tuple, 0) == 0)
-        udp_datagram(&tuple, 0);
+    udp_datagram(device_netns(skb), ethertype, BPF_CORE_READ(skb, data), SIDE_TRANSIT);
     return 0;
 }
 
