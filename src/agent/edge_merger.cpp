@@ -46,15 +46,18 @@ void EdgeMerger::forget() {
         edges_, [this](const auto& entry) { return entry.second.last_poll + idle_polls_ < poll_; });
     if (edges_.size() <= max_edges_)
         return;
-    std::vector<uint64_t> polls;
-    polls.reserve(edges_.size());
-    for (const auto& [edge, state] : edges_)
-        polls.push_back(state.last_poll);
-    auto cut = polls.begin() + static_cast<std::ptrdiff_t>(edges_.size() - max_edges_);
-    std::nth_element(polls.begin(), cut, polls.end());
-    const uint64_t oldest_kept = *cut;
-    std::erase_if(
-        edges_, [oldest_kept](const auto& entry) { return entry.second.last_poll < oldest_kept; });
+    // The least recently seen beyond the cap (ties, as for edges of one poll, cut too).
+    std::vector<std::map<Edge, EdgeState>::iterator> by_age;
+    by_age.reserve(edges_.size());
+    for (auto it = edges_.begin(); it != edges_.end(); ++it)
+        by_age.push_back(it);
+    const auto excess = static_cast<std::ptrdiff_t>(edges_.size() - max_edges_);
+    std::nth_element(
+        by_age.begin(), by_age.begin() + excess, by_age.end(), [](const auto& x, const auto& y) {
+            return x->second.last_poll < y->second.last_poll;
+        });
+    for (auto it = by_age.begin(); it != by_age.begin() + excess; ++it)
+        edges_.erase(*it);
 }
 
 }  // namespace netpolgen::agent
