@@ -1,0 +1,398 @@
+#include "agent/conntrack_capture.h"
+
+#include <arpa/inet.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <utility>
+
+namespace netpolgen::agent {
+namespace {
+
+// Large enough for any datagram ctnetlink sends (a dump batch is at most 32 KiB on current
+// kernels, an announcement well under 1 KiB).
+constexpr size_t kBufferBytes = 128 << 10;
+// How long the dumped keys are kept: an entry is visible to the dump as soon as it is in the
+// table, but its announcement is sent just after (nf_conntrack_confirm), so it can arrive after
+// the dump ended. Microseconds in practice; the agent polls every second.
+constexpr auto kStartupWindow = std::chrono::seconds(1);
+// The dump's replies come at once; a silent kernel for this long is a failure, not a big table.
+constexpr int kDumpTimeoutSeconds = 10;
+
+std::string errnoText(int error) {
+    std::string text = std::strerror(error);
+    if (error == EPERM || error == EACCES) {
+        text += " (needs CAP_NET_ADMIN)";
+    } else if (error == EOPNOTSUPP || error == ENOENT || error == EPROTONOSUPPORT) {
+        text += " (is nf_conntrack_netlink available?)";
+    }
+    return text;
+}
+
+core::Error failure(const std::string& what, int error) {
+    return core::Error{"conntrack: " + what + ": " + errnoText(error)};
+}
+
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+
+private:
+    int fd_;
+};
+
+core::Result<uint64_t> threadNetns() {
+    const std::string path = "/proc/self/task/" + std::to_string(::gettid()) + "/ns/net";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return failure("cannot stat " + path, errno);
+    }
+    return static_cast<uint64_t>(st.st_ino);
+}
+
+// net.netfilter.nf_conntrack_events of the calling thread's namespace (/proc/sys/net follows the
+// thread): 0 turns the announcements off, and the capture would be silent, not failing.
+core::Status eventsEnabled() {
+    std::FILE* file = std::fopen("/proc/sys/net/netfilter/nf_conntrack_events", "re");
+    if (file == nullptr) {
+        return {};  // an older kernel without the switch, or no /proc: try anyway
+    }
+    int value = -1;
+    const bool read = std::fscanf(file, "%d", &value) == 1;
+    std::fclose(file);
+    if (read && value == 0) {
+        return core::Error{
+            "conntrack: events are disabled in this network namespace "
+            "(net.netfilter.nf_conntrack_events = 0)"};
+    }
+    return {};
+}
+
+bool fromKernel(const sockaddr_nl& from, socklen_t length) {
+    return length == sizeof(from) && from.nl_family == AF_NETLINK && from.nl_pid == 0;
+}
+
+std::optional<core::Protocol> policyProtocol(uint8_t l4) {
+    switch (l4) {
+        case IPPROTO_TCP:
+            return core::Protocol::kTcp;
+        case IPPROTO_UDP:
+            return core::Protocol::kUdp;
+        case IPPROTO_SCTP:
+            return core::Protocol::kSctp;
+        default:
+            return std::nullopt;
+    }
+}
+
+// The address of an original-direction end, or nothing when the entry lacks it.
+std::optional<Address> address(const nf_conntrack* ct, uint8_t l3, bool source) {
+    Address a;
+    if (l3 == AF_INET) {
+        const auto attr = source ? ATTR_ORIG_IPV4_SRC : ATTR_ORIG_IPV4_DST;
+        if (!nfct_attr_is_set(ct, attr)) {
+            return std::nullopt;
+        }
+        const uint32_t v4 = nfct_get_attr_u32(ct, attr);  // network byte order
+        a.family = 4;
+        std::memcpy(a.bytes.data(), &v4, sizeof(v4));
+        return a;
+    }
+    const auto attr = source ? ATTR_ORIG_IPV6_SRC : ATTR_ORIG_IPV6_DST;
+    if (!nfct_attr_is_set(ct, attr)) {
+        return std::nullopt;
+    }
+    a.family = 6;
+    std::memcpy(a.bytes.data(), nfct_get_attr(ct, attr), a.bytes.size());
+    return a;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<ConntrackCapture>> ConntrackCapture::open() {
+    return open(Options{});
+}
+
+core::Result<std::unique_ptr<ConntrackCapture>> ConntrackCapture::open(const Options& options) {
+    auto netns = threadNetns();
+    if (!netns) {
+        return core::Error{netns.error()};
+    }
+    if (auto enabled = eventsEnabled(); !enabled) {
+        return core::Error{enabled.error()};
+    }
+    Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_NETFILTER));
+    if (fd.get() < 0) {
+        return failure("cannot open netlink socket", errno);
+    }
+    sockaddr_nl local{};
+    local.nl_family = AF_NETLINK;
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0) {
+        return failure("cannot bind netlink socket", errno);
+    }
+    // Before the subscription, so that no announcement meets the default (small) buffer.
+    const int rcvbuf = options.receive_buffer_bytes;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0) {
+        // Without CAP_NET_ADMIN: capped at net.core.rmem_max, still the best there is.
+        (void)::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    }
+    const int group = NFNLGRP_CONNTRACK_NEW;
+    if (::setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) != 0) {
+        return failure("cannot subscribe to conntrack events", errno);
+    }
+    if (options.after_subscribe) {
+        options.after_subscribe();
+    }
+    std::unique_ptr<ConntrackCapture> capture(
+        new ConntrackCapture(fd.release(), ObservationPoint{*netns, Side::kTransit}));
+    if (auto dumped = capture->dump(); !dumped) {
+        return core::Error{dumped.error()};
+    }
+    return capture;
+}
+
+ConntrackCapture::ConntrackCapture(int fd, ObservationPoint point)
+    : fd_(fd), point_(point), buffer_(kBufferBytes) {}
+
+ConntrackCapture::~ConntrackCapture() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+std::string ConntrackCapture::name() const {
+    return "conntrack";
+}
+
+core::Status ConntrackCapture::dump() {
+    // A socket of its own: on the subscribed one the dump's replies would interleave with
+    // announcements and could be dropped by an overrun. Created by the thread that opened the
+    // capture, so in the same namespace.
+    Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+    if (fd.get() < 0) {
+        return failure("cannot open netlink socket", errno);
+    }
+    const timeval timeout{kDumpTimeoutSeconds, 0};
+    (void)::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+
+    struct {
+        nlmsghdr header;
+        nfgenmsg body;
+    } request{};
+    constexpr uint32_t kSequence = 1;
+    request.header.nlmsg_len = sizeof(request);
+    request.header.nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    request.header.nlmsg_seq = kSequence;
+    request.body.nfgen_family = AF_UNSPEC;  // IPv4 and IPv6
+    request.body.version = NFNETLINK_V0;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(fd.get(),
+                 &request,
+                 sizeof(request),
+                 0,
+                 reinterpret_cast<const sockaddr*>(&kernel),
+                 sizeof(kernel)) < 0) {
+        return failure("cannot request the table", errno);
+    }
+    for (;;) {
+        sockaddr_nl from{};
+        socklen_t from_length = sizeof(from);
+        const ssize_t n = ::recvfrom(fd.get(),
+                                     buffer_.data(),
+                                     buffer_.size(),
+                                     MSG_TRUNC,
+                                     reinterpret_cast<sockaddr*>(&from),
+                                     &from_length);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return core::Error{"conntrack: the table dump did not finish within " +
+                                   std::to_string(kDumpTimeoutSeconds) + " s"};
+            }
+            return failure("cannot read the table", errno);
+        }
+        if (static_cast<size_t>(n) > buffer_.size()) {
+            return core::Error{"conntrack: a dump message of " + std::to_string(n) +
+                               " bytes exceeds the read buffer"};
+        }
+        if (!fromKernel(from, from_length)) {
+            continue;
+        }
+        auto length = static_cast<int>(n);
+        for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer_.data());
+             NLMSG_OK(message, length);
+             message = NLMSG_NEXT(message, length)) {
+            if (message->nlmsg_seq != kSequence) {
+                continue;
+            }
+            if (message->nlmsg_type == NLMSG_DONE) {
+                dumped_at_ = std::chrono::steady_clock::now();
+                return {};
+            }
+            if (message->nlmsg_type == NLMSG_ERROR) {
+                const auto* error = static_cast<const nlmsgerr*>(NLMSG_DATA(message));
+                if (error->error != 0) {
+                    return failure("cannot dump the table", -error->error);
+                }
+                continue;
+            }
+            take(message, true);
+        }
+    }
+}
+
+void ConntrackCapture::take(const void* data, bool dumped) {
+    const auto* message = static_cast<const nlmsghdr*>(data);
+    if (NFNL_SUBSYS_ID(message->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
+        NFNL_MSG_TYPE(message->nlmsg_type) != IPCTNL_MSG_CT_NEW) {
+        return;
+    }
+    const std::unique_ptr<nf_conntrack, decltype(&nfct_destroy)> ct(nfct_new(), nfct_destroy);
+    if (!ct || nfct_nlmsg_parse(message, ct.get()) < 0) {
+        return;
+    }
+    if (!nfct_attr_is_set(ct.get(), ATTR_ORIG_L3PROTO) ||
+        !nfct_attr_is_set(ct.get(), ATTR_ORIG_L4PROTO) ||
+        !nfct_attr_is_set(ct.get(), ATTR_ORIG_PORT_DST)) {
+        return;
+    }
+    const uint8_t l3 = nfct_get_attr_u8(ct.get(), ATTR_ORIG_L3PROTO);
+    const auto protocol = policyProtocol(nfct_get_attr_u8(ct.get(), ATTR_ORIG_L4PROTO));
+    if ((l3 != AF_INET && l3 != AF_INET6) || !protocol) {
+        return;
+    }
+    const auto client = address(ct.get(), l3, true);
+    const auto server = address(ct.get(), l3, false);
+    if (!client || !server) {
+        return;
+    }
+    EntryKey key;
+    key.edge =
+        Edge{*client, *server, ntohs(nfct_get_attr_u16(ct.get(), ATTR_ORIG_PORT_DST)), *protocol};
+    if (nfct_attr_is_set(ct.get(), ATTR_ORIG_PORT_SRC)) {
+        key.client_port = ntohs(nfct_get_attr_u16(ct.get(), ATTR_ORIG_PORT_SRC));
+    }
+    if (nfct_attr_is_set(ct.get(), ATTR_ID)) {
+        key.id = nfct_get_attr_u32(ct.get(), ATTR_ID);
+    }
+    if (dumped) {
+        // The same entry twice: it moved between hash buckets while the dump walked them.
+        if (!dumped_.insert(key).second) {
+            return;
+        }
+    } else if (!dumped_.empty()) {
+        if (auto it = dumped_.find(key); it != dumped_.end()) {
+            dumped_.erase(it);  // announced after the subscription, counted by the dump
+            return;
+        }
+    }
+    ++counts_[key.edge];
+}
+
+core::Result<std::vector<Observation>> ConntrackCapture::poll() {
+    const bool window_over = std::chrono::steady_clock::now() >= dumped_at_ + kStartupWindow;
+
+    // Read what is queued now, not what keeps arriving: each queued datagram's payload is
+    // smaller than the receive memory it takes, so stopping once the payloads read reach the
+    // memory queued at the start reads every datagram queued then, and at most one more.
+    uint64_t budget = 0;
+    std::array<uint32_t, SK_MEMINFO_VARS> meminfo{};
+    socklen_t meminfo_length = sizeof(meminfo);
+    if (::getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, meminfo.data(), &meminfo_length) == 0 &&
+        meminfo_length > SK_MEMINFO_RMEM_ALLOC * sizeof(uint32_t)) {
+        budget = meminfo[SK_MEMINFO_RMEM_ALLOC];
+    } else {
+        int rcvbuf = 0;
+        socklen_t rcvbuf_length = sizeof(rcvbuf);
+        (void)::getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rcvbuf_length);
+        budget = static_cast<uint64_t>(std::max(rcvbuf, 0));
+    }
+    // At least one read: it reports an overrun (ENOBUFS) even when the queue is empty.
+    budget = std::max<uint64_t>(budget, 1);
+
+    uint64_t read = 0;
+    while (read < budget) {
+        sockaddr_nl from{};
+        socklen_t from_length = sizeof(from);
+        const ssize_t n = ::recvfrom(fd_,
+                                     buffer_.data(),
+                                     buffer_.size(),
+                                     MSG_DONTWAIT | MSG_TRUNC,
+                                     reinterpret_cast<sockaddr*>(&from),
+                                     &from_length);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == ENOBUFS) {
+                // The buffer overflowed since the last read: announcements were dropped (the
+                // drop counter says how many, see lost()). The queue is intact; read on.
+                ++overruns_;
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break;
+            }
+            return failure("cannot read events", errno);
+        }
+        read += static_cast<uint64_t>(n);
+        if (static_cast<size_t>(n) > buffer_.size() || !fromKernel(from, from_length)) {
+            continue;  // not an announcement: ctnetlink's are far smaller, and come from pid 0
+        }
+        auto length = static_cast<int>(n);
+        for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer_.data());
+             NLMSG_OK(message, length);
+             message = NLMSG_NEXT(message, length)) {
+            take(message, false);
+        }
+    }
+
+    if (window_over && !dumped_.empty()) {
+        std::set<EntryKey>().swap(dumped_);
+    }
+    std::vector<Observation> observations;
+    observations.reserve(counts_.size());
+    for (const auto& [edge, count] : counts_) {
+        observations.push_back(Observation{edge, point_, count});
+    }
+    counts_.clear();
+    return observations;
+}
+
+uint64_t ConntrackCapture::lost() const {
+    std::array<uint32_t, SK_MEMINFO_VARS> meminfo{};
+    socklen_t length = sizeof(meminfo);
+    if (::getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, meminfo.data(), &length) == 0 &&
+        length > SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+        return std::max<uint64_t>(meminfo[SK_MEMINFO_DROPS], overruns_);
+    }
+    return overruns_;
+}
+
+}  // namespace netpolgen::agent
