@@ -107,11 +107,17 @@ std::optional<core::Protocol> policyProtocol(uint8_t l4) {
     }
 }
 
-// The address of an original-direction end, or nothing when the entry lacks it.
-std::optional<Address> address(const nf_conntrack* ct, uint8_t l3, bool source) {
+// The client is the original direction's source. The server is the reply direction's source:
+// the address that answers, after a destination NAT (a Service's ClusterIP DNATed by kube-proxy
+// to a backend pod names that pod, and its container port), else the original destination.
+// Nothing when the entry lacks the address.
+std::optional<Address> address(const nf_conntrack* ct, uint8_t l3, bool client) {
     Address a;
     if (l3 == AF_INET) {
-        const auto attr = source ? ATTR_ORIG_IPV4_SRC : ATTR_ORIG_IPV4_DST;
+        auto attr = client ? ATTR_ORIG_IPV4_SRC : ATTR_REPL_IPV4_SRC;
+        if (!client && !nfct_attr_is_set(ct, attr)) {
+            attr = ATTR_ORIG_IPV4_DST;
+        }
         if (!nfct_attr_is_set(ct, attr)) {
             return std::nullopt;
         }
@@ -120,13 +126,23 @@ std::optional<Address> address(const nf_conntrack* ct, uint8_t l3, bool source) 
         std::memcpy(a.bytes.data(), &v4, sizeof(v4));
         return a;
     }
-    const auto attr = source ? ATTR_ORIG_IPV6_SRC : ATTR_ORIG_IPV6_DST;
+    auto attr = client ? ATTR_ORIG_IPV6_SRC : ATTR_REPL_IPV6_SRC;
+    if (!client && !nfct_attr_is_set(ct, attr)) {
+        attr = ATTR_ORIG_IPV6_DST;
+    }
     if (!nfct_attr_is_set(ct, attr)) {
         return std::nullopt;
     }
     a.family = 6;
     std::memcpy(a.bytes.data(), nfct_get_attr(ct, attr), a.bytes.size());
     return a;
+}
+
+// The server's port: the reply's source port (after a DNAT), else the original destination.
+uint16_t serverPort(const nf_conntrack* ct) {
+    const auto attr =
+        nfct_attr_is_set(ct, ATTR_REPL_PORT_SRC) ? ATTR_REPL_PORT_SRC : ATTR_ORIG_PORT_DST;
+    return ntohs(nfct_get_attr_u16(ct, attr));
 }
 
 }  // namespace
@@ -293,8 +309,7 @@ void ConntrackCapture::take(const void* data, bool dumped) {
         return;
     }
     EntryKey key;
-    key.edge =
-        Edge{*client, *server, ntohs(nfct_get_attr_u16(ct.get(), ATTR_ORIG_PORT_DST)), *protocol};
+    key.edge = Edge{*client, *server, serverPort(ct.get()), *protocol};
     if (nfct_attr_is_set(ct.get(), ATTR_ORIG_PORT_SRC)) {
         key.client_port = ntohs(nfct_get_attr_u16(ct.get(), ATTR_ORIG_PORT_SRC));
     }

@@ -6,8 +6,9 @@
 //   for (;;) { auto observations = (*capture)->poll(); …; sleep(1 s); }
 //
 // What it reports: every conntrack entry created in the network namespace of the thread that
-// called open() is one connection, Edge{client = original-direction source, server =
-// original-direction destination, server_port = original destination port}, for TCP, UDP and
+// called open() is one connection, Edge{client = original-direction source, server = the
+// reply's source (the backend after a destination NAT such as a Service's, else the original
+// destination), server_port = the reply's source port (likewise)}, for TCP, UDP and
 // SCTP (ICMP and other protocols are left out: a NetworkPolicy cannot name them). The point is
 // {that namespace's inode, Side::kTransit}: conntrack sees the connection pass, not a socket.
 // Conntrack only tracks in a namespace where some rule needs it (iptables/nftables state

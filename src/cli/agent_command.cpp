@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/bpf_capture.h"
+#include "agent/conntrack_capture.h"
 #include "agent/edge_merger.h"
 #include "agent/socket_scan.h"
 #include "cli/app.h"
@@ -125,17 +126,27 @@ private:
     Clock::time_point last_commit_ = Clock::now();
 };
 
+// `kind` bpf or conntrack: that one; auto: eBPF, else conntrack with eBPF's reason printed.
 core::Result<std::unique_ptr<agent::ConnectionSource>> openCapture(const std::string& kind,
                                                                    std::ostream& err,
                                                                    bool quiet) {
-    auto bpf = agent::BpfCapture::open();
-    if (bpf)
-        return std::unique_ptr<agent::ConnectionSource>(std::move(*bpf));
-    if (kind == "bpf")
-        return core::Error{bpf.error()};
-    if (!quiet)
-        err << "netpolgen agent: " << bpf.error() << "\n";
-    return core::Error{bpf.error()};
+    std::string bpf_problem;
+    if (kind != "conntrack") {
+        auto bpf = agent::BpfCapture::open();
+        if (bpf)
+            return std::unique_ptr<agent::ConnectionSource>(std::move(*bpf));
+        if (kind == "bpf")
+            return core::Error{bpf.error()};
+        bpf_problem = bpf.error();
+        if (!quiet)
+            err << "netpolgen agent: " << bpf_problem << "; trying conntrack\n";
+    }
+    auto conntrack = agent::ConntrackCapture::open();
+    if (conntrack)
+        return std::unique_ptr<agent::ConnectionSource>(std::move(*conntrack));
+    if (bpf_problem.empty())
+        return core::Error{conntrack.error()};
+    return core::Error{bpf_problem + "; " + conntrack.error()};
 }
 
 std::string defaultNodeName() {
