@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -13,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -157,40 +159,112 @@ void addConnections(uint64_t netns,
     }
 }
 
-// Runs in a thread of its own: it leaves the thread in the last namespace entered.
-void scanInThread(const std::map<uint64_t, std::string>& namespaces, SocketScanResult& result) {
-    for (const auto& [inode, path] : namespaces) {
-        Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (ns.get() < 0 || ::setns(ns.get(), CLONE_NEWNET) != 0) {
-            result.problems.push_back("net:[" + std::to_string(inode) + "] (" + path +
-                                      "): " + errnoText());
-            continue;
-        }
-        std::vector<DiagSocket> sockets;
-        bool read = true;
-        for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
-            auto dumped = dumpTcp(family);
-            if (!dumped) {
-                result.problems.push_back("net:[" + std::to_string(inode) + "]: " + dumped.error());
-                read = false;
-                break;
+// Calls `read(inode)` inside each namespace, from a thread of its own (it is left in the last
+// namespace entered); namespaces that cannot be entered go to `problems`.
+void forEachNamespace(const std::map<uint64_t, std::string>& namespaces,
+                      const std::function<void(uint64_t)>& read,
+                      std::vector<std::string>& problems) {
+    std::thread walker([&] {
+        for (const auto& [inode, path] : namespaces) {
+            Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+            if (ns.get() < 0 || ::setns(ns.get(), CLONE_NEWNET) != 0) {
+                problems.push_back("net:[" + std::to_string(inode) + "] (" + path +
+                                   "): " + errnoText());
+                continue;
             }
-            sockets.insert(sockets.end(), dumped->begin(), dumped->end());
+            read(inode);
         }
-        if (!read)
-            continue;
-        ++result.namespaces;
-        addConnections(inode, sockets, result.observations);
+    });
+    walker.join();
+}
+
+// The addresses of the calling thread's namespace.
+core::Result<std::vector<Address>> dumpAddresses() {
+    Fd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (fd.get() < 0)
+        return core::Error{"rtnetlink socket: " + errnoText()};
+    struct {
+        nlmsghdr header;
+        ifaddrmsg request;
+    } message{};
+    message.header.nlmsg_len = sizeof(message);
+    message.header.nlmsg_type = RTM_GETADDR;
+    message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    message.request.ifa_family = AF_UNSPEC;
+    if (::send(fd.get(), &message, sizeof(message), 0) < 0) {
+        return core::Error{"RTM_GETADDR request: " + errnoText()};
+    }
+    std::vector<Address> addresses;
+    alignas(nlmsghdr) char buffer[32768];
+    for (;;) {
+        const ssize_t n = ::recv(fd.get(), buffer, sizeof(buffer), 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return core::Error{"RTM_GETADDR reply: " + errnoText()};
+        }
+        if (n == 0)
+            return addresses;
+        int left = static_cast<int>(n);
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, left);
+             h = NLMSG_NEXT(h, left)) {
+            if (h->nlmsg_type == NLMSG_DONE)
+                return addresses;
+            if (h->nlmsg_type == NLMSG_ERROR)
+                return core::Error{"RTM_GETADDR: an error reply"};
+            if (h->nlmsg_type != RTM_NEWADDR)
+                continue;
+            const auto* ifa = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
+            int attributes = static_cast<int>(IFA_PAYLOAD(h));
+            for (auto* rta = IFA_RTA(ifa); RTA_OK(rta, attributes);
+                 rta = RTA_NEXT(rta, attributes)) {
+                if (rta->rta_type != IFA_ADDRESS && rta->rta_type != IFA_LOCAL)
+                    continue;
+                const size_t size = ifa->ifa_family == AF_INET ? 4 : 16;
+                if (RTA_PAYLOAD(rta) < size)
+                    continue;
+                Address a;
+                a.family = ifa->ifa_family == AF_INET ? 4 : 6;
+                std::memcpy(a.bytes.data(), RTA_DATA(rta), size);
+                addresses.push_back(a);
+            }
+        }
     }
 }
 
 }  // namespace
 
 SocketScanResult scanEstablishedConnections(const std::string& proc) {
-    const auto namespaces = networkNamespaces(proc);
     SocketScanResult result;
-    std::thread scanner(scanInThread, std::cref(namespaces), std::ref(result));
-    scanner.join();
+    auto read = [&result](uint64_t inode) {
+        std::vector<DiagSocket> sockets;
+        for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
+            auto dumped = dumpTcp(family);
+            if (!dumped) {
+                result.problems.push_back("net:[" + std::to_string(inode) + "]: " + dumped.error());
+                return;
+            }
+            sockets.insert(sockets.end(), dumped->begin(), dumped->end());
+        }
+        ++result.namespaces;
+        addConnections(inode, sockets, result.observations);
+    };
+    forEachNamespace(networkNamespaces(proc), read, result.problems);
+    return result;
+}
+
+NodeAddresses scanNodeAddresses(const std::string& proc) {
+    NodeAddresses result;
+    auto read = [&result](uint64_t inode) {
+        auto dumped = dumpAddresses();
+        if (!dumped) {
+            result.problems.push_back("net:[" + std::to_string(inode) + "]: " + dumped.error());
+            return;
+        }
+        ++result.namespaces;
+        result.addresses.insert(dumped->begin(), dumped->end());
+    };
+    forEachNamespace(networkNamespaces(proc), read, result.problems);
     return result;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,15 @@ struct SocketScanResult {
 
 // `proc` is the proc file system to read (the host's, with hostPID).
 SocketScanResult scanEstablishedConnections(const std::string& proc = "/proc");
+
+struct NodeAddresses {
+    std::set<Address> addresses;  // of every interface of every namespace of the node
+    size_t namespaces = 0;
+    std::vector<std::string> problems;
+};
+
+// The addresses this node's namespaces hold (RTM_GETADDR in each): the node's own, its pods',
+// and any Service address a proxy put on an interface (kube-proxy's IPVS mode).
+NodeAddresses scanNodeAddresses(const std::string& proc = "/proc");
 
 }  // namespace netpolgen::agent

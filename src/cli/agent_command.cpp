@@ -13,6 +13,7 @@
 #include "agent/bpf_capture.h"
 #include "agent/conntrack_capture.h"
 #include "agent/edge_merger.h"
+#include "agent/edge_owner.h"
 #include "agent/socket_scan.h"
 #include "cli/app.h"
 #include "cli/collect_command.h"
@@ -37,6 +38,8 @@ public:
                                core::Timestamp now) = 0;
     // Every interval, and once more (`last`) before exiting.
     virtual core::Status flush(bool last) = 0;
+    // For the summary line: what was not written, and why.
+    virtual std::string note() const { return {}; }
 };
 
 // Canonical flow lines (DESIGN.md "Flows, canonical"): addresses only, which `generate`,
@@ -65,8 +68,39 @@ private:
     std::ostream& out_;
 };
 
+agent::Address agentAddress(const core::IpAddress& ip) {
+    agent::Address a;
+    if (ip.isV4()) {
+        const uint32_t v4 = ip.v4();
+        a.family = 4;
+        for (int i = 0; i < 4; ++i)
+            a.bytes[i] = static_cast<uint8_t>(v4 >> (24 - 8 * i));
+        return a;
+    }
+    a.family = 6;
+    for (int i = 0; i < 8; ++i) {
+        a.bytes[i] = static_cast<uint8_t>(ip.hi() >> (56 - 8 * i));
+        a.bytes[8 + i] = static_cast<uint8_t>(ip.lo() >> (56 - 8 * i));
+    }
+    return a;
+}
+
+agent::ClusterAddresses clusterAddresses(const core::Cluster& cluster) {
+    agent::ClusterAddresses addresses;
+    for (const core::Workload& w : cluster.workloads) {
+        for (const core::IpAddress& ip : w.pod_ips)
+            addresses.pods.insert(agentAddress(ip));
+    }
+    for (const core::Service& s : cluster.services) {
+        for (const core::IpAddress& ip : s.cluster_ips)
+            addresses.services.insert(agentAddress(ip));
+    }
+    return addresses;
+}
+
 // The store, as `collect` commits: resolved against the newest snapshot, aggregated per
-// (day, edge), one ingest record per node.
+// (day, edge), one ingest record per node. Only the connections this node owns
+// (agent/edge_owner.h): with an agent on every node, each connection is stored once.
 class StoreSink final : public ConnectionSink {
 public:
     StoreSink(store::Store& store, const AgentCommandOptions& o, Millis commit_every)
@@ -81,23 +115,15 @@ public:
     }
 
     core::Status write(const std::vector<agent::EdgeCount>& counts, core::Timestamp now) override {
+        refreshAddresses(counts);
         for (const agent::EdgeCount& c : counts) {
-            const std::string client = c.edge.client.text();
-            const std::string server = c.edge.server.text();
-            core::FlowObservation f;
-            f.src.kind = core::FlowEndpoint::Kind::kIp;
-            f.src.ip = client;
-            f.dst.kind = core::FlowEndpoint::Kind::kIp;
-            f.dst.ip = server;
-            f.port = c.edge.server_port;
-            f.protocol = c.edge.protocol;
-            f.time = now;
-            f.count = c.connections;
-            io::FlowReadStats& stats = pending_.stats();
-            ++stats.lines;
-            ++stats.records;
-            ++stats.flows;
-            if (auto added = pending_.add(f); !added)
+            const agent::EdgeOwner owner = agent::edgeOwner(c.edge, node_, cluster_);
+            if (owner != agent::EdgeOwner::kThisNode) {
+                (owner == agent::EdgeOwner::kBackend ? to_services_ : to_other_nodes_) +=
+                    c.connections;
+                continue;
+            }
+            if (auto added = add(c, now); !added)
                 return added;
         }
         return {};
@@ -116,14 +142,64 @@ public:
         return {};
     }
 
-    std::string statusLine() const { return pending_.statusLine(wallNow()); }
+    // "; N connections left to their server's node, M to Services (stored as their backends')"
+    std::string note() const override {
+        return "; " + std::to_string(to_other_nodes_) +
+               " connections left to their server's node, " + std::to_string(to_services_) +
+               " to Service addresses (stored as their backends')";
+    }
 
 private:
+    core::Status add(const agent::EdgeCount& c, core::Timestamp now) {
+        const std::string client = c.edge.client.text();
+        const std::string server = c.edge.server.text();
+        core::FlowObservation f;
+        f.src.kind = core::FlowEndpoint::Kind::kIp;
+        f.src.ip = client;
+        f.dst.kind = core::FlowEndpoint::Kind::kIp;
+        f.dst.ip = server;
+        f.port = c.edge.server_port;
+        f.protocol = c.edge.protocol;
+        f.time = now;
+        f.count = c.connections;
+        io::FlowReadStats& stats = pending_.stats();
+        ++stats.lines;
+        ++stats.records;
+        ++stats.flows;
+        return pending_.add(f);
+    }
+
+    // The cluster's addresses when the snapshot changed; the node's every 30 s, or after 5 s
+    // when a connection names a pod address the node did not have (a pod started since).
+    void refreshAddresses(const std::vector<agent::EdgeCount>& counts) {
+        if (pending_.snapshotId() != cluster_snapshot_) {
+            cluster_ = clusterAddresses(pending_.cluster());
+            cluster_snapshot_ = pending_.snapshotId();
+        }
+        const auto since = Clock::now() - node_scanned_;
+        bool stale = since > std::chrono::seconds(30);
+        for (size_t i = 0; i < counts.size() && !stale; ++i) {
+            const agent::Address& server = counts[i].edge.server;
+            stale = since > std::chrono::seconds(5) && cluster_.pods.count(server) > 0 &&
+                    node_.count(server) == 0;
+        }
+        if (!stale && node_scanned_ != Clock::time_point{})
+            return;
+        node_ = agent::scanNodeAddresses().addresses;
+        node_scanned_ = Clock::now();
+    }
+
     CollectPending pending_;
     std::string digest_;
     std::string source_;
     Millis commit_every_;
     Clock::time_point last_commit_ = Clock::now();
+    agent::ClusterAddresses cluster_;
+    std::optional<int64_t> cluster_snapshot_ = -1;
+    std::set<agent::Address> node_;
+    Clock::time_point node_scanned_{};
+    uint64_t to_other_nodes_ = 0;
+    uint64_t to_services_ = 0;
 };
 
 // `kind` bpf or conntrack: that one; auto: eBPF, else conntrack with eBPF's reason printed.
@@ -391,7 +467,8 @@ int runAgent(const AgentCommandOptions& given, std::ostream& out, std::ostream& 
     const AgentTotals& t = run.totals();
     err << "netpolgen agent: " << t.connections << " connections in " << t.edges
         << " edges (capture " << (*capture)->name() << "); " << (*capture)->lost()
-        << " events lost; " << t.loopback << " loopback connections not written\n";
+        << " events lost; " << t.loopback << " loopback connections not written" << sink->note()
+        << "\n";
     return status;
 }
 

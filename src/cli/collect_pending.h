@@ -76,6 +76,9 @@ public:
     void drop() { reset(); }
     // When idle: a newer snapshot is still picked up.
     core::Status refreshCluster();
+    // The snapshot flows resolve against now (after start()), and its id.
+    const core::Cluster& cluster() const { return view_->snapshot.cluster; }
+    std::optional<int64_t> snapshotId() const { return view_->snapshot_id; }
 
     const CollectTotals& totals() const { return totals_; }
     // "netpolgen collect: N flows read, …; lag Ts" (+ `extra` before the lag when not empty).

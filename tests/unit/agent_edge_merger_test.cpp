@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/edge_merger.h"
+#include "agent/edge_owner.h"
 
 namespace netpolgen::agent {
 namespace {
@@ -114,6 +115,33 @@ TEST(Address, TextsAndKinds) {
     EXPECT_TRUE(v6.isLoopback());
     EXPECT_EQ(v6.text(), "::1");
     EXPECT_TRUE(Address{}.isUnspecified());
+}
+
+}  // namespace
+}  // namespace netpolgen::agent
+
+namespace netpolgen::agent {
+namespace {
+
+// edgeOwner (agent/edge_owner.h): with an agent on every node, one of them stores a connection.
+TEST(EdgeOwner, TheServersNodeStoresAConnectionBetweenTwoNodes) {
+    const Address web = v4(10, 1, 0, 5);    // a pod on this node
+    const Address db = v4(10, 2, 0, 7);     // a pod on another node
+    const Address dns = v4(10, 96, 0, 10);  // a Service
+    ClusterAddresses cluster{{web, db}, {dns}};
+    const std::set<Address> this_node{web, v4(192, 168, 0, 11)};
+    EXPECT_EQ(edgeOwner({web, db, 5432, core::Protocol::kTcp}, this_node, cluster),
+              EdgeOwner::kServersNode);
+    EXPECT_EQ(edgeOwner({db, web, 8080, core::Protocol::kTcp}, this_node, cluster),
+              EdgeOwner::kThisNode);
+    EXPECT_EQ(edgeOwner({web, dns, 53, core::Protocol::kUdp}, this_node, cluster),
+              EdgeOwner::kBackend);
+    // Outside the cluster: only the client's node sees it.
+    EXPECT_EQ(edgeOwner({web, v4(93, 184, 216, 34), 443, core::Protocol::kTcp}, this_node, cluster),
+              EdgeOwner::kThisNode);
+    // The node itself (host network) as a server, and a pod started since the snapshot.
+    EXPECT_EQ(edgeOwner({db, v4(192, 168, 0, 11), 10250, core::Protocol::kTcp}, this_node, cluster),
+              EdgeOwner::kThisNode);
 }
 
 }  // namespace
