@@ -31,9 +31,10 @@ struct EdgeCount {
 
 class EdgeMerger {
 public:
-    // Edges not seen for `idle_polls` polls are forgotten (all points of one connection are
-    // read within a poll or two); so are the least recently seen beyond `max_edges`.
-    explicit EdgeMerger(uint64_t idle_polls = 600, size_t max_edges = 1 << 20)
+    // Edges not seen for `idle_polls` polls are forgotten: the sightings of one connection reach
+    // user space within a poll or two, so half a minute at one poll a second is plenty; beyond
+    // `max_edges` the least recently seen go too. So memory stays a few MiB whatever the run.
+    explicit EdgeMerger(uint64_t idle_polls = 30, size_t max_edges = 65536)
         : idle_polls_(idle_polls), max_edges_(max_edges) {}
 
     // One poll's observations; the edges that gained connections, in edge order.
