@@ -17,11 +17,13 @@
 #      (`ct state new`) makes that namespace track connections (only during c).
 # Each agent starts, settles for 3 s (BPF loaded, first scan done), then the load runs.
 # Measured per way:
-#   - conn_load's CPU (user+sys, its getrusage): the connecting and accepting threads, where the
-#     kernel runs the connection work and the BPF programs attached to it; ratio to the floor;
-#   - the whole machine's busy CPU over the load (/proc/stat: softirqs and kernel threads too);
-#   - the agent's CPU over the load (utime+stime from /proc/PID/stat) per 10,000 connections, and
-#     its peak RSS (VmHWM) at the end;
+#   - conn_load's CPU (user+sys, its getrusage) per connection: the connecting and accepting
+#     threads, where the kernel runs the connection work and the BPF programs attached to it;
+#     ratio to the floor;
+#   - the whole machine's busy CPU per connection over the load (/proc/stat: softirqs and kernel
+#     threads too, but also whatever else runs on the machine: noisy on a shared one);
+#   - the agent's CPU over the load (its threads' schedstat: ns) per 10,000 connections, and its
+#     peak RSS (VmHWM) at the end;
 #   - its stderr summary `netpolgen agent: N connections in M edges (capture …); L events lost`:
 #     N against conn_load's count (N counts every new connection of the node, so other processes'
 #     connections make it larger), and L.
@@ -85,8 +87,9 @@ ip netns exec "$nr" sysctl -qw net.ipv4.ip_forward=1
 
 # Busy jiffies of the whole machine (everything but idle and iowait).
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-# A process's utime + stime, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# A process's time on CPU in ns, over its threads (schedstat: ns, where stat's utime+stime count
+# 10 ms ticks, too coarse for an agent that wakes once a second).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { print t }'; }
 hz=$(getconf CLK_TCK)
 
 # load MODE RATE THREADS → conn_load's JSON line, plus "machine_s" (busy CPU seconds) appended.
@@ -106,19 +109,22 @@ row() {
     local label=$1 j=$2 acpu=${3:-} hwm=${4:-} summary=${5:-} floor=${6:-}
     local conns cpu mcpu ratio mratio per10k recorded lost
     conns=$(field "$j" connections)
-    cpu=$(awk -v u="$(field "$j" cpu_user_s)" -v s="$(field "$j" cpu_sys_s)" 'BEGIN { printf "%.2f", u + s }')
-    mcpu=$(field "$j" machine_s)
+    # CPU µs per connection: at the machine's limit the ways reach different rates, so totals
+    # would not compare.
+    cpu=$(awk -v u="$(field "$j" cpu_user_s)" -v s="$(field "$j" cpu_sys_s)" -v n="$conns" 'BEGIN { printf "%.1f", (u + s) * 1e6 / n }')
+    mcpu=$(awk -v m="$(field "$j" machine_s)" -v n="$conns" 'BEGIN { printf "%.1f", m * 1e6 / n }')
     ratio="" mratio=""
     if [ -n "$floor" ]; then
-        local fcpu fm
-        fcpu=$(awk -v u="$(field "$floor" cpu_user_s)" -v s="$(field "$floor" cpu_sys_s)" 'BEGIN { print u + s }')
-        fm=$(field "$floor" machine_s)
+        local fn fcpu fm
+        fn=$(field "$floor" connections)
+        fcpu=$(awk -v u="$(field "$floor" cpu_user_s)" -v s="$(field "$floor" cpu_sys_s)" -v n="$fn" 'BEGIN { print (u + s) * 1e6 / n }')
+        fm=$(awk -v m="$(field "$floor" machine_s)" -v n="$fn" 'BEGIN { print m * 1e6 / n }')
         ratio=$(awk -v a="$cpu" -v b="$fcpu" 'BEGIN { if (b > 0) printf "×%.2f", a / b }')
         mratio=$(awk -v a="$mcpu" -v b="$fm" 'BEGIN { if (b > 0) printf "×%.2f", a / b }')
     fi
     per10k="" recorded="" lost=""
     if [ -n "$acpu" ]; then
-        per10k=$(awk -v c="$acpu" -v n="$conns" 'BEGIN { if (n > 0) printf "%.3f", c * 10000 / n }')
+        per10k=$(awk -v c="$acpu" -v n="$conns" 'BEGIN { if (n > 0) printf "%.2f ms", c * 1e7 / n }')
         # "netpolgen agent: N connections in M edges (capture bpf); L events lost"
         recorded=$(sed -n 's/^netpolgen agent: \([0-9]*\) connections in .*/\1/p' <<< "$summary" | tail -1)
         lost=$(sed -n 's/.*; \([0-9]*\) events lost.*/\1/p' <<< "$summary" | tail -1)
@@ -141,12 +147,12 @@ with_agent() {
     agent_pid=$!  # ip netns exec execs the agent: same pid
     sleep 3
     kill -0 "$agent_pid" 2> /dev/null || { cat "$tmp/agent.err" >&2; echo "bench/agent_cost.sh: the agent did not start" >&2; exit 1; }
-    before=$(cpu_ticks "$agent_pid")
+    before=$(cpu_ns "$agent_pid")
     j=$(load "$2" "$3" "$4")
     sleep 1.5  # the agent's interval after the last connection: its last drain
-    after=$(cpu_ticks "$agent_pid")
+    after=$(cpu_ns "$agent_pid")
     hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$agent_pid/status")
-    acpu=$(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN { printf "%.2f", d / hz }')
+    acpu=$(awk -v d=$((after - before)) 'BEGIN { printf "%.4f", d / 1e9 }')
     wait "$agent_pid" || true
     agent_pid=
     summary=$(grep '^netpolgen agent:' "$tmp/agent.err" || true)
@@ -189,6 +195,6 @@ else
     row "c. conntrack, $high/s target" "$j" "$acpu" "$hwm" "$summary" "$high_floor"
 fi
 
-echo "| way | achieved | connections | conn_load CPU s (× floor) | machine CPU s (× floor) | agent CPU s / 10k conn | agent VmHWM | agent recorded (− conn_load) | lost |"
+echo "| way | achieved | connections | conn_load CPU µs/conn (× floor) | machine CPU µs/conn (× floor) | agent CPU / 10k conn | agent VmHWM | agent recorded (− conn_load) | lost |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"

@@ -22,7 +22,12 @@
     account grants get, list, watch on exactly the kinds of src/kube/api_kinds.h, and no other
     verb or resource;
   - the arguments' flags are flags of `netpolgen agent` (its --help); while the binary has no agent
-    command, against the flags of the agent's command-line contract (a NOTE says so).
+    command, against the flags of the agent's command-line contract (a NOTE says so);
+  - as root (the capture needs it; otherwise a NOTE), the container's arguments run as in the pod
+    against the fake API server (tests/kube/fake_apiserver.py): service account token and CA,
+    KUBERNETES_SERVICE_HOST/PORT, NODE_NAME, NETPOLGEN_DB (a SQLite file here), the metrics on a
+    free loopback port, plus --duration=4s: the probes' /metrics answers 200 while it runs, it
+    stores a snapshot of the watched cluster, and it exits 0 with its summary line.
 Exit 1 on any failure (kubectl missing: 77, skipped).
 """
 
@@ -30,7 +35,11 @@ import os
 import re
 import shutil
 import subprocess
+import socket
 import sys
+import tempfile
+import time
+import urllib.request
 
 import yaml
 
@@ -205,6 +214,71 @@ def check_rbac(items, pod, namespace):
         check("get, list, watch on %s" % name([(group, res)])[0], granted.get((group, res)) == {"get", "list", "watch"})
 
 
+def start_fake(work):
+    proc = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests/kube/fake_apiserver.py"),
+                             "--dir", work], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    m = re.search(r"listening on https://(\S+):(\d+)", proc.stdout.readline())
+    if not m:
+        proc.kill()
+        sys.exit("the fake API server did not start")
+    return proc, m.group(1), m.group(2)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def check_runs(binary, args):
+    """The container's arguments, run as in the pod (root: the capture loads BPF or reads
+    conntrack) against the fake API server."""
+    if os.geteuid() != 0:
+        print("NOTE: not root: the container's arguments were not run")
+        return
+    work = tempfile.mkdtemp(prefix="netpolgen-agent-deploy-")
+    fake, host, port = start_fake(os.path.join(work, "fake"))
+    try:
+        sa = os.path.join(work, "sa")
+        os.makedirs(sa)
+        shutil.copy(os.path.join(work, "fake", "ca.crt"), os.path.join(sa, "ca.crt"))
+        open(os.path.join(sa, "token"), "w").write("admin-token\n")
+        open(os.path.join(sa, "namespace"), "w").write("netpolgen\n")
+        metrics = "127.0.0.1:%d" % free_port()
+        env = dict(os.environ, KUBERNETES_SERVICE_HOST=host, KUBERNETES_SERVICE_PORT=port,
+                   NETPOLGEN_SERVICE_ACCOUNT_DIR=sa, NODE_NAME="node-test",
+                   NETPOLGEN_DB=os.path.join(work, "store.db"))
+        # The kubelet expands $(NODE_NAME); the node's port becomes a free one.
+        local = [a.replace("$(NODE_NAME)", "node-test") for a in args]
+        local = ["--metrics-listen=" + metrics if a.startswith("--metrics-listen=") else a for a in local]
+        proc = subprocess.Popen([binary] + local + ["--duration=4s"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        status = None
+        for _ in range(30):
+            try:
+                with urllib.request.urlopen("http://%s/metrics" % metrics, timeout=2) as answer:
+                    status = answer.status
+                    break
+            except OSError:
+                time.sleep(0.1)
+        check("/metrics (the probes) answers 200 while the agent runs", status == 200, "%s" % status)
+        try:
+            err = proc.communicate(timeout=60)[1]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            err = proc.communicate()[1]
+        check("the agent runs with the container's arguments and exits 0", proc.returncode == 0, err)
+        check("it stored a snapshot of the watched cluster",
+              re.search(r'snapshot 1 of the watched cluster "default" stored', err) is not None, err)
+        check("it printed its summary line",
+              re.search(r"^netpolgen agent: \d+ connections in \d+ edges \(capture (bpf|conntrack)\); "
+                        r"\d+ events lost", err, re.M) is not None, err)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -219,9 +293,13 @@ def main():
     check("everything in namespace netpolgen",
           all(o["metadata"].get("namespace") == "netpolgen" for o in items
               if o["kind"] not in ("Namespace", "ClusterRole", "ClusterRoleBinding")))
-    found = check_daemonset(items, agent_help(binary))
+    help_text = agent_help(binary)
+    found = check_daemonset(items, help_text)
     if found:
         check_rbac(items, *found)
+        if help_text is not None:
+            pod = found[0]
+            check_runs(binary, pod["containers"][0].get("args", []))
     print("deploy/agent: %d failed" % len(FAILURES))
     return 1 if FAILURES else 0
 
