@@ -72,14 +72,13 @@ def quantity_bytes(text):
 
 
 def bpf_map_bytes(cpus):
-    """The BPF maps' kernel memory at `cpus` CPUs, from the program's sizes: each hash element
-    carries a ~48-byte header besides its key and value (or per-CPU pointer)."""
+    """The BPF maps' kernel memory at `cpus` CPUs, from the program's sizes: ~120 bytes per hash
+    element (key, value or per-CPU pointer, the kernel's header; `bpftool map show` memlock of the
+    agent's maps) plus 8 bytes per CPU for a per-CPU hash's value."""
     src = open(os.path.join(ROOT, "src/agent/bpf/connections.bpf.c"), encoding="utf-8").read()
     conns = int(re.search(r"#define CONN_ENTRIES (\d+)", src).group(1))
     tuples = int(re.search(r"#define UDP_TUPLES (\d+)", src).group(1))
-    per_cpu_hashes = 2 * conns * (48 + 48 + 8 + 8 * cpus)
-    lru = tuples * (48 + 40 + 8)
-    return per_cpu_hashes + lru
+    return 2 * conns * (120 + 8 * cpus) + tuples * 120
 
 
 def code_resources():
