@@ -8,6 +8,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
         libyaml-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev zlib1g-dev \
         libzstd-dev libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev \
         libcpp-httplib-dev libboost1.81-dev nodejs npm \
+        libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev \
+        clang llvm bpftool libbpf-dev libnetfilter-conntrack-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -20,10 +22,12 @@ RUN bash scripts/build-web.sh \
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
         libyaml-0-2 libsimdjson14 libfmt9 zlib1g libzstd1 libsqlite3-0 libpq5 libssl3 libcurl4 \
+        libprotobuf32 libgrpc++1.51 librdkafka1 libbpf1 libnetfilter-conntrack3 \
         ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr /usr
-# Not root (deploy/base/deployment.yaml runs it as 65532 with a read-only root filesystem).
+# Not root (deploy/base/deployment.yaml runs it as 65532 with a read-only root filesystem; the
+# agent's DaemonSet, deploy/agent/, runs it as uid 0 with the capabilities it names).
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/netpolgen"]
