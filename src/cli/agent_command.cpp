@@ -268,15 +268,29 @@ public:
             std::optional<Clock::time_point> deadline,
             const sigset_t& signals) {
         std::vector<agent::Observation> carried = std::move(at_start);
+        // Conntrack's events queue in a socket buffer that a burst fills within a second: it is
+        // read ten times a second, its counts written every interval like eBPF's.
+        const Millis slice =
+            capture_.name() == "conntrack" ? std::min(interval, Millis(100)) : interval;
+        auto next_write = Clock::now() + interval;
         for (;;) {
-            Millis wait = interval;
+            Millis wait = slice;
             if (deadline) {
                 const auto left = std::chrono::duration_cast<Millis>(*deadline - Clock::now());
                 wait = std::max(Millis(0), std::min(wait, left));
             }
             const bool stopping =
                 stopSignalWithin(signals, wait) || (deadline && Clock::now() >= *deadline);
-            if (auto step = readAndWrite(std::move(carried), stopping); !step) {
+            auto polled = capture_.poll();
+            if (!polled) {
+                err_ << "netpolgen agent: " << polled.error() << "\n";
+                return kExitFailure;
+            }
+            carried.insert(carried.end(), polled->begin(), polled->end());
+            if (!stopping && Clock::now() < next_write)
+                continue;
+            next_write = Clock::now() + interval;
+            if (auto step = write(std::move(carried), stopping); !step) {
                 err_ << "netpolgen agent: " << step.error() << "\n";
                 return kExitFailure;
             }
@@ -289,11 +303,8 @@ public:
     const AgentTotals& totals() const { return totals_; }
 
 private:
-    core::Status readAndWrite(std::vector<agent::Observation> observations, bool last) {
-        auto polled = capture_.poll();
-        if (!polled)
-            return core::Error{polled.error()};
-        observations.insert(observations.end(), polled->begin(), polled->end());
+    // One interval's observations merged, written, and committed when due.
+    core::Status write(std::vector<agent::Observation> observations, bool last) {
         const uint64_t lost = capture_.lost();
         if (lost > reported_lost_) {
             metrics_.lost(lost - reported_lost_);
