@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
@@ -16,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -25,9 +27,10 @@ namespace {
 // Large enough for any datagram ctnetlink sends (a dump batch is at most 32 KiB on current
 // kernels, an announcement well under 1 KiB).
 constexpr size_t kBufferBytes = 128 << 10;
-// How long the dumped keys are kept: an entry is visible to the dump as soon as it is in the
-// table, but its announcement is sent just after (nf_conntrack_confirm), so it can arrive after
-// the dump ended. Microseconds in practice; the agent polls every second.
+// How long the keys of the TCP entries the dump saw closing are kept: an entry is visible to the
+// dump as soon as its state changed, but the event of the change is sent just after (at the end
+// of the packet's path), so it can arrive after the dump ended. Microseconds in practice; the
+// agent polls every second.
 constexpr auto kStartupWindow = std::chrono::seconds(1);
 // The dump's replies come at once; a silent kernel for this long is a failure, not a big table.
 constexpr int kDumpTimeoutSeconds = 10;
@@ -138,6 +141,29 @@ std::optional<Address> address(const nf_conntrack* ct, uint8_t l3, bool client) 
     return a;
 }
 
+// A TCP entry's conntrack state (TCP_CONNTRACK_*); nothing in an event that did not change it.
+std::optional<uint8_t> tcpState(const nf_conntrack* ct) {
+    if (!nfct_attr_is_set(ct, ATTR_TCP_STATE)) {
+        return std::nullopt;
+    }
+    return nfct_get_attr_u8(ct, ATTR_TCP_STATE);
+}
+
+// Whether a TCP state is established: ESTABLISHED or one that normally follows it. Not
+// SYN_SENT, SYN_RECV (a handshake not completed) nor CLOSE (where a refused connection ends).
+bool established(uint8_t state) {
+    switch (state) {
+        case TCP_CONNTRACK_ESTABLISHED:
+        case TCP_CONNTRACK_FIN_WAIT:
+        case TCP_CONNTRACK_CLOSE_WAIT:
+        case TCP_CONNTRACK_LAST_ACK:
+        case TCP_CONNTRACK_TIME_WAIT:
+            return true;
+        default:
+            return false;
+    }
+}
+
 // The server's port: the reply's source port (after a DNAT), else the original destination.
 uint16_t serverPort(const nf_conntrack* ct) {
     const auto attr =
@@ -174,23 +200,67 @@ core::Result<std::unique_ptr<ConntrackCapture>> ConntrackCapture::open(const Opt
         // Without CAP_NET_ADMIN: capped at net.core.rmem_max, still the best there is.
         (void)::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     }
-    const int group = NFNLGRP_CONNTRACK_NEW;
-    if (::setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) != 0) {
-        return failure("cannot subscribe to conntrack events", errno);
+    // NEW: UDP and SCTP entries are counted there. UPDATE: a TCP entry's state changes (the
+    // one to ESTABLISHED counts it). DESTROY: its key is forgotten.
+    for (const int group :
+         {NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE, NFNLGRP_CONNTRACK_DESTROY}) {
+        if (::setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) !=
+            0) {
+            return failure("cannot subscribe to conntrack events", errno);
+        }
     }
     if (options.after_subscribe) {
         options.after_subscribe();
     }
-    std::unique_ptr<ConntrackCapture> capture(
-        new ConntrackCapture(fd.release(), ObservationPoint{*netns, Side::kTransit}));
+    std::unique_ptr<ConntrackCapture> capture(new ConntrackCapture(
+        fd.release(), ObservationPoint{*netns, Side::kTransit}, options.max_remembered));
     if (auto dumped = capture->dump(); !dumped) {
         return core::Error{dumped.error()};
     }
     return capture;
 }
 
-ConntrackCapture::ConntrackCapture(int fd, ObservationPoint point)
-    : fd_(fd), point_(point), buffer_(kBufferBytes) {}
+ConntrackCapture::ConntrackCapture(int fd, ObservationPoint point, size_t max_remembered)
+    : fd_(fd), point_(point), remembered_(max_remembered), buffer_(kBufferBytes) {}
+
+size_t ConntrackCapture::EntryKeyHash::operator()(const EntryKey& key) const {
+    // FNV-1a over the key's fields.
+    uint64_t hash = 14695981039346656037ull;
+    auto mix = [&hash](const void* data, size_t size) {
+        const auto* bytes = static_cast<const uint8_t*>(data);
+        for (size_t i = 0; i < size; ++i) {
+            hash = (hash ^ bytes[i]) * 1099511628211ull;
+        }
+    };
+    const auto protocol = static_cast<uint8_t>(key.edge.protocol);
+    mix(key.edge.client.bytes.data(), key.edge.client.bytes.size());
+    mix(key.edge.server.bytes.data(), key.edge.server.bytes.size());
+    mix(&key.edge.client.family, sizeof(key.edge.client.family));
+    mix(&key.edge.server_port, sizeof(key.edge.server_port));
+    mix(&protocol, sizeof(protocol));
+    mix(&key.client_port, sizeof(key.client_port));
+    mix(&key.id, sizeof(key.id));
+    return static_cast<size_t>(hash);
+}
+
+void ConntrackCapture::Remembered::insert(const EntryKey& key) {
+    if (index_.contains(key)) {
+        return;
+    }
+    while (index_.size() >= max_) {
+        index_.erase(order_.front());
+        order_.pop_front();
+    }
+    order_.push_back(key);
+    index_.emplace(key, std::prev(order_.end()));
+}
+
+void ConntrackCapture::Remembered::erase(const EntryKey& key) {
+    if (auto it = index_.find(key); it != index_.end()) {
+        order_.erase(it->second);
+        index_.erase(it);
+    }
+}
 
 ConntrackCapture::~ConntrackCapture() {
     if (fd_ >= 0) {
@@ -285,10 +355,16 @@ core::Status ConntrackCapture::dump() {
 
 void ConntrackCapture::take(const void* data, bool dumped) {
     const auto* message = static_cast<const nlmsghdr*>(data);
-    if (NFNL_SUBSYS_ID(message->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
-        NFNL_MSG_TYPE(message->nlmsg_type) != IPCTNL_MSG_CT_NEW) {
+    if (NFNL_SUBSYS_ID(message->nlmsg_type) != NFNL_SUBSYS_CTNETLINK) {
         return;
     }
+    const auto type = NFNL_MSG_TYPE(message->nlmsg_type);
+    if (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE) {
+        return;
+    }
+    // IPCTNL_MSG_CT_NEW is both a NEW event (NLM_F_CREATE) and an UPDATE event (without).
+    const bool destroyed = type == IPCTNL_MSG_CT_DELETE;
+    const bool created = !dumped && !destroyed && (message->nlmsg_flags & NLM_F_CREATE) != 0;
     const std::unique_ptr<nf_conntrack, decltype(&nfct_destroy)> ct(nfct_new(), nfct_destroy);
     if (!ct || nfct_nlmsg_parse(message, ct.get()) < 0) {
         return;
@@ -316,18 +392,46 @@ void ConntrackCapture::take(const void* data, bool dumped) {
     if (nfct_attr_is_set(ct.get(), ATTR_ID)) {
         key.id = nfct_get_attr_u32(ct.get(), ATTR_ID);
     }
-    if (dumped) {
-        // The same entry twice: it moved between hash buckets while the dump walked them.
-        if (!dumped_.insert(key).second) {
+    if (*protocol != core::Protocol::kTcp) {
+        // A UDP or SCTP entry counts when created, not when it changes or ends; one in the
+        // table at the start is a past exchange (the eBPF capture cannot report those either),
+        // and one created after the subscription is announced, so the dump counts none.
+        if (created) {
+            ++counts_[key.edge];
+        }
+        return;
+    }
+    const auto state = tcpState(ct.get());
+    if (destroyed) {
+        remembered_.erase(key);
+        closing_at_dump_.erase(key);
+    } else if (dumped) {
+        // Open now: counted (as the socket scan of the eBPF capture counts the connections
+        // open at the start). Closing: opened and done before the start, not counted, and
+        // remembered so that its later events do not count it. A copy twice (the entry moved
+        // between hash buckets while the dump walked them) is remembered already.
+        if (remembered_.contains(key) || !state) {
             return;
         }
-    } else if (!dumped_.empty()) {
-        if (auto it = dumped_.find(key); it != dumped_.end()) {
-            dumped_.erase(it);  // announced after the subscription, counted by the dump
-            return;
+        if (*state == TCP_CONNTRACK_ESTABLISHED) {
+            remembered_.insert(key);
+            ++counts_[key.edge];
+        } else if (established(*state)) {
+            remembered_.insert(key);
+            closing_at_dump_.insert(key);
+        }
+    } else if (state && established(*state)) {
+        if (!remembered_.contains(key)) {
+            // The first event showing it established (NEW only for an entry picked up
+            // mid-stream).
+            remembered_.insert(key);
+            ++counts_[key.edge];
+        } else if (*state == TCP_CONNTRACK_ESTABLISHED && closing_at_dump_.erase(key) != 0) {
+            // Closing when dumped, and established after the subscription (the event of that
+            // change comes once, when it happens): opened while the capture started.
+            ++counts_[key.edge];
         }
     }
-    ++counts_[key.edge];
 }
 
 core::Result<std::vector<Observation>> ConntrackCapture::poll() {
@@ -366,7 +470,7 @@ core::Result<std::vector<Observation>> ConntrackCapture::poll() {
                 continue;
             }
             if (errno == ENOBUFS) {
-                // The buffer overflowed since the last read: announcements were dropped (the
+                // The buffer overflowed since the last read: events were dropped (the
                 // drop counter says how many, see lost()). The queue is intact; read on.
                 ++overruns_;
                 continue;
@@ -378,7 +482,7 @@ core::Result<std::vector<Observation>> ConntrackCapture::poll() {
         }
         read += static_cast<uint64_t>(n);
         if (static_cast<size_t>(n) > buffer_.size() || !fromKernel(from, from_length)) {
-            continue;  // not an announcement: ctnetlink's are far smaller, and come from pid 0
+            continue;  // not an event: ctnetlink's are far smaller, and come from pid 0
         }
         auto length = static_cast<int>(n);
         for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer_.data());
@@ -388,8 +492,8 @@ core::Result<std::vector<Observation>> ConntrackCapture::poll() {
         }
     }
 
-    if (window_over && !dumped_.empty()) {
-        std::set<EntryKey>().swap(dumped_);
+    if (window_over && !closing_at_dump_.empty()) {
+        std::set<EntryKey>().swap(closing_at_dump_);
     }
     std::vector<Observation> observations;
     observations.reserve(counts_.size());

@@ -254,6 +254,42 @@ void tcpConnection(const std::string& client_ns,
     check(accepted.fd() >= 0, "accept");
 }
 
+// An established TCP connection, both ends open.
+struct TcpEnds {
+    std::unique_ptr<Socket> client;
+    std::unique_ptr<Socket> accepted;
+};
+
+// Connects from `client_ns` to server_ip:port (`listener` listens on it) and exchanges a byte
+// each way.
+TcpEnds openTcp(const std::string& client_ns,
+                Socket& listener,
+                const std::string& server_ip,
+                uint16_t port) {
+    const auto to = socketAddress(server_ip, port);
+    TcpEnds ends;
+    ends.client = std::make_unique<Socket>(client_ns, to.family, SOCK_STREAM);
+    check(::connect(ends.client->fd(), to.get(), to.length) == 0, "connect to " + server_ip);
+    ends.accepted = std::make_unique<Socket>(::accept(listener.fd(), nullptr, nullptr));
+    check(ends.accepted->fd() >= 0, "accept");
+    char byte = 0;
+    check(::send(ends.client->fd(), "q", 1, 0) == 1, "client send");
+    check(::recv(ends.accepted->fd(), &byte, 1, 0) == 1, "server recv");
+    check(::send(ends.accepted->fd(), "r", 1, 0) == 1, "server send");
+    check(::recv(ends.client->fd(), &byte, 1, 0) == 1, "client recv");
+    return ends;
+}
+
+// Closes the client's end, then, once its FIN arrived, the server's: the entry goes through
+// FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT, an UPDATE event each.
+void closeBoth(TcpEnds& ends) {
+    ends.client.reset();
+    char byte = 0;
+    check(::recv(ends.accepted->fd(), &byte, 1, 0) == 0, "server sees the client's FIN");
+    ends.accepted.reset();
+    std::this_thread::sleep_for(100ms);  // the client's last ACK passes the node
+}
+
 // A UDP request from `client_ns` to server_ip:port and the server's reply.
 void udpExchange(const std::string& client_ns,
                  const std::string& server_ns,
@@ -391,31 +427,176 @@ TEST(ConntrackCapture, ReportsEachForwardedConnectionOnceInItsDirection) {
     EXPECT_EQ(capture->lost(), 0u);
 }
 
-TEST(ConntrackCapture, FirstPollReportsTheTableOnceIncludingEntriesAnnouncedDuringTheDump) {
+TEST(ConntrackCapture, RefusedConnectionIsNotReported) {
     Topology topology;
     const uint64_t node = netnsInode(topology.node());
-    tcpConnection(topology.a(), topology.b(), kB4, 9090);  // TIME_WAIT in the table
-    udpExchange(topology.a(), topology.b(), kB6, 5353);
+    auto capture = openIn(topology.node());
+
+    // Nobody listens on 6000: conntrack creates an entry for the SYN (announced), b answers
+    // with a RST.
+    for (const char* ip : {kB4, kB6}) {
+        const auto to = socketAddress(ip, 6000);
+        Socket client(topology.a(), to.family, SOCK_STREAM);
+        errno = 0;
+        EXPECT_NE(::connect(client.fd(), to.get(), to.length), 0);
+        EXPECT_EQ(errno, ECONNREFUSED);
+    }
+    tcpConnection(topology.a(), topology.b(), kB4, 8080);  // the capture sees connections
+
+    const std::vector<Observation> expected = {
+        observation(kA4, kB4, 8080, core::Protocol::kTcp, node)};
+    EXPECT_EQ(collect(*capture, expected), expected);
+    EXPECT_EQ(capture->lost(), 0u);
+}
+
+TEST(ConntrackCapture, EstablishedConnectionIsReportedOnceDespiteItsUpdates) {
+    Topology topology;
+    const uint64_t node = netnsInode(topology.node());
+    auto capture = openIn(topology.node());
+    auto listener = serverSocket(topology.b(), AF_INET6, SOCK_STREAM, 8080);
+
+    auto ends = openTcp(topology.a(), *listener, kB6, 8080);  // SYN_RECV, ESTABLISHED
+    const std::vector<Observation> expected = {
+        observation(kA6, kB6, 8080, core::Protocol::kTcp, node)};
+    EXPECT_EQ(collect(*capture, expected), expected);
+    EXPECT_EQ(capture->remembered(), 1u);
+
+    closeBoth(ends);  // FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT
+    EXPECT_EQ(collect(*capture, {}), std::vector<Observation>{});
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(collect(*capture, {}), std::vector<Observation>{});
+    EXPECT_EQ(capture->remembered(), 1u);  // until its DESTROY (TIME_WAIT lasts 2 minutes)
+    EXPECT_EQ(capture->lost(), 0u);
+}
+
+TEST(ConntrackCapture, FirstPollReportsTheTcpConnectionsOpenAtTheStartOnce) {
+    Topology topology;
+    const uint64_t node = netnsInode(topology.node());
+    // Events for every entry, also those created before the capture subscribed (with the
+    // default 2 these never announce anything): as after an agent's restart.
+    shell("ip netns exec " + topology.node() + " sysctl -qw net.netfilter.nf_conntrack_events=1");
+    auto listener = serverSocket(topology.b(), AF_INET, SOCK_STREAM, 6060);
+    auto held = openTcp(topology.a(), *listener, kB4, 6060);  // ESTABLISHED in the table
+    tcpConnection(topology.a(), topology.b(), kB4, 9090);     // done: TIME_WAIT in the table
+    udpExchange(topology.a(), topology.b(), kB6, 5353);       // a past exchange in the table
+    auto closing_listener = serverSocket(topology.b(), AF_INET, SOCK_STREAM, 6161);
+    auto closing = openTcp(topology.a(), *closing_listener, kB4, 6161);
+    auto during_listener = serverSocket(topology.b(), AF_INET, SOCK_STREAM, 7071);
+    TcpEnds during;
 
     ConntrackCapture::Options options;
-    // Subscribed and not dumped yet: this entry is both announced and dumped.
-    options.after_subscribe = [&] { tcpConnection(topology.a(), topology.b(), kB4, 7070); };
+    // Subscribed and not dumped yet: these events are queued and the dump sees the result.
+    options.after_subscribe = [&] {
+        closeBoth(closing);  // opened before: its FIN events do not count it
+        // Opened, and closed before the dump (TIME_WAIT there): counted by its events.
+        auto closed = openTcp(topology.a(), *closing_listener, kB4, 6161);
+        closeBoth(closed);
+        tcpConnection(topology.a(), topology.b(), kB4, 7070);         // closing or closed: likewise
+        during = openTcp(topology.a(), *during_listener, kB4, 7071);  // dumped open: once
+    };
     auto capture = openIn(topology.node(), options);
 
     const auto table = sorted({
-        observation(kA4, kB4, 9090, core::Protocol::kTcp, node),
+        observation(kA4, kB4, 6060, core::Protocol::kTcp, node),
+        observation(kA4, kB4, 6161, core::Protocol::kTcp, node),
         observation(kA4, kB4, 7070, core::Protocol::kTcp, node),
-        observation(kA6, kB6, 5353, core::Protocol::kUdp, node),
+        observation(kA4, kB4, 7071, core::Protocol::kTcp, node),
     });
     auto first = capture->poll();
     ASSERT_TRUE(first) << first.error();
     EXPECT_EQ(*first, table);
     EXPECT_EQ(collect(*capture, {}), std::vector<Observation>{});
 
+    closeBoth(held);  // its later events do not count it again
+    EXPECT_EQ(collect(*capture, {}), std::vector<Observation>{});
+
     tcpConnection(topology.a(), topology.b(), kB4, 7070);  // a new one on the same edge counts
     const std::vector<Observation> later = {
         observation(kA4, kB4, 7070, core::Protocol::kTcp, node)};
     EXPECT_EQ(collect(*capture, later), later);
+    EXPECT_EQ(capture->lost(), 0u);
+}
+
+TEST(ConntrackCapture, RemembersAtMostTheBoundAndForgetsDestroyedEntries) {
+    Topology topology;
+    const uint64_t node = netnsInode(topology.node());
+    ConntrackCapture::Options options;
+    options.max_remembered = 2;
+    auto capture = openIn(topology.node(), options);
+    auto listener = serverSocket(topology.b(), AF_INET, SOCK_STREAM, 8080);
+
+    std::vector<TcpEnds> held;
+    for (int i = 0; i < 3; ++i) {
+        held.push_back(openTcp(topology.a(), *listener, kB4, 8080));
+    }
+    const std::vector<Observation> three = {
+        observation(kA4, kB4, 8080, core::Protocol::kTcp, node, 3)};
+    EXPECT_EQ(collect(*capture, three), three);
+    EXPECT_EQ(capture->remembered(), 2u);  // the first one forgotten
+
+    closeBoth(held[2]);  // remembered: not counted again
+    EXPECT_EQ(collect(*capture, {}), std::vector<Observation>{});
+    closeBoth(held[0]);  // forgotten: its FIN_WAIT counts it again (the price of the bound)
+    const std::vector<Observation> again = {
+        observation(kA4, kB4, 8080, core::Protocol::kTcp, node)};
+    EXPECT_EQ(collect(*capture, again), again);
+    EXPECT_EQ(capture->remembered(), 2u);
+
+    // DESTROY events forget them.
+    shell("ip netns exec " + topology.node() + " conntrack -D -p tcp >/dev/null 2>&1");
+    EXPECT_EQ(collect(*capture, {}), std::vector<Observation>{});
+    EXPECT_EQ(capture->remembered(), 0u);
+    EXPECT_EQ(capture->lost(), 0u);
+}
+
+TEST(ConntrackCapture, ConnectionDumpedInItsHandshakeCountsOnceEstablished) {
+    Topology topology;
+    const uint64_t node = netnsInode(topology.node());
+    auto listener = serverSocket(topology.b(), AF_INET, SOCK_STREAM, 7072);
+    // The node drops b's SYN/ACKs before conntrack sees them: the entry stays SYN_SENT.
+    const std::string drop =
+        "nft add table netdev npgdrop\n"
+        "nft add chain netdev npgdrop in '{ type filter hook ingress device "
+        "v2 priority 0; }'\n"
+        "nft add rule netdev npgdrop in tcp sport 7072 drop\n";
+    shell("ip netns exec " + topology.node() + " bash -e <<'EOF'\n" + drop + "EOF");
+    const auto to = socketAddress(kB4, 7072);
+    Socket client(topology.a(), AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+    ConntrackCapture::Options options;
+    // After the subscription: with net.netfilter.nf_conntrack_events = 2 (the default) the
+    // kernel gives an entry created while nobody listens no event cache, and it never announces
+    // anything (no UPDATE, no DESTROY).
+    options.after_subscribe = [&] {
+        errno = 0;
+        EXPECT_NE(::connect(client.fd(), to.get(), to.length), 0);
+        EXPECT_EQ(errno, EINPROGRESS);
+        std::this_thread::sleep_for(100ms);
+    };
+    auto capture = openIn(topology.node(), options);
+    auto first = capture->poll();
+    ASSERT_TRUE(first) << first.error();
+    EXPECT_EQ(*first, std::vector<Observation>{});  // SYN_SENT in the table: not counted
+
+    // The client's SYN is sent again after ~1 s: the handshake completes.
+    shell("ip netns exec " + topology.node() + " nft delete table netdev npgdrop");
+    const std::vector<Observation> expected = {
+        observation(kA4, kB4, 7072, core::Protocol::kTcp, node)};
+    std::map<Edge, uint64_t> sum;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (sum.empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+        auto polled = capture->poll();
+        ASSERT_TRUE(polled) << polled.error();
+        for (const auto& o : *polled) {
+            sum[o.edge] += o.count;
+        }
+    }
+    std::vector<Observation> got;
+    for (const auto& [edge, count] : sum) {
+        got.push_back(Observation{edge, ObservationPoint{node, Side::kTransit}, count});
+    }
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(collect(*capture, {}), std::vector<Observation>{});
     EXPECT_EQ(capture->lost(), 0u);
 }
 
