@@ -21,6 +21,8 @@
 #include <optional>
 #include <utility>
 
+#include "agent/netlink_message.h"
+
 namespace netpolgen::agent {
 namespace {
 
@@ -332,7 +334,7 @@ core::Status ConntrackCapture::dump() {
         }
         auto length = static_cast<int>(n);
         for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer_.data());
-             NLMSG_OK(message, length);
+             netlinkMessageFits(message, length);
              message = NLMSG_NEXT(message, length)) {
             if (message->nlmsg_seq != kSequence) {
                 continue;
@@ -486,7 +488,7 @@ core::Result<std::vector<Observation>> ConntrackCapture::poll() {
         }
         auto length = static_cast<int>(n);
         for (auto* message = reinterpret_cast<const nlmsghdr*>(buffer_.data());
-             NLMSG_OK(message, length);
+             netlinkMessageFits(message, length);
              message = NLMSG_NEXT(message, length)) {
             take(message, false);
         }

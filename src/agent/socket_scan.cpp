@@ -19,6 +19,8 @@
 #include <set>
 #include <thread>
 
+#include "agent/netlink_message.h"
+
 namespace netpolgen::agent {
 namespace {
 
@@ -111,7 +113,7 @@ core::Result<std::vector<DiagSocket>> dumpTcp(uint8_t family) {
             return core::Error{"sock_diag reply: " + errnoText()};
         }
         int left = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, left);
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); netlinkMessageFits(h, left);
              h = NLMSG_NEXT(h, left)) {
             if (h->nlmsg_type == NLMSG_DONE)
                 return sockets;
@@ -206,7 +208,7 @@ core::Result<std::vector<Address>> dumpAddresses() {
         if (n == 0)
             return addresses;
         int left = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, left);
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); netlinkMessageFits(h, left);
              h = NLMSG_NEXT(h, left)) {
             if (h->nlmsg_type == NLMSG_DONE)
                 return addresses;

@@ -255,12 +255,11 @@ std::vector<agent::Observation> withoutLoopback(std::vector<agent::Observation> 
 
 class AgentRun {
 public:
-    AgentRun(const AgentCommandOptions& o,
-             agent::ConnectionSource& capture,
+    AgentRun(agent::ConnectionSource& capture,
              ConnectionSink& sink,
              collect::CollectMetrics& metrics,
              std::ostream& err)
-        : o_(o), capture_(capture), sink_(sink), metrics_(metrics), err_(err) {}
+        : capture_(capture), sink_(sink), metrics_(metrics), err_(err) {}
 
     // Until a stop signal or the deadline: a last read, write and commit, exit 0.
     int run(std::vector<agent::Observation> at_start,
@@ -322,7 +321,6 @@ private:
         return sink_.flush(last);
     }
 
-    const AgentCommandOptions& o_;
     agent::ConnectionSource& capture_;
     ConnectionSink& sink_;
     collect::CollectMetrics& metrics_;
@@ -422,6 +420,12 @@ int runAgent(const AgentCommandOptions& given, std::ostream& out, std::ostream& 
         }
         live = std::move(*started);
     }
+    // Before the output file: a capture that cannot start leaves nothing written.
+    auto capture = openCapture(o.capture, err, o.quiet);
+    if (!capture) {
+        err << "netpolgen agent: no capture could start: " << capture.error() << "\n";
+        return kExitFailure;
+    }
     std::unique_ptr<store::Store> store;
     std::ofstream file;
     std::unique_ptr<ConnectionSink> sink;
@@ -459,11 +463,6 @@ int runAgent(const AgentCommandOptions& given, std::ostream& out, std::ostream& 
         listener = std::move(*started);
     }
 
-    auto capture = openCapture(o.capture, err, o.quiet);
-    if (!capture) {
-        err << "netpolgen agent: no capture could start: " << capture.error() << "\n";
-        return kExitFailure;
-    }
     std::vector<agent::Observation> at_start;
     if (!o.no_scan)
         at_start = connectionsAtStart(err, o.quiet);
@@ -472,7 +471,7 @@ int runAgent(const AgentCommandOptions& given, std::ostream& out, std::ostream& 
     if (duration->count() > 0)
         deadline = Clock::now() + *duration;
 
-    AgentRun run(o, **capture, *sink, *metrics, err);
+    AgentRun run(**capture, *sink, *metrics, err);
     const int status = run.run(std::move(at_start), *interval, deadline, signals);
     metrics->setState("stopped");
     const AgentTotals& t = run.totals();
