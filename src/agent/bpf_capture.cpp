@@ -119,7 +119,7 @@ core::Result<std::unique_ptr<BpfCapture>> BpfCapture::open() {
             "eBPF capture: loading the programs failed: " + std::string(std::strerror(error)) +
             permissionHint(error);
         if (!log.empty())
-            message += "\nlibbpf: " + lastLines(log, 6);
+            message += "\n" + lastLines(log, 6);
         return core::Error{message};
     }
     return std::unique_ptr<BpfCapture>(new BpfCapture(skeleton));
