@@ -89,7 +89,7 @@ ip netns exec "$nr" sysctl -qw net.ipv4.ip_forward=1
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 # A process's time on CPU in ns, over its threads (schedstat: ns, where stat's utime+stime count
 # 10 ms ticks, too coarse for an agent that wakes once a second).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { print t }'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
 hz=$(getconf CLK_TCK)
 
 # load MODE RATE THREADS → conn_load's JSON line, plus "machine_s" (busy CPU seconds) appended.
