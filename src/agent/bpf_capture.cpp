@@ -29,7 +29,7 @@ struct ConnKey {
 };
 static_assert(sizeof(ConnKey) == 44);
 
-constexpr size_t kEdgeCapacity = 16384;  // CONN_ENTRIES in connections.bpf.c
+constexpr size_t kEdgeCapacity = 65536;  // CONN_ENTRIES in connections.bpf.c
 constexpr uint8_t kIpProtoTcp = 6;
 constexpr uint8_t kIpProtoUdp = 17;
 // Programs that read the old slot finish within microseconds (they run with preemption off);
@@ -148,15 +148,12 @@ core::Result<std::vector<Observation>> BpfCapture::poll() {
         key = next;
         previous = &key;
     }
-    std::vector<uint64_t> per_cpu(static_cast<size_t>(possible_cpus_));
     std::vector<Observation> observations;
     observations.reserve(keys.size());
     for (const ConnKey& k : keys) {
-        if (bpf_map_lookup_elem(fd, &k, per_cpu.data()) != 0)
-            continue;
         uint64_t total = 0;
-        for (uint64_t v : per_cpu)
-            total += v;
+        if (bpf_map_lookup_elem(fd, &k, &total) != 0)
+            continue;
         bpf_map_delete_elem(fd, &k);
         if (total > 0 && (k.protocol == kIpProtoTcp || k.protocol == kIpProtoUdp)) {
             observations.push_back(toObservation(k, total));

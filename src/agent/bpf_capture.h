@@ -2,7 +2,7 @@
 // (src/agent/bpf/connections.bpf.c), loaded from the skeleton embedded at build time and
 // relocated against the running kernel's BTF (CO-RE).
 //
-// The programs count into one of two per-CPU maps; poll() switches them to the other, waits for
+// The programs count into one of two hash maps; poll() switches them to the other, waits for
 // programs still running on the old one to finish (they run for microseconds, with preemption
 // off), then reads and empties it. So no count is lost or read twice between polls, and the
 // maps only need to hold the distinct edges of one interval.

@@ -73,12 +73,13 @@ def quantity_bytes(text):
 
 def bpf_map_bytes(cpus):
     """The BPF maps' kernel memory at `cpus` CPUs, from the program's sizes: ~120 bytes per hash
-    element (key, value or per-CPU pointer, the kernel's header; `bpftool map show` memlock of the
-    agent's maps) plus 8 bytes per CPU for a per-CPU hash's value."""
+    element (key, value, the kernel's header: `bpftool map show` memlock of the agent's maps),
+    plus 8 bytes per CPU and element for a per-CPU hash's values."""
     src = open(os.path.join(ROOT, "src/agent/bpf/connections.bpf.c"), encoding="utf-8").read()
     conns = int(re.search(r"#define CONN_ENTRIES (\d+)", src).group(1))
     tuples = int(re.search(r"#define UDP_TUPLES (\d+)", src).group(1))
-    return 2 * conns * (120 + 8 * cpus) + tuples * 120
+    per_cpu = "BPF_MAP_TYPE_PERCPU_HASH" in src
+    return 2 * conns * (120 + (8 * cpus if per_cpu else 0)) + tuples * 120
 
 
 def code_resources():

@@ -16,7 +16,8 @@
 //   Tracepoints only: fentry and kprobes are missing from kernels that have BTF (the test
 //   machine has neither).
 //
-// Counts go to one of two per-CPU hash maps, chosen by `active_slot` (written by user space):
+// Counts go to one of two hash maps (atomic adds: their size does not grow with the number of
+// CPUs, as a per-CPU map's would), chosen by `active_slot` (written by user space):
 // user space flips the slot, lets programs that read the old value finish, then drains the
 // other map. An update that finds the map full is counted in `lost_events`.
 //
@@ -126,18 +127,18 @@ struct udp_tuple {
     __u8 high[16];
 };
 
-#define CONN_ENTRIES 16384
+#define CONN_ENTRIES 65536
 #define UDP_TUPLES 65536
 
 struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, CONN_ENTRIES);
     __type(key, struct conn_key);
     __type(value, __u64);
 } conns_0 SEC(".maps");
 
 struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, CONN_ENTRIES);
     __type(key, struct conn_key);
     __type(value, __u64);
@@ -174,16 +175,16 @@ static __always_inline void count(struct conn_key *key)
     void *map = active_slot ? (void *)&conns_1 : (void *)&conns_0;
     __u64 *value = bpf_map_lookup_elem(map, key);
     if (value) {
-        *value += 1;  // per-CPU: no other writer
+        __sync_fetch_and_add(value, 1);
         return;
     }
     __u64 one = 1;
     if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
         return;
-    // Another CPU may have added the key in between (keys are shared, values per CPU).
+    // Another CPU may have added the key in between.
     value = bpf_map_lookup_elem(map, key);
     if (value)
-        *value += 1;
+        __sync_fetch_and_add(value, 1);
     else
         count_lost();  // the map is full
 }
