@@ -27,6 +27,11 @@ const std::map<std::string, core::DeleteExisting> kDeleteModes{
     {"all", core::DeleteExisting::kAll},
 };
 
+const std::map<std::string, core::SelectorStyle> kSelectorStyles{
+    {"stackrox", core::SelectorStyle::kStackrox},
+    {"minimal", core::SelectorStyle::kMinimal},
+};
+
 // Options shared by generate and demo: what to generate and how to print it.
 void addGenerationOptions(CLI::App& cmd, GenerateCommandOptions& o, bool with_scope) {
     if (with_scope) {
@@ -60,6 +65,13 @@ void addGenerationOptions(CLI::App& cmd, GenerateCommandOptions& o, bool with_sc
                      o.no_traffic,
                      "Generate from no observed traffic (deny-all policies) without --flows");
     }
+    cmd.add_option("--selectors",
+                   o.generate.selectors,
+                   "Pod selectors: stackrox (all template labels, as StackRox) or minimal (the "
+                   "fewest stable labels that tell the workload's pods from its namespace's "
+                   "others; never pod-template-hash and the like)")
+        ->transform(enumNames(kSelectorStyles))
+        ->default_str("stackrox");
     cmd.add_flag(
         "--exclude-ports",
         [&o](int64_t) { o.generate.include_ports = false; },

@@ -8,6 +8,7 @@
 
 #include "core/cluster_builder.h"
 #include "core/cluster_index.h"
+#include "core/minimal_selector.h"
 
 namespace netpolgen::core {
 namespace {
@@ -129,8 +130,15 @@ private:
     void rankPeers() {
         const size_t n = cluster_.workloads.size();
         selectors_.reserve(n);
-        for (const auto& w : cluster_.workloads) {
-            selectors_.push_back(w.policySelector());
+        if (options_.selectors == SelectorStyle::kMinimal) {
+            for (auto& minimal : minimalSelectors(cluster_)) {
+                selectors_.push_back(std::move(minimal.selector));
+                selector_overlaps_.push_back(std::move(minimal.also_selects));
+            }
+        } else {
+            for (const auto& w : cluster_.workloads) {
+                selectors_.push_back(w.policySelector());
+            }
         }
         std::vector<uint32_t> order(n);
         for (size_t i = 0; i < n; ++i) {
@@ -359,8 +367,17 @@ private:
         p.ns = wl.ns;
         p.name = std::string(kGeneratedNamePrefix) + wl.name;
         p.labels.emplace(std::string(kGeneratedLabelKey), "true");
-        p.pod_selector = wl.policySelector();
+        p.pod_selector = selectors_[w];
         p.policy_types = {PolicyType::kIngress};
+        if (w < selector_overlaps_.size() && !selector_overlaps_[w].empty()) {
+            std::string others;
+            for (const auto& other : selector_overlaps_[w]) {
+                others += (others.empty() ? "" : ", ") + other;
+            }
+            out_.report.warnings.push_back(wl.ns + "/" + wl.name +
+                                           ": no stable labels tell its pods from " + others +
+                                           "'s: the selectors that name it pick theirs too");
+        }
         if (p.pod_selector.empty()) {
             out_.report.warnings.push_back(wl.ns + "/" + wl.name +
                                            " has no labels: podSelector {} of " + p.name +
@@ -492,8 +509,10 @@ private:
     ClusterIndex index_;
     const GenerateOptions& options_;
     std::vector<InboundEdge> edges_;
-    std::vector<size_t> edge_begin_;                  // per workload, and one past the last
-    std::vector<LabelSelector> selectors_;            // per workload: policySelector()
+    std::vector<size_t> edge_begin_;        // per workload, and one past the last
+    std::vector<LabelSelector> selectors_;  // per workload: policySelector() or minimal
+    // --selectors minimal: per workload, the other workloads its selector picks too.
+    std::vector<std::vector<std::string>> selector_overlaps_;
     std::vector<uint32_t> selector_rank_;             // per workload: rank of selectors_[w]
     std::vector<uint32_t> namespace_rank_;            // per workload: rank of its namespace name
     std::vector<bool> needs_namespace_label_;         // per namespace rank

@@ -26,6 +26,8 @@ enum class DeleteExisting : uint8_t {
     kAll,        // delete every policy outside protected namespaces
 };
 
+enum class SelectorStyle : uint8_t { kStackrox, kMinimal };
+
 struct GenerateOptions {
     // Scope. Empty lists mean the whole cluster; both lists given means both must hold.
     std::vector<std::string> namespaces;
@@ -36,6 +38,10 @@ struct GenerateOptions {
     // The namespace label cross-namespace peers select on. Any other key than the default means
     // the namespaces that lack it must be labelled (Modification::namespace_labels).
     std::string namespace_label_key = std::string(kNamespaceNameLabel);
+    // kStackrox: a workload's pods by all their template labels (StackRox's); kMinimal: the
+    // smallest stable subset that tells them from the namespace's other pods
+    // (core/minimal_selector.h), for the policies' podSelector and their peers'.
+    SelectorStyle selectors = SelectorStyle::kStackrox;
 };
 
 struct NamespaceLabel {
