@@ -48,6 +48,14 @@ core::Result<core::GenerateOptions> generateOptions(const Params& params) {
         return core::Error{ports.error()};
     }
     o.include_ports = *ports;
+    if (const auto selectors = param(params, "selectors")) {
+        if (*selectors == "minimal") {
+            o.selectors = core::SelectorStyle::kMinimal;
+        } else if (*selectors != "stackrox") {
+            return core::Error{"selectors: expected stackrox or minimal, got \"" + *selectors +
+                               "\""};
+        }
+    }
     return o;
 }
 
@@ -180,8 +188,9 @@ json generationWarnings(const store::LoadedInputs& loaded) {
 }  // namespace
 
 ApiResponse generateEndpoint(const ServerOptions& options, const ApiRequest& request) {
-    if (auto st = checkParams(request.params,
-                              {"query", "deleteExisting", "networkDataSince", "includePorts"});
+    if (auto st = checkParams(
+            request.params,
+            {"query", "deleteExisting", "networkDataSince", "includePorts", "selectors"});
         !st) {
         return apiError(400, st.error());
     }

@@ -196,6 +196,12 @@ TEST_F(ServerApi, GenerateScopeAndOptionsMatchTheCommandFlags) {
     EXPECT_EQ(answer["modification"]["applyYaml"], cli.out);
     EXPECT_EQ(cli.out.find("namespace: web"), std::string::npos);
 
+    const CliRun minimal = runCli({"generate", "--db", db_, "-q", "--selectors", "minimal"});
+    ASSERT_EQ(minimal.status, 0) << minimal.err;
+    EXPECT_EQ(
+        get("/v1/networkpolicies/generate/default?selectors=minimal")["modification"]["applyYaml"],
+        minimal.out);
+
     const CliRun one = runCli({"generate", "--db", db_, "-q", "-n", "data", "--deployment", "api"});
     ASSERT_EQ(one.status, 0) << one.err;
     EXPECT_EQ(get("/v1/networkpolicies/generate/default?query=Namespace:data+Deployment:api")
@@ -608,7 +614,8 @@ TEST_F(ServerApi, BadParametersAre400NamingTheParameter) {
                            {"?query=Label:x", "query"},
                            {"?query=Namespace:", "query"},
                            {"?colour=red", "colour"},
-                           {"?includePorts=true&includePorts=false", "includePorts"}}) {
+                           {"?includePorts=true&includePorts=false", "includePorts"},
+                           {"?selectors=smallest", "selectors"}}) {
         const json answer = get(generate + c.query, 400);
         EXPECT_NE(answer["error"].get<std::string>().find(c.names), std::string::npos)
             << c.query << ": " << answer.dump();

@@ -165,6 +165,7 @@ async function generate() {
     query: scopeQuery(),
     networkDataSince: $('since').value,
     includePorts: $('exclude-ports').checked ? 'false' : 'true',
+    selectors: $('minimal-selectors').checked ? 'minimal' : 'stackrox',
   })}`));
   // The server's warnings (unresolved or left-out traffic) stay next to the policies they explain.
   await showModification(res.modification, 'GENERATED', 'Generated network policies', res.warnings);
