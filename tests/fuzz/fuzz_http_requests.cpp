@@ -39,11 +39,16 @@ struct Fixture {
     server::AllowedHosts hosts;
 };
 
-// Feeds `bytes` to `parser` until it is done, needs more, or fails; the bytes it took.
+// Feeds `bytes` to `parser` until it is done (with `header_only`, until its header is: as the
+// server's async_read_header stops, so that the body parser it becomes has read no body yet),
+// needs more, or fails; the bytes it took.
 template <class Parser>
-size_t feed(Parser& parser, std::string_view bytes, boost::beast::error_code& ec) {
+size_t feed(Parser& parser,
+            std::string_view bytes,
+            boost::beast::error_code& ec,
+            bool header_only = false) {
     size_t used = 0;
-    while (used < bytes.size() && !parser.is_done()) {
+    while (used < bytes.size() && !parser.is_done() && !(header_only && parser.is_header_done())) {
         const size_t n =
             parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
         used += n;
@@ -79,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     server::HeaderParser header;
     server::limitHeader(header);
     boost::beast::error_code ec;
-    const size_t used = feed(header, bytes, ec);
+    const size_t used = feed(header, bytes, ec, /*header_only=*/true);
     if (used > server::kMaxHeaderBytes + 4096 && !header.is_header_done()) {
         fail("the header parser took more than its limit", std::to_string(used));
     }
